@@ -1,0 +1,45 @@
+// Bundles the CLI (and, as they land, the server, extension and webview).
+// Type-checking is separate (`npm run typecheck`); esbuild only strips types.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Node entry points. tfjs-node is optional and native: never bundled, loaded if installed. */
+const nodeEntries = [
+  { in: 'src/cli/main.ts', out: 'cli' },
+].filter((e) => existsSync(e.in));
+
+function copyWasmAssets() {
+  // The wasm backend fetches its .wasm files at runtime; they must sit beside the bundle.
+  const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    cpSync(join(wasmDir, 'dist', f), join('dist/wasm', f));
+  }
+}
+
+const nodeOptions = {
+  entryPoints: nodeEntries,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', '@tensorflow/tfjs-node'],
+  logLevel: 'info',
+};
+
+copyWasmAssets();
+if (watch) {
+  const ctx = await esbuild.context(nodeOptions);
+  await ctx.watch();
+} else {
+  await esbuild.build(nodeOptions);
+}

@@ -1,0 +1,34 @@
+/** A loaded dataset: dense float features in row-major order plus integer labels. */
+export interface Dataset {
+  /** File the records came from (for messages and relatedInformation). */
+  source: string;
+  /** Number of records. */
+  count: number;
+  /** Shape of one record's features, e.g. [784] or [28, 28]. */
+  featureShape: number[];
+  /** count * product(featureShape) values, record after record. */
+  features: Float32Array;
+  /** One class index per record (0-based). */
+  labels: Int32Array;
+}
+
+/** How to read one dataset file; comes from the manifest or from detection. */
+export interface DatasetSpec {
+  path: string;
+  /** Inferred from the extension when absent (.csv .tsv .jsonl .npy .npz .idx .gz). */
+  format?: 'csv' | 'tsv' | 'jsonl' | 'npy' | 'npz' | 'idx';
+  /** CSV/TSV/JSONL: label column by name or 0-based index. Default: label/target/y/class. */
+  label?: string | number;
+  /** A separate file holding the labels (NPY, IDX, or one label per line). */
+  labelsPath?: string;
+  /** NPZ: member names of features and labels. Default: x/y, then features/labels. */
+  featuresKey?: string;
+  labelsKey?: string;
+  /** Preprocessing applied to features after loading: x * scale + offset. */
+  scale?: number;
+  offset?: number;
+}
+
+export function recordSize(featureShape: readonly number[]): number {
+  return featureShape.reduce((a, b) => a * b, 1);
+}

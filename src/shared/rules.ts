@@ -1,0 +1,80 @@
+/**
+ * Finding kinds. One id per kind, stable across versions: SARIF rule ids, diagnostic
+ * codes and documentation anchors all use them. Shared by engine, server and extension.
+ */
+export type Severity = 'high' | 'medium' | 'low' | 'info';
+
+export interface RuleInfo {
+  id: string;
+  name: string;
+  /** One sentence, shown in SARIF and hovers. */
+  short: string;
+  /** Plain-words explanation and what to do. */
+  help: string;
+  defaultSeverity: Severity;
+}
+
+export const RULES = {
+  'membership-risk': {
+    id: 'MPL001', name: 'membership-risk', defaultSeverity: 'high',
+    short: 'A membership-inference attack succeeds above the policy threshold.',
+    help: 'An attacker who can query the model can tell, better than the policy allows, whether a record was in its training data. Look at TPR at low FPR: it counts the records that can be identified with confidence. Reduce overfitting (regularisation, early stopping), train with DP-SGD, or release labels only.',
+  },
+  'unmeasurable-fpr': {
+    id: 'MPL002', name: 'unmeasurable-fpr', defaultSeverity: 'low',
+    short: 'Too few non-members to measure the requested false-positive rate.',
+    help: 'With n non-members the smallest non-zero FPR that can be observed is 1/n, so a claim about TPR at a lower FPR is not supported by the data. Add non-member records (at least 1/FPR, better 10/FPR).',
+  },
+  'membership-imbalance': {
+    id: 'MPL003', name: 'membership-imbalance', defaultSeverity: 'low',
+    short: 'Members and non-members differ greatly in number or class mix.',
+    help: 'AUC and TPR@FPR are computed per group, but PPV and the attacker\'s prior depend on the mix, and a class mix that differs between the groups lets an attack succeed from the label alone. Sample non-members from the same distribution and in similar numbers.',
+  },
+  'member-overlap': {
+    id: 'MPL004', name: 'member-overlap', defaultSeverity: 'medium',
+    short: 'Some records appear both as members and as non-members.',
+    help: 'A record listed on both sides makes the ground truth contradictory and biases every metric towards chance. Remove the duplicates from the non-member file.',
+  },
+  'generalization-gap': {
+    id: 'MPL005', name: 'generalization-gap', defaultSeverity: 'medium',
+    short: 'The model is much more accurate on its training records than on unseen ones.',
+    help: 'A large train/test accuracy gap is the main driver of membership leakage (Yeom et al.). Regularise, stop earlier, or add data.',
+  },
+  'vulnerable-class': {
+    id: 'MPL006', name: 'vulnerable-class', defaultSeverity: 'low',
+    short: 'Records of some classes are much easier to identify than the rest.',
+    help: 'Attacks succeed most on small or atypical subpopulations. The per-class table in the report shows which; consider more data for those classes or class-aware regularisation.',
+  },
+  'epsilon-claim': {
+    id: 'MPL007', name: 'epsilon-claim', defaultSeverity: 'high',
+    short: 'The claimed differential-privacy epsilon is below the empirical lower bound.',
+    help: 'The attack\'s TPR and FPR prove, with 95% confidence, an epsilon larger than the one claimed, so the claim cannot be true for this model. Check the DP accounting and the training code.',
+  },
+  'ensemble-leakage': {
+    id: 'MPL008', name: 'ensemble-leakage', defaultSeverity: 'medium',
+    short: 'Averaging the ensemble leaks more than its members do.',
+    help: 'Deep ensembles gain accuracy and membership leakage together. Train members on disjoint data (the ensemble defense) or apply a defense to the averaged output.',
+  },
+  'unsafe-artifact': {
+    id: 'MPL009', name: 'unsafe-artifact', defaultSeverity: 'high',
+    short: 'The artifact can execute code when loaded (pickle-based).',
+    help: 'Pickle files can import and call arbitrary functions while loading. The tool never loads them; convert the model to a safe format (safetensors, TF.js, ONNX, Keras without Lambda layers).',
+  },
+  'invalid-input': {
+    id: 'MPL010', name: 'invalid-input', defaultSeverity: 'high',
+    short: 'The manifest, a model or a dataset cannot be used as given.',
+    help: 'The message names the file and position and what was expected. Fix the input and re-run the audit.',
+  },
+} as const satisfies Record<string, RuleInfo>;
+
+export type RuleName = keyof typeof RULES;
+
+export const SEVERITY_ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3 };
+
+/**
+ * Documentation of a rule, relative to the package root (shipped in the package); the
+ * extension turns it into a file URI for code.target, SARIF into a relative helpUri.
+ */
+export function ruleDocPath(rule: RuleName): string {
+  return `docs/rules.md#${rule}`;
+}
