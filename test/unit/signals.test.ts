@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeSignals, rawSignal } from '../../src/engine/attacks/signals';
+
+// Two records, three classes. Values checked against the papers' formulas written out by hand.
+const probs = new Float32Array([0.7, 0.2, 0.1, 0.25, 0.25, 0.5]);
+const labels = new Int32Array([0, 1]);
+
+test('loss, confidence and entropy follow their definitions', () => {
+  const s = computeSignals(probs, 3, labels);
+  const p = Array.from(probs, (v) => Math.fround(v));
+  assert.ok(Math.abs(rawSignal('loss', s.loss[0]) - -Math.log(p[0])) < 1e-12);
+  assert.ok(Math.abs(s.confidence[1] - p[4]) < 1e-12);
+  const h0 = -(p[0] * Math.log(p[0]) + p[1] * Math.log(p[1]) + p[2] * Math.log(p[2]));
+  assert.ok(Math.abs(rawSignal('entropy', s.entropy[0]) - h0) < 1e-12);
+});
+
+test('modified entropy is Song & Mittal: -(1-p_y)log p_y - sum_{i!=y} p_i log(1-p_i)', () => {
+  const s = computeSignals(probs, 3, labels);
+  const [a, b, c] = [probs[3], probs[4], probs[5]];
+  const expected = -(1 - b) * Math.log(b) - a * Math.log(1 - a) - c * Math.log(1 - c);
+  assert.ok(Math.abs(rawSignal('modified-entropy', s['modified-entropy'][1]) - expected) < 1e-12);
+});
+
+test('LiRA statistic is log p_y - log sum of the other classes, exact near p_y = 1', () => {
+  const s = computeSignals(probs, 3, labels);
+  assert.ok(Math.abs(s['lira-statistic'][0] - (Math.log(probs[0]) - Math.log(probs[1] + probs[2]))) < 1e-12);
+  // p_y = 1 - 1e-7 in float32 is 0.99999988; 1 - p_y would lose the other classes' mass; summing them does not.
+  const confident = new Float32Array([1 - 1e-7, 3e-8, 7e-8]);
+  const phi = computeSignals(confident, 3, new Int32Array([0]))['lira-statistic'][0];
+  const expected = Math.log(confident[0]) - Math.log(confident[1] + confident[2]);
+  assert.ok(Math.abs(phi - expected) < 1e-9, `${phi} vs ${expected}`);
+  assert.ok(phi > 15);
+});
+
+test('higher score means more member-like for every signal', () => {
+  // Record 0 is confidently right (member-like), record 1 is unsure.
+  const s = computeSignals(new Float32Array([0.98, 0.01, 0.01, 0.4, 0.3, 0.3]), 3, new Int32Array([0, 0]));
+  for (const name of Object.keys(s) as (keyof typeof s)[]) assert.ok(s[name][0] > s[name][1], name);
+});
+
+test('a zero probability does not produce NaN', () => {
+  const s = computeSignals(new Float32Array([0, 1]), 2, new Int32Array([0]));
+  for (const v of Object.values(s)) assert.ok(Number.isFinite(v[0]));
+});
