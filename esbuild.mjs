@@ -12,7 +12,12 @@ const watch = process.argv.includes('--watch');
 /** Node entry points. tfjs-node is optional and native: never bundled, loaded if installed. */
 const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli' },
+  { in: 'src/server/main.ts', out: 'server' },
+  { in: 'src/server/audit-worker.ts', out: 'audit-worker' },
 ].filter((e) => existsSync(e.in));
+
+/** The extension host bundle: must never contain TensorFlow (checked by a unit test). */
+const extensionEntries = [{ in: 'src/extension/main.ts', out: 'extension' }].filter((e) => existsSync(e.in));
 
 function copyWasmAssets() {
   // The wasm backend fetches its .wasm files at runtime; they must sit beside the bundle.
@@ -33,13 +38,21 @@ const nodeOptions = {
   sourcemap: !production,
   minify: production,
   external: ['vscode', '@tensorflow/tfjs-node'],
+  // jsonc-parser's UMD main does not bundle (dynamic requires); its ESM build does.
+  mainFields: ['module', 'main'],
   logLevel: 'info',
 };
 
+const extensionOptions = { ...nodeOptions, entryPoints: extensionEntries, external: ['vscode'] };
+
 copyWasmAssets();
+const builds = [nodeOptions, ...(extensionEntries.length ? [extensionOptions] : [])];
 if (watch) {
-  const ctx = await esbuild.context(nodeOptions);
-  await ctx.watch();
+  for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
-  await esbuild.build(nodeOptions);
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  if (existsSync('scripts/build-webview.mjs')) {
+    const { buildWebview } = await import('./scripts/build-webview.mjs');
+    await buildWebview({ production });
+  }
 }

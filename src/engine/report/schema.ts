@@ -7,7 +7,7 @@ import type { AttackMetrics, OperatingPoint } from '../metrics/types';
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';
 
-/** Zero-based, like LSP: line/character of start and end, plus byte offsets. */
+/** Zero-based, like LSP: line/character of start and end, plus UTF-16 string offsets (as jsonc-parser and VS Code count). */
 export interface TextRange {
   start: { line: number; character: number };
   end: { line: number; character: number };
@@ -80,6 +80,8 @@ export interface AttackResult {
   /** Attacks that set thresholds from population data report where those thresholds land. */
   calibratedPoints?: OperatingPoint[];
   notes?: string[];
+  /** Empirical DP lower bound implied by this attack's ROC at the audit's delta (95% confidence). */
+  epsilonLowerBound?: { epsilon: number; delta: number };
 }
 
 export interface AuditResult {

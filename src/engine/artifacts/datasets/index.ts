@@ -1,0 +1,85 @@
+/**
+ * Dataset loading for audits: one reader per format (CSV/TSV, JSON Lines, NPY, NPZ, IDX),
+ * a separate labels file when the features file has none, preprocessing, and the checks
+ * every format shares. Every problem with a user's file is an InputError that says where.
+ */
+import * as path from 'node:path';
+import type { Dataset, DatasetSpec } from '../dataset';
+import { recordSize } from '../dataset';
+import { InputError } from '../../errors';
+import { parseDelimited } from './csv';
+import { inferFormat, type DatasetFormat } from './format';
+import { parseIdx } from './idx';
+import { parseJsonl } from './jsonl';
+import { loadLabelsFile } from './label-file';
+import type { LoadedRecords } from './loaded-records';
+import { ndarrayToRecords } from './ndarray';
+import { parseNpy } from './npy';
+import { readNpz } from './npz';
+import { readDataFile } from './read-file';
+
+export { checkDatasetForModel, classCounts, type ModelInputs } from './model-check';
+export { MAX_DATASET_BYTES } from './read-file';
+
+/**
+ * Loads the dataset a spec describes; relative paths resolve against `baseDir` (default:
+ * the working directory), and the returned `source` is absolute. Class names given as
+ * strings (CSV, JSONL, label lines) become indices in sorted order; see LabelCollector.
+ */
+export async function loadDataset(spec: DatasetSpec, baseDir?: string): Promise<Dataset> {
+  const file = path.resolve(baseDir ?? process.cwd(), spec.path);
+  const labelsFile = spec.labelsPath !== undefined ? path.resolve(baseDir ?? process.cwd(), spec.labelsPath) : undefined;
+  const format = spec.format ?? inferFormat(file);
+  const records = readRecords(format, await readDataFile(file), file, spec);
+
+  let labels = records.labels;
+  // An explicit labels file wins; readers do not look for labels when one is given.
+  if (labelsFile !== undefined) labels = await loadLabelsFile(labelsFile);
+  if (!labels) {
+    throw new InputError(`${format.toUpperCase()} file holds features only; set labelsPath to the file with one label per record`, { file });
+  }
+  if (records.count === 0) throw new InputError('dataset has no records', { file });
+  if (labels.length !== records.count) {
+    const message = labelsFile !== undefined
+      ? `has ${labels.length} labels but ${file} has ${records.count} records; expected one label per record`
+      : `has ${records.count} records of features but ${labels.length} labels; expected one label per record`;
+    throw new InputError(message, { file: labelsFile ?? file });
+  }
+  applyScaleOffset(records.features, recordSize(records.featureShape), spec, file);
+  return { source: file, count: records.count, featureShape: records.featureShape, features: records.features, labels };
+}
+
+function readRecords(format: DatasetFormat, bytes: Buffer, file: string, spec: DatasetSpec): LoadedRecords {
+  const labelsFromFile = spec.labelsPath !== undefined;
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+      return parseDelimited(bytes, file, { delimiter: format === 'tsv' ? '\t' : ',', label: spec.label, labelsFromFile });
+    case 'jsonl':
+      return parseJsonl(bytes, file, { label: spec.label, labelsFromFile });
+    case 'npy':
+      return ndarrayToRecords(parseNpy(bytes, { file }), { file });
+    case 'npz':
+      return readNpz(bytes, file, { featuresKey: spec.featuresKey, labelsKey: spec.labelsKey, needLabels: !labelsFromFile });
+    case 'idx':
+      return ndarrayToRecords(parseIdx(bytes, file), { file });
+  }
+}
+
+/** x * scale + offset, in place; a result that overflows float32 is reported, not kept. */
+function applyScaleOffset(features: Float32Array, size: number, spec: DatasetSpec, file: string): void {
+  const scale = spec.scale ?? 1;
+  const offset = spec.offset ?? 0;
+  if (scale === 1 && offset === 0) return;
+  for (let i = 0; i < features.length; i++) {
+    const value = features[i];
+    features[i] = value * scale + offset;
+    if (!Number.isFinite(features[i])) {
+      const record = Math.floor(i / size);
+      throw new InputError(
+        `feature value ${i % size} of record ${record} is ${value}, which becomes ${value * scale + offset} after scale ${scale} and offset ${offset}; expected finite float32 values`,
+        { file, record },
+      );
+    }
+  }
+}

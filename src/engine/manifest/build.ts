@@ -1,0 +1,84 @@
+/**
+ * Raw manifest JSON that passed validation -> Manifest: absolute paths, defaults filled,
+ * the audit-level label and preprocess folded into every dataset.
+ */
+import * as path from 'node:path';
+import type { DatasetSpec } from '../artifacts/dataset';
+import { DEFAULT_ATTACKS } from '../attacks/catalog';
+import type { Severity } from '../../shared/rules';
+import { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY } from './defaults';
+import type { AuditSpec, Manifest, PolicyMetric, PolicyRule } from './types';
+
+/** The manifest's shape as the schema guarantees it. */
+interface RawDatasetObject {
+  path: string;
+  format?: DatasetSpec['format'];
+  label?: string | number;
+  labelsPath?: string;
+  featuresKey?: string;
+  labelsKey?: string;
+}
+type RawDataset = string | RawDatasetObject;
+
+interface RawAudit {
+  name: string;
+  model: string;
+  members: RawDataset;
+  nonMembers: RawDataset;
+  population?: RawDataset;
+  label?: string | number;
+  preprocess?: { scale?: number; offset?: number };
+  attacks?: string[];
+  policy?: { rules: { metric: PolicyMetric; fpr?: number; max: number; severity?: Severity }[] };
+  privacy?: { claimedEpsilon: number; delta: number };
+}
+
+export interface RawManifest {
+  version: 1;
+  audits: RawAudit[];
+}
+
+/** `raw` must have passed schema and semantic validation without errors. */
+export function buildManifest(raw: RawManifest, file: string): Manifest {
+  const absoluteFile = path.resolve(file);
+  const dir = path.dirname(absoluteFile);
+  return { file: absoluteFile, dir, audits: raw.audits.map((audit, index) => buildAudit(audit, index, dir)) };
+}
+
+function buildAudit(raw: RawAudit, index: number, dir: string): AuditSpec {
+  const dataset = (d: RawDataset) => buildDataset(d, raw, dir);
+  const audit: AuditSpec = {
+    name: raw.name,
+    model: path.resolve(dir, raw.model),
+    members: dataset(raw.members),
+    nonMembers: dataset(raw.nonMembers),
+    attacks: [...(raw.attacks ?? DEFAULT_ATTACKS)],
+    policy: raw.policy ? raw.policy.rules.map(buildRule) : DEFAULT_POLICY.map((r) => ({ ...r })),
+    index,
+  };
+  if (raw.population !== undefined) audit.population = dataset(raw.population);
+  if (raw.privacy) audit.privacy = { claimedEpsilon: raw.privacy.claimedEpsilon, delta: raw.privacy.delta };
+  return audit;
+}
+
+function buildDataset(raw: RawDataset, audit: RawAudit, dir: string): DatasetSpec {
+  const given: RawDatasetObject = typeof raw === 'string' ? { path: raw } : raw;
+  // Only keys that have a value: consumers and tests compare specs structurally.
+  const spec: DatasetSpec = { path: path.resolve(dir, given.path) };
+  if (given.format !== undefined) spec.format = given.format;
+  const label = given.label ?? audit.label;
+  if (label !== undefined) spec.label = label;
+  if (given.labelsPath !== undefined) spec.labelsPath = path.resolve(dir, given.labelsPath);
+  if (given.featuresKey !== undefined) spec.featuresKey = given.featuresKey;
+  if (given.labelsKey !== undefined) spec.labelsKey = given.labelsKey;
+  if (audit.preprocess?.scale !== undefined) spec.scale = audit.preprocess.scale;
+  if (audit.preprocess?.offset !== undefined) spec.offset = audit.preprocess.offset;
+  return spec;
+}
+
+function buildRule(raw: { metric: PolicyMetric; fpr?: number; max: number; severity?: Severity }): PolicyRule {
+  const rule: PolicyRule = { metric: raw.metric, max: raw.max, severity: raw.severity ?? DEFAULT_RULE_SEVERITY };
+  // fpr only means something for tprAtFpr (a warning says so for the others).
+  if (raw.metric === 'tprAtFpr' && raw.fpr !== undefined) rule.fpr = raw.fpr;
+  return rule;
+}

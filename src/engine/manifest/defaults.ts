@@ -1,0 +1,18 @@
+/** What an audit gets for the parts the manifest leaves out. */
+import type { Severity } from '../../shared/rules';
+import type { PolicyRule } from './types';
+
+/** The file name the extension and CLI look for. */
+export const MANIFEST_FILE_NAME = 'privacy-audit.json';
+
+/**
+ * TPR at 0.1% FPR above 1% means more than one in a hundred training records can be
+ * identified with near certainty (high); AUC above 0.6 is clear average-case leakage (medium).
+ */
+export const DEFAULT_POLICY: readonly Readonly<PolicyRule>[] = [
+  { metric: 'tprAtFpr', fpr: 0.001, max: 0.01, severity: 'high' },
+  { metric: 'auc', max: 0.6, severity: 'medium' },
+];
+
+/** Severity of a policy rule that names none (the schema's default). */
+export const DEFAULT_RULE_SEVERITY: Severity = 'high';

@@ -1,0 +1,123 @@
+/**
+ * Checks the JSON schema cannot express: unique audit names, files that exist, attack ids
+ * known to the catalog (which grows faster than any hand-written enum), and settings that
+ * would be silently ignored. Runs on the raw JSON even when the schema found problems, so
+ * the user sees everything at once; every check skips values of the wrong type (the
+ * schema reports those).
+ */
+import * as path from 'node:path';
+import { isKnownAttack, knownAttacks, parseThresholdAttack } from '../attacks/catalog';
+import { formatFromName } from '../artifacts/datasets/format';
+import type { ManifestRanges } from './ranges';
+import { didYouMean } from './suggest';
+import { subjectOf } from './wording';
+import type { JsonPath, ManifestProblem } from './types';
+
+export interface SemanticContext {
+  /** Folder relative paths are resolved against. */
+  dir: string;
+  fileExists: (absPath: string) => boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const DATASET_KEYS = ['members', 'nonMembers', 'population'] as const;
+
+export function semanticProblems(root: unknown, ranges: ManifestRanges, ctx: SemanticContext): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const report = (severity: ManifestProblem['severity'], at: JsonPath, message: string, part: 'key' | 'value' = 'value') => {
+    const range = ranges.rangeOf(at, part);
+    if (range) problems.push({ message: `${subjectOf(at, root)}: ${message}`, range, severity, path: at });
+  };
+
+  const audits = isObject(root) ? root['audits'] : undefined;
+  if (!Array.isArray(audits)) return problems;
+  if (audits.length === 0) {
+    report('warning', ['audits'], 'the list is empty, so there is nothing to audit; add an audit with a model, members and nonMembers.');
+  }
+
+  const firstWithName = new Map<string, number>();
+  audits.forEach((audit: unknown, index) => {
+    if (!isObject(audit)) return;
+    const at: JsonPath = ['audits', index];
+
+    if (typeof audit['name'] === 'string' && audit['name'] !== '') {
+      const earlier = firstWithName.get(audit['name']);
+      if (earlier === undefined) firstWithName.set(audit['name'], index);
+      else report('error', [...at, 'name'], `expected a unique audit name, found "${audit['name']}" again (audit ${earlier} already uses it).`);
+    }
+
+    if (typeof audit['model'] === 'string' && audit['model'] !== '') {
+      checkExisting(report, ctx, [...at, 'model'], audit['model'], 'model file');
+    }
+
+    for (const key of DATASET_KEYS) checkDataset(report, ctx, [...at, key], audit[key]);
+
+    checkAttacks(report, [...at, 'attacks'], audit['attacks'], audit['population'] !== undefined);
+    checkPolicy(report, [...at, 'policy', 'rules'], isObject(audit['policy']) ? audit['policy']['rules'] : undefined);
+  });
+  return problems;
+}
+
+type Report = (severity: ManifestProblem['severity'], at: JsonPath, message: string, part?: 'key' | 'value') => void;
+
+function checkDataset(report: Report, ctx: SemanticContext, at: JsonPath, dataset: unknown): void {
+  const spec = typeof dataset === 'string' ? { path: dataset } : isObject(dataset) ? dataset : undefined;
+  if (!spec || typeof spec['path'] !== 'string' || spec['path'] === '') return;
+  const pathAt = typeof dataset === 'string' ? at : [...at, 'path'];
+  const file = spec['path'];
+  const exists = checkExisting(report, ctx, pathAt, file, 'dataset file');
+
+  const explicitFormat = typeof spec['format'] === 'string' ? spec['format'] : undefined;
+  const format = explicitFormat ?? formatFromName(file);
+  // The loader would refuse the file; say so while the manifest is being written.
+  if (exists && format === undefined) {
+    report('error', pathAt, `expected a dataset file name that tells its format (.csv, .tsv, .jsonl, .ndjson, .npy, .npz, .idx or *-ubyte, optionally .gz), found "${file}"; add "format".`);
+  }
+  if (typeof spec['labelsPath'] === 'string' && spec['labelsPath'] !== '') {
+    checkExisting(report, ctx, [...at, 'labelsPath'], spec['labelsPath'], 'labels file');
+  }
+  for (const key of ['featuresKey', 'labelsKey'] as const) {
+    if (spec[key] !== undefined && format !== undefined && format !== 'npz') {
+      report('warning', [...at, key], `"${key}" only applies to NPZ archives, but "${file}" is ${format}; it is ignored.`, 'key');
+    }
+  }
+}
+
+function checkExisting(report: Report, ctx: SemanticContext, at: JsonPath, relative: string, what: string): boolean {
+  const absolute = path.resolve(ctx.dir, relative);
+  if (ctx.fileExists(absolute)) return true;
+  report('error', at, `expected an existing ${what}, found no file at "${relative}" (resolved to ${absolute}).`);
+  return false;
+}
+
+function checkAttacks(report: Report, at: JsonPath, attacks: unknown, hasPopulation: boolean): void {
+  if (!Array.isArray(attacks)) return;
+  const seen = new Set<string>();
+  attacks.forEach((id: unknown, i) => {
+    if (typeof id !== 'string') return;
+    if (!isKnownAttack(id)) {
+      report('error', [...at, i], `expected a known attack id, found "${id}".${didYouMean(id, knownAttacks())} Known attacks: ${knownAttacks().join(', ')}.`);
+      return;
+    }
+    if (seen.has(id)) report('warning', [...at, i], `attack "${id}" is listed twice; it runs once.`);
+    seen.add(id);
+    if (!hasPopulation && parseThresholdAttack(id)?.variant === 'population') {
+      report('warning', [...at, i], `attack "${id}" calibrates its threshold on "population" data, but this audit has none; add "population" or remove the attack.`);
+    }
+  });
+}
+
+function checkPolicy(report: Report, at: JsonPath, rules: unknown): void {
+  if (!Array.isArray(rules)) return;
+  rules.forEach((rule: unknown, i) => {
+    if (!isObject(rule) || rule['fpr'] === undefined) return;
+    if (typeof rule['metric'] === 'string' && rule['metric'] !== 'tprAtFpr') {
+      report('warning', [...at, i, 'fpr'], `"fpr" is only used by "tprAtFpr" rules; it is ignored for metric "${rule['metric']}".`, 'key');
+    }
+  });
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
