@@ -23,23 +23,27 @@ export function computeSignals(probabilities: Float32Array, numClasses: number, 
   for (let r = 0; r < n; r++) {
     const y = labels[r];
     const row = r * numClasses;
-    const py = clampProbability(probabilities[row + y]);
-    let ent = 0;
-    let mentr = -(1 - py) * Math.log(py);
     let others = 0;
+    for (let c = 0; c < numClasses; c++) if (c !== y) others += clampProbability(probabilities[row + c]);
+    // A float32 softmax rounds p_y to exactly 1 for confident records, which would tie every
+    // memorised record at loss 0. The other classes' mass is still resolved, so near 1 we
+    // take p_y = 1 - others in float64 and log p_y = log1p(-others).
+    const stored = clampProbability(probabilities[row + y]);
+    const py = stored > 0.5 ? Math.max(MIN_PROBABILITY, 1 - others) : stored;
+    const logPy = stored > 0.5 ? Math.log1p(-Math.min(others, 1 - MIN_PROBABILITY)) : Math.log(py);
+    let ent = -py * Math.log(py);
+    let mentr = -(1 - py) * logPy;
     for (let c = 0; c < numClasses; c++) {
+      if (c === y) continue;
       const p = clampProbability(probabilities[row + c]);
       ent -= p * Math.log(p);
-      if (c === y) continue;
-      // Summing the other classes directly (not 1 - p_y) keeps phi exact when p_y ~ 1.
-      others += p;
       mentr -= p * Math.log(Math.max(1 - p, MIN_PROBABILITY));
     }
-    loss[r] = Math.log(py); // = -(cross-entropy loss)
+    loss[r] = logPy; // = -(cross-entropy loss)
     confidence[r] = py;
     entropy[r] = -ent;
     modifiedEntropy[r] = -mentr;
-    lira[r] = Math.log(py) - Math.log(Math.max(others, MIN_PROBABILITY));
+    lira[r] = logPy - Math.log(Math.max(others, MIN_PROBABILITY));
   }
   return { loss, confidence, entropy, 'modified-entropy': modifiedEntropy, 'lira-statistic': lira };
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * privacy-lint: the headless face of the engine, for terminals and CI.
+ * Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage or input error.
+ * Argument parsing by commander (well kept, typed, generates help) rather than by hand.
+ */
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { auditTarget, CancelledError, TOOL_VERSION } from '../engine/audit';
+import { isInputError } from '../engine/errors';
+import { computeAttackMetrics } from '../engine/metrics';
+import { toHtml, toJson, toSarif, toText, writeReports, type ReportFormat } from '../engine/report';
+import type { AuditReport } from '../engine/report/schema';
+import { SEVERITY_ORDER, type Severity } from '../shared/rules';
+import { readScoredMembership } from './evaluate-input';
+import { metricsToText } from './format-metrics';
+import { ProgressBar } from './progress-bar';
+
+const EXIT_OK = 0;
+const EXIT_FINDINGS = 1;
+const EXIT_USAGE = 2;
+
+const FORMATS: ReportFormat[] = ['text', 'json', 'sarif', 'html'];
+
+function parseFormats(value: string): ReportFormat[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list) {
+    if (!FORMATS.includes(f as ReportFormat)) throw new CommanderError(EXIT_USAGE, 'privacy-lint.format', `unknown format "${f}": expected one or more of ${FORMATS.join(', ')}, comma-separated`);
+  }
+  return list as ReportFormat[];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('privacy-lint')
+    .description('Audit trained ML models for membership-inference privacy risk.')
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  program
+    .command('audit')
+    .description('run the audits of a privacy-audit.json (or of a folder: its manifest, or one proposed from detected files) and write the report')
+    .argument('[target]', 'manifest file or folder', '.')
+    .option('--format <list>', `report formats, comma-separated: ${FORMATS.join(', ')}`, parseFormats, ['text'] as ReportFormat[])
+    .option('--out <dir>', 'folder to write report.<format> files into; without it the (single) format is printed')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has at least this severity').choices(['high', 'medium', 'low', 'never']).default('high'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .option('--only <names>', 'audit only these audits (comma-separated names)')
+    .option('--attacks <ids>', 'run these attacks instead of the manifest\'s (comma-separated)')
+    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string; attacks?: string }) => {
+      if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
+      const bar = new ProgressBar();
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const report = await auditTarget(target, {
+          backend: opts.backend,
+          only: opts.only?.split(',').map((s) => s.trim()),
+          attacks: opts.attacks?.split(',').map((s) => s.trim()),
+          signal: controller.signal,
+          onProgress: (p) => bar.update(p),
+        });
+        bar.done();
+        if (opts.out) {
+          const written = await writeReports(report, opts.out, opts.format);
+          for (const f of written) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
+          if (!opts.format.includes('text')) process.stdout.write(toText(report));
+        } else {
+          process.stdout.write(opts.format[0] === 'json' ? toJson(report) : opts.format[0] === 'text' ? toText(report) : renderSingle(report, opts.format[0]));
+        }
+        const inputProblems = report.findings.some((f) => f.rule === 'invalid-input' && f.severity === 'high' && !f.attack);
+        if (inputProblems) process.exitCode = EXIT_USAGE;
+        else if (opts.failOn !== 'never' && report.findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[opts.failOn as Severity])) process.exitCode = EXIT_FINDINGS;
+        else process.exitCode = EXIT_OK;
+      } finally {
+        bar.done();
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  program
+    .command('evaluate')
+    .description('metrics (ROC, AUC, advantage, TPR at low FPR with intervals) for attack scores computed elsewhere')
+    .argument('<file>', 'JSON {"scores": number[], "membership": boolean[]}; higher score = more likely a member')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
+    .action((file: string, opts: { format: 'json' | 'text' }) => {
+      const input = readScoredMembership(file);
+      const metrics = computeAttackMetrics(input.scores, input.membership);
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(metrics, null, 2) + '\n' : metricsToText(metrics));
+    });
+
+  return program;
+}
+
+function renderSingle(report: AuditReport, format: ReportFormat): string {
+  return format === 'sarif' ? JSON.stringify(toSarif(report), null, 2) + '\n' : toHtml(report);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      if (e.code.startsWith('privacy-lint.')) process.stderr.write(`privacy-lint: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (isInputError(e)) {
+      process.stderr.write(`privacy-lint: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof CancelledError) {
+      process.stderr.write('privacy-lint: cancelled\n');
+      return 130;
+    }
+    process.stderr.write(`privacy-lint: internal error: ${(e as Error).stack ?? e}\n`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Turns one attack's scores into the uniform AttackResult every report renders:
+ * metrics with intervals, score histograms, per-class vulnerability, the most
+ * vulnerable member records (by index only) and, for calibrated attacks, where the
+ * attacker's own thresholds land on the real non-members.
+ */
+import { clopperPearson, computeAttackMetrics, rocAuc, computeRoc, scoreHistogram } from '../metrics';
+import type { OperatingPoint } from '../metrics/types';
+import type { AttackScores } from '../attacks/threshold';
+import type { AttackResult, ClassVulnerability, VulnerableRecord } from '../report/schema';
+
+export interface AttackDescription {
+  id: string;
+  family: string;
+  title: string;
+}
+
+const MOST_VULNERABLE_COUNT = 10;
+/** Below this many records on either side a class's AUC is too noisy to report. */
+const MIN_CLASS_RECORDS = 5;
+
+export function buildAttackResult(
+  attack: AttackDescription,
+  scores: AttackScores,
+  memberLabels: Int32Array,
+  nonMemberLabels: Int32Array,
+  numClasses: number,
+): AttackResult {
+  const { memberScores, nonMemberScores } = scores;
+  const all = concat(memberScores, nonMemberScores);
+  const membership = Array.from({ length: all.length }, (_, i) => i < memberScores.length);
+  const metrics = computeAttackMetrics(all, membership);
+  return {
+    id: attack.id,
+    family: attack.family,
+    title: attack.title,
+    metrics,
+    histogram: scoreHistogram(Array.from(memberScores), Array.from(nonMemberScores)),
+    perClass: perClassVulnerability(memberScores, memberLabels, nonMemberScores, nonMemberLabels, numClasses),
+    mostVulnerable: mostVulnerable(memberScores),
+    calibratedPoints: scores.calibratedThresholds?.map((t) => pointAtThreshold(t.targetFpr, t.threshold, memberScores, nonMemberScores)),
+    notes: scores.notes.length ? scores.notes : undefined,
+  };
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function perClassVulnerability(
+  ms: Float64Array, ml: Int32Array, ns: Float64Array, nl: Int32Array, numClasses: number,
+): ClassVulnerability[] {
+  const out: ClassVulnerability[] = [];
+  for (let c = 0; c < numClasses; c++) {
+    const m = ms.filter((_, i) => ml[i] === c);
+    const n = ns.filter((_, i) => nl[i] === c);
+    let auc: number | null = null;
+    let advantage: number | null = null;
+    if (m.length >= MIN_CLASS_RECORDS && n.length >= MIN_CLASS_RECORDS) {
+      const scores = concat(m, n);
+      const membership = Array.from({ length: scores.length }, (_, i) => i < m.length);
+      const roc = computeRoc(scores, membership);
+      auc = rocAuc(roc);
+      advantage = roc.fpr.reduce((best, f, i) => Math.max(best, Math.abs(roc.tpr[i] - f)), 0);
+    }
+    out.push({ label: c, members: m.length, nonMembers: n.length, auc, advantage });
+  }
+  return out;
+}
+
+function mostVulnerable(memberScores: Float64Array): VulnerableRecord[] {
+  return Array.from(memberScores, (score, index) => ({ index, score }))
+    .filter((r) => Number.isFinite(r.score))
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, MOST_VULNERABLE_COUNT);
+}
+
+/** The attacker predicts "member" when score > threshold (thresholds come from population quantiles). */
+function pointAtThreshold(targetFpr: number, threshold: number, ms: Float64Array, ns: Float64Array): OperatingPoint {
+  const tp = ms.reduce((a, s) => a + (s > threshold ? 1 : 0), 0);
+  const fp = ns.reduce((a, s) => a + (s > threshold ? 1 : 0), 0);
+  return {
+    targetFpr,
+    threshold,
+    truePositives: tp,
+    falsePositives: fp,
+    tpr: tp / ms.length,
+    fpr: fp / ns.length,
+    tprInterval: clopperPearson(tp, ms.length),
+    fprInterval: clopperPearson(fp, ns.length),
+    measurable: targetFpr * ns.length >= 1,
+  };
+}

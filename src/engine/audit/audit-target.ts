@@ -1,0 +1,132 @@
+/**
+ * The engine's front door: audit a manifest file, or a folder (its manifest, or one
+ * proposed from what is detected there). Returns the complete report; problems in the
+ * user's files become findings, never exceptions (except cancellation).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { initBackend, type BackendPreference } from '../backend';
+import { InputError, isInputError } from '../errors';
+import { findManifests, parseManifest, proposeManifest, type AuditSpec, type Manifest, type ManifestRanges } from '../manifest';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type Finding } from '../report/schema';
+import { findingsForAudit, type FindingContext } from './findings';
+import type { AuditHooks } from './progress';
+import { relativeTo, runAudit } from './run-audit';
+import { TOOL_VERSION } from './version';
+
+export interface AuditOptions extends AuditHooks {
+  backend?: BackendPreference;
+  /** Run only the audits with these names. */
+  only?: string[];
+  /** Replace every audit's attack list (e.g. the extension's sweep setting). */
+  attacks?: string[];
+}
+
+export interface ResolvedManifest {
+  manifest?: Manifest;
+  /** Present when the manifest came from a file. */
+  file?: string;
+  ranges?: ManifestRanges;
+  root: string;
+  /** Problems that stop the audit: manifest errors, nothing to audit. */
+  findings: Finding[];
+  /** True when no manifest file existed and one was proposed from detection. */
+  proposed: boolean;
+}
+
+/** Finds and parses the manifest for a path, or proposes one for a folder without it. */
+export function resolveManifest(target: string): ResolvedManifest {
+  const abs = path.resolve(target);
+  if (!fs.existsSync(abs)) throw new InputError('no such file or folder', { file: target });
+  let file: string | undefined;
+  if (fs.statSync(abs).isDirectory()) {
+    const found = findManifests(abs);
+    if (found.length === 0) {
+      const proposal = proposeManifest(abs);
+      if (proposal.audits === 0) {
+        throw new InputError('no privacy-audit.json here, and no TF.js model.json with member/non-member data beside it was detected', { file: target });
+      }
+      const virtual = path.join(abs, 'privacy-audit.json');
+      const parsed = parseManifest(proposal.text, virtual, { fileExists: (p) => fs.existsSync(p) });
+      return { manifest: parsed.manifest, root: abs, findings: problemFindings(parsed.problems, abs, virtual), proposed: true };
+    }
+    file = found[0];
+  } else {
+    file = abs;
+  }
+  const text = fs.readFileSync(file, 'utf8');
+  const parsed = parseManifest(text, file);
+  const root = path.dirname(file);
+  return { manifest: parsed.manifest, file, ranges: parsed.ranges, root, findings: problemFindings(parsed.problems, root, file), proposed: false };
+}
+
+function problemFindings(problems: ReturnType<typeof parseManifest>['problems'], root: string, file: string): Finding[] {
+  return problems.map((p) => ({
+    rule: 'invalid-input',
+    severity: p.severity === 'error' ? 'high' : 'low',
+    message: p.message,
+    location: { file: relativeTo(root, file), range: p.range },
+    related: [],
+  }));
+}
+
+export async function auditTarget(target: string, options: AuditOptions = {}): Promise<AuditReport> {
+  const resolved = resolveManifest(target);
+  return auditResolved(resolved, options);
+}
+
+export async function auditResolved(resolved: ResolvedManifest, options: AuditOptions = {}): Promise<AuditReport> {
+  const backend = await initBackend(options.backend ?? 'auto');
+  const report: AuditReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'privacy-lint', version: TOOL_VERSION },
+    createdAt: new Date().toISOString(),
+    backend: backend.name,
+    manifest: resolved.file ? relativeTo(resolved.root, resolved.file) : undefined,
+    root: resolved.root,
+    audits: [],
+    findings: [...resolved.findings],
+  };
+  if (!resolved.manifest) return report;
+  const ctx: FindingContext = { manifestFile: resolved.file, ranges: resolved.ranges, root: resolved.root };
+  const specs = resolved.manifest.audits
+    .filter((a) => !options.only || options.only.includes(a.name))
+    .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a));
+  for (const spec of specs) {
+    try {
+      const run = await runAudit(spec, resolved.root, options);
+      report.audits.push(run.result);
+      report.findings.push(...findingsForAudit(run, spec, ctx));
+      options.onAuditDone?.(run.result);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      report.findings.push(inputErrorFinding(e, spec, ctx));
+    }
+  }
+  return report;
+}
+
+/** Puts a data or model error on the manifest key that named the file, with the file's own position in the message. */
+function inputErrorFinding(e: InputError, spec: AuditSpec, ctx: FindingContext): Finding {
+  const roles: [string, string | undefined][] = [
+    ['model', spec.model],
+    ['members', spec.members.path],
+    ['members', spec.members.labelsPath],
+    ['nonMembers', spec.nonMembers.path],
+    ['nonMembers', spec.nonMembers.labelsPath],
+    ['population', spec.population?.path],
+    ['population', spec.population?.labelsPath],
+  ];
+  const same = (a?: string) => a !== undefined && path.resolve(a) === path.resolve(e.location.file);
+  const role = roles.find(([, p]) => same(p))?.[0] ?? 'model';
+  const range = ctx.ranges?.rangeOf(['audits', spec.index, role], 'value');
+  const file = ctx.manifestFile ?? e.location.file;
+  return {
+    rule: 'invalid-input',
+    severity: 'high',
+    audit: spec.name,
+    message: e.message,
+    location: { file: relativeTo(ctx.root, file), range },
+    related: [{ file: relativeTo(ctx.root, e.location.file), message: 'the file with the problem' }],
+  };
+}

@@ -1,0 +1,27 @@
+/** How a long audit talks back: progress events and cancellation (a standard AbortSignal). */
+export interface AuditProgress {
+  audit: string;
+  /** What is happening now, in a few words ("loading data", "attack loss-threshold"). */
+  stage: string;
+  /** Steps finished and total steps of this audit. */
+  done: number;
+  total: number;
+}
+
+export interface AuditHooks {
+  signal?: AbortSignal;
+  onProgress?: (p: AuditProgress) => void;
+  /** Called with each audit's result as soon as it is finished, so nothing done is lost on cancel. */
+  onAuditDone?: (result: import('../report/schema').AuditResult) => void;
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor() {
+    super('The audit was cancelled');
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Runs the audits of a manifest: model outputs -> signals -> attacks -> results.
+ * One failing attack is recorded and the others still run; one failing audit becomes an
+ * invalid-input finding and the other audits still run; a cancel keeps finished audits.
+ */
+import * as path from 'node:path';
+import { parseThresholdAttack } from '../attacks/catalog';
+import { computeSignals, SIGNAL_TITLES } from '../attacks/signals';
+import { runThresholdAttack, type ScoredGroup } from '../attacks/threshold';
+import type { AuditSpec } from '../manifest';
+import { computeRoc, empiricalEpsilonLowerBound } from '../metrics';
+import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
+import type { Dataset } from '../artifacts/dataset';
+import { buildAttackResult } from './attack-result';
+import { computeModelOutputs, type GroupOutputs } from './model-outputs';
+import { throwIfCancelled, type AuditHooks } from './progress';
+import { accuracy, classCountsOf } from './record-checks';
+
+export interface AuditRun {
+  result: AuditResult;
+  /** Datasets kept for the ground-truth checks of the findings step. */
+  members: Dataset;
+  nonMembers: Dataset;
+  numClasses: number;
+}
+
+const TITLES: Record<string, string> = {
+  threshold: 'global threshold on',
+  'threshold-per-class': 'per-class thresholds on',
+  population: 'population-calibrated threshold on',
+};
+
+export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks = {}): Promise<AuditRun> {
+  const started = Date.now();
+  const total = spec.attacks.length + 1;
+  const report = (stage: string, done: number) => hooks.onProgress?.({ audit: spec.name, stage, done, total });
+  const outputs = await computeModelOutputs(spec, hooks.signal, (stage) => report(stage, 0));
+  try {
+    const { model } = outputs;
+    const numClasses = model.numClasses;
+    const signalsOf = (g: GroupOutputs) => computeSignals(g.probabilities, numClasses, g.dataset.labels);
+    const signals = {
+      members: signalsOf(outputs.members),
+      nonMembers: signalsOf(outputs.nonMembers),
+      population: outputs.population ? signalsOf(outputs.population) : undefined,
+    };
+    const attacks: AttackResult[] = [];
+    const errors: AuditResult['errors'] = [];
+    for (const [i, id] of spec.attacks.entries()) {
+      throwIfCancelled(hooks.signal);
+      report(`attack ${id}`, i + 1);
+      try {
+        const parsed = parseThresholdAttack(id);
+        if (!parsed) throw new Error(`attack "${id}" is not implemented by this engine`);
+        const group = (g: GroupOutputs, s: Float64Array): ScoredGroup => ({ scores: s, labels: g.dataset.labels });
+        const scores = runThresholdAttack(parsed.variant, {
+          members: group(outputs.members, signals.members[parsed.signal]),
+          nonMembers: group(outputs.nonMembers, signals.nonMembers[parsed.signal]),
+          population: outputs.population && signals.population ? group(outputs.population, signals.population[parsed.signal]) : undefined,
+          numClasses,
+        });
+        const result = buildAttackResult(
+          { id, family: parsed.variant === 'population' ? 'population' : 'threshold', title: `${TITLES[parsed.variant]} ${SIGNAL_TITLES[parsed.signal]}` },
+          scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses,
+        );
+        if (spec.privacy) result.epsilonLowerBound = epsilonBound(scores.memberScores, scores.nonMemberScores, spec.privacy.delta);
+        attacks.push(result);
+      } catch (e) {
+        if ((e as Error).name === 'CancelledError' || (e as Error).name === 'AbortError') throw e;
+        errors.push({ attack: id, message: (e as Error).message });
+      }
+    }
+    report('done', total);
+    const summary = (ds: Dataset): DatasetSummary => ({
+      file: relativeTo(root, ds.source), count: ds.count, featureShape: ds.featureShape, classCounts: classCountsOf(ds, numClasses),
+    });
+    const result: AuditResult = {
+      name: spec.name,
+      model: relativeTo(root, spec.model),
+      members: summary(outputs.members.dataset),
+      nonMembers: summary(outputs.nonMembers.dataset),
+      population: outputs.population ? summary(outputs.population.dataset) : undefined,
+      accuracy: {
+        members: accuracy(outputs.members.probabilities, outputs.members.dataset.labels, numClasses),
+        nonMembers: accuracy(outputs.nonMembers.probabilities, outputs.nonMembers.dataset.labels, numClasses),
+      },
+      attacks,
+      errors,
+      durationMs: Date.now() - started,
+    };
+    return { result, members: outputs.members.dataset, nonMembers: outputs.nonMembers.dataset, numClasses };
+  } finally {
+    outputs.model.dispose();
+  }
+}
+
+function epsilonBound(ms: Float64Array, ns: Float64Array, delta: number): { epsilon: number; delta: number } {
+  const scores = new Float64Array(ms.length + ns.length);
+  scores.set(ms);
+  scores.set(ns, ms.length);
+  const membership = Array.from({ length: scores.length }, (_, i) => i < ms.length);
+  const bound = empiricalEpsilonLowerBound(computeRoc(scores, membership), { members: ms.length, nonMembers: ns.length }, delta);
+  return { epsilon: bound.epsilon, delta };
+}
+
+export function relativeTo(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
+}
