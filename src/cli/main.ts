@@ -9,8 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { auditTarget, CancelledError, TOOL_VERSION } from '../engine/audit';
 import { isInputError } from '../engine/errors';
 import { computeAttackMetrics } from '../engine/metrics';
-import { toHtml, toJson, toSarif, toText, writeReports, type ReportFormat } from '../engine/report';
-import type { AuditReport } from '../engine/report/schema';
+import { renderReport, toText, writeReports, type ReportFormat } from '../engine/report';
 import { SEVERITY_ORDER, type Severity } from '../shared/rules';
 import { readScoredMembership } from './evaluate-input';
 import { metricsToText } from './format-metrics';
@@ -67,7 +66,7 @@ export function buildProgram(): Command {
           for (const f of written) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
           if (!opts.format.includes('text')) process.stdout.write(toText(report));
         } else {
-          process.stdout.write(opts.format[0] === 'json' ? toJson(report) : opts.format[0] === 'text' ? toText(report) : renderSingle(report, opts.format[0]));
+          process.stdout.write(renderReport(report, opts.format[0]));
         }
         const inputProblems = report.findings.some((f) => f.rule === 'invalid-input' && f.severity === 'high' && !f.attack);
         if (inputProblems) process.exitCode = EXIT_USAGE;
@@ -91,10 +90,6 @@ export function buildProgram(): Command {
     });
 
   return program;
-}
-
-function renderSingle(report: AuditReport, format: ReportFormat): string {
-  return format === 'sarif' ? JSON.stringify(toSarif(report), null, 2) + '\n' : toHtml(report);
 }
 
 export async function main(argv: string[]): Promise<number> {

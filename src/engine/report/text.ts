@@ -1,0 +1,128 @@
+/** The report as plain text for a terminal: an aligned table per audit, then findings by severity. */
+import { REPORTED_FPRS, type OperatingPoint } from '../metrics/types';
+import type { Severity } from '../../shared/rules';
+import {
+  countBySeverity,
+  findingPlace,
+  fixed,
+  fprLabel,
+  intervalLabel,
+  percent,
+  ruleLabel,
+  SEVERITIES_DESC,
+} from './format';
+import type { AuditReport, AuditResult, DatasetSummary, Finding } from './schema';
+
+/** Marks a TPR whose target FPR is below 1/non-members. */
+const UNMEASURABLE_MARK = '*';
+
+export function toText(report: AuditReport): string {
+  const lines: string[] = [];
+  lines.push(`Model privacy report - ${report.tool.name} ${report.tool.version}, ${report.createdAt}, backend ${report.backend}`);
+  if (report.manifest !== undefined) lines.push(`Manifest: ${report.manifest}`);
+  lines.push(`Root: ${report.root}`);
+  lines.push(findingCounts(report.findings));
+  for (const audit of report.audits) lines.push('', ...auditLines(audit));
+  lines.push('', ...findingLines(report.findings));
+  return `${lines.join('\n')}\n`;
+}
+
+function findingCounts(findings: readonly Finding[]): string {
+  const counts = countBySeverity(findings);
+  const parts = SEVERITIES_DESC.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  return `${findings.length} finding${findings.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+function datasetLine(d: DatasetSummary): string {
+  return `${d.count.toLocaleString('en-US')}  ${d.file}`;
+}
+
+function auditLines(audit: AuditResult): string[] {
+  const gap = (audit.accuracy.members - audit.accuracy.nonMembers) * 100;
+  const summary: [string, string][] = [
+    ['Model', audit.model],
+    ['Members', datasetLine(audit.members)],
+    ['Non-members', datasetLine(audit.nonMembers)],
+    ...(audit.population ? [['Population', datasetLine(audit.population)] as [string, string]] : []),
+    [
+      'Accuracy',
+      `members ${percent(audit.accuracy.members, 1)}, non-members ${percent(audit.accuracy.nonMembers, 1)} (gap ${gap.toFixed(1)} points)`,
+    ],
+    ['Duration', `${(audit.durationMs / 1000).toFixed(1)} s`],
+  ];
+  const lines = [`== Audit ${audit.name} ==`, ...alignColumns(summary, ['left', 'left'])];
+  if (audit.attacks.length > 0) lines.push('', ...attackTable(audit));
+  if (audit.errors.length > 0) {
+    lines.push('', 'Failed attacks:', ...audit.errors.map((e) => `  ${e.attack}: ${e.message}`));
+  }
+  const notes = audit.attacks.flatMap((a) => (a.notes ?? []).map((n) => `  ${a.id}: ${n}`));
+  if (notes.length > 0) lines.push('', 'Notes:', ...notes);
+  return lines;
+}
+
+function pointCell(p: OperatingPoint): string {
+  return `${percent(p.tpr)}${p.measurable ? '' : UNMEASURABLE_MARK} ${intervalLabel(p.tprInterval)}`;
+}
+
+function attackTable(audit: AuditResult): string[] {
+  const withEpsilon = audit.attacks.some((a) => a.epsilonLowerBound !== undefined);
+  const header = [
+    'Attack',
+    'AUC',
+    'Adv.',
+    'PPV',
+    ...REPORTED_FPRS.map((k) => `TPR@${fprLabel(k)} FPR [95% CI]`),
+    ...(withEpsilon ? ['eps >='] : []),
+  ];
+  const rows = audit.attacks.map((a) => [
+    a.id,
+    fixed(a.metrics.auc),
+    fixed(a.metrics.advantage),
+    percent(a.metrics.ppv, 1),
+    ...REPORTED_FPRS.map((k) => pointCell(a.metrics.tprAtFpr[k])),
+    ...(withEpsilon ? [a.epsilonLowerBound ? fixed(a.epsilonLowerBound.epsilon, 2) : 'n/a'] : []),
+  ]);
+  const align: Align[] = header.map((_, i) => (i === 0 ? 'left' : 'right'));
+  const lines = alignColumns([header, ...rows], align).map((l) => `  ${l}`);
+  const unmeasurable = audit.attacks.some((a) => REPORTED_FPRS.some((k) => !a.metrics.tprAtFpr[k].measurable));
+  if (unmeasurable) {
+    lines.push(
+      `  ${UNMEASURABLE_MARK} not measurable: the target FPR is below 1/${audit.nonMembers.count} non-members; the value is the TPR at zero false positives.`,
+    );
+  }
+  return lines;
+}
+
+function findingLines(findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return ['No findings.'];
+  const lines: string[] = ['== Findings =='];
+  for (const severity of SEVERITIES_DESC) {
+    const group = findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push(`${severityTitle(severity)} (${group.length})`);
+    for (const f of group) {
+      const scope = [f.audit, f.attack].filter((s) => s !== undefined).join(' / ');
+      lines.push(`  ${ruleLabel(f)}  ${findingPlace(f)}${scope ? `  [${scope}]` : ''}`);
+      lines.push(`    ${f.message}`);
+    }
+  }
+  return lines;
+}
+
+function severityTitle(s: Severity): string {
+  return s.toUpperCase();
+}
+
+type Align = 'left' | 'right';
+
+/** Pads every column to its widest cell; two spaces between columns. */
+export function alignColumns(rows: readonly (readonly string[])[], align: readonly Align[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
