@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_SETTINGS, readInitOptions } from '../../src/server/init-options';
+
+test('well-formed options are taken as given', () => {
+  const settings = { backend: 'wasm', workers: 2, sweepAttacks: ['loss-threshold'], defaultPolicy: { maxTprAtFpr: 0.02, fpr: 0.01, maxAuc: 0.7 }, exclude: ['**/tmp/**'] };
+  const { options, notes } = readInitOptions({ storagePath: '/s', settings, trusted: false, docsBaseUri: 'file:///ext/' });
+  assert.deepEqual(options, { storagePath: '/s', settings, trusted: false, docsBaseUri: 'file:///ext/' });
+  assert.deepEqual(notes, []);
+});
+
+test('missing or malformed fields fall back to defaults, each with a note', () => {
+  const { options, notes } = readInitOptions({ settings: { backend: 'gpu', workers: -1, sweepAttacks: 'loss', defaultPolicy: { maxAuc: 'high' } } });
+  assert.deepEqual(options.settings, DEFAULT_SETTINGS);
+  assert.equal(options.storagePath, undefined);
+  assert.equal(options.trusted, true, 'only an explicit false restricts; the client owns Workspace Trust');
+  assert.equal(notes.length, 3, notes.join('\n'));
+  assert.ok(notes.some((n) => n.includes('"gpu"')));
+  assert.deepEqual(readInitOptions(undefined).options.settings, DEFAULT_SETTINGS);
+});

@@ -1,0 +1,215 @@
+/**
+ * End to end over IPC: the built server (dist/server.js, forked with --node-ipc as
+ * vscode-languageclient does) validating a manifest live, auditing a small workspace in
+ * its worker thread, answering from its cache, and cancelling.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DiagnosticSeverity,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ResponseError,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver-protocol/node';
+import { AuditRequest, CancelAllNotification, ReportRequest, StatusRequest, SummariesRequest, type AuditOutcome } from '../../src/shared/protocol';
+import { STALE_PREFIX } from '../../src/server/diagnostics';
+import { pathToUri } from '../../src/server/uris';
+import { buildServerWorkspace } from '../fixtures/server/workspace';
+import { ensureBuilt, SERVER_JS, startServer, WORKER_JS, type TestServer } from '../fixtures/server/server-client';
+
+const TIMEOUT = { timeout: 180_000 };
+
+before(() => ensureBuilt());
+
+/** Temp folders to remove at the end (the large fixture holds ~10 MB of CSV). */
+const created: string[] = [];
+after(() => {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function storage(): string {
+  return track(fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-storage-')));
+}
+
+function track(dir: string): string {
+  created.push(dir);
+  return dir;
+}
+
+async function workspace(options?: Parameters<typeof buildServerWorkspace>[0]) {
+  const ws = await buildServerWorkspace(options);
+  track(ws.dir);
+  return ws;
+}
+
+async function withServer<T>(folder: string, storagePath: string, run: (s: TestServer) => Promise<T>, extra: { trusted?: boolean } = {}): Promise<T> {
+  const server = await startServer(folder, { storagePath, ...extra });
+  try {
+    return await run(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+test('the server bundle does not contain TensorFlow; the worker bundle does', () => {
+  assert.ok(fs.existsSync(SERVER_JS) && fs.existsSync(WORKER_JS));
+  assert.ok(!fs.readFileSync(SERVER_JS, 'utf8').includes('@tensorflow/tfjs-core'), 'TensorFlow must load only in the audit worker');
+  assert.ok(fs.readFileSync(WORKER_JS, 'utf8').includes('@tensorflow/tfjs-core'), 'the check above can find the name when it is there');
+});
+
+test('a bad manifest opened in the editor gets diagnostics with exact ranges, updated as the user types', TIMEOUT, async () => {
+  const dir = track(fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-live-')));
+  const file = path.join(dir, 'privacy-audit.json');
+  const text = '{\n  "version": 2,\n  "audits": []\n}\n';
+  fs.writeFileSync(file, text);
+  await withServer(dir, storage(), async (server) => {
+    const uri = pathToUri(file);
+    await server.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'json', version: 1, text } });
+    const ds = await server.waitForDiagnostics(file, (d) => d.some((x) => x.severity === DiagnosticSeverity.Error));
+    const error = ds.find((d) => d.severity === DiagnosticSeverity.Error)!;
+    assert.deepEqual(error.range, { start: { line: 1, character: 13 }, end: { line: 1, character: 14 } });
+    assert.equal(error.source, 'model-privacy');
+    assert.equal(error.code, 'invalid-input');
+    assert.equal(error.codeDescription?.href, 'file:///extension/docs/rules.md#invalid-input');
+    assert.match(error.message, /version/);
+    const warning = ds.find((d) => d.severity === DiagnosticSeverity.Warning)!;
+    assert.deepEqual(warning.range, { start: { line: 2, character: 12 }, end: { line: 2, character: 14 } });
+
+    // Fix the version: after the debounce only the warning remains.
+    await server.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 13 }, end: { line: 1, character: 14 } }, text: '1' }],
+    });
+    const fixed = await server.waitForDiagnostics(file, (d) => !d.some((x) => x.severity === DiagnosticSeverity.Error));
+    assert.equal(fixed.length, 1);
+  });
+});
+
+test('an audit runs in the worker, reports progress, publishes findings on the manifest and model.json, then hits the cache', TIMEOUT, async () => {
+  const ws = await workspace();
+  const storagePath = storage();
+  await withServer(ws.dir, storagePath, async (server) => {
+    const progress: (WorkDoneProgressBegin | WorkDoneProgressReport)[] = [];
+    const token = 'audit-progress-1';
+    server.connection.onProgress(WorkDoneProgress.type, token, (v) => {
+      if (v.kind !== 'end') progress.push(v);
+    });
+    const outcome = await server.connection.sendRequest(AuditRequest, { target: ws.manifest, workDoneToken: token });
+    assert.equal(outcome.cancelled, false);
+    assert.deepEqual(outcome.errors, [], server.logs.join('\n'));
+    assert.deepEqual(outcome.fromCache, []);
+    assert.equal(outcome.reportKey, ws.manifest);
+    assert.deepEqual(outcome.summaries.map((s) => [s.audit, s.severity, s.stale, s.model]), [['small', 'high', false, ws.model]]);
+    assert.ok(outcome.summaries[0]!.auc !== undefined && outcome.summaries[0]!.bestAttack !== undefined);
+
+    const reports = progress.filter((p): p is WorkDoneProgressReport => p.kind === 'report');
+    assert.ok(reports.some((p) => /^audit small: attack loss-threshold \(\d+\/3\)$/.test(p.message ?? '')), JSON.stringify(progress));
+    assert.ok(reports.every((p) => p.percentage === undefined || (p.percentage >= 0 && p.percentage <= 100)));
+
+    // Findings on the attack entries of the manifest (line 9 is "loss-threshold" in the fixture's pretty JSON).
+    const manifestText = fs.readFileSync(ws.manifest, 'utf8');
+    const ds = await server.waitForDiagnostics(ws.manifest, (d) => d.some((x) => x.code === 'membership-risk'));
+    const risk = ds.find((d) => d.code === 'membership-risk' && (d.data as { attack?: string }).attack === 'loss-threshold')!;
+    assert.equal(risk.severity, DiagnosticSeverity.Error);
+    const lines = manifestText.split('\n');
+    assert.equal(lines[risk.range.start.line]!.slice(risk.range.start.character, risk.range.end.character), '"loss-threshold"');
+    assert.deepEqual(risk.data, { rule: 'membership-risk', audit: 'small', attack: 'loss-threshold' });
+    assert.ok(risk.relatedInformation!.some((r) => r.location.uri === pathToUri(ws.members)));
+
+    // Mirrored onto model.json, on its "modelTopology" key.
+    const modelDs = await server.waitForDiagnostics(ws.model, (d) => d.some((x) => x.code === 'membership-risk'));
+    const modelText = fs.readFileSync(ws.model, 'utf8');
+    const at = modelText.indexOf('"modelTopology"');
+    assert.deepEqual(modelDs[0]!.range, { start: { line: 0, character: at }, end: { line: 0, character: at + '"modelTopology"'.length } });
+
+    const report = await server.connection.sendRequest(ReportRequest, { reportKey: ws.manifest });
+    assert.equal(report?.audits[0]?.name, 'small');
+    const status = await server.connection.sendRequest(StatusRequest);
+    assert.equal(status.state, 'idle');
+    assert.equal(status.backend, 'cpu');
+
+    const again = await server.connection.sendRequest(AuditRequest, { target: ws.manifest });
+    assert.deepEqual(again.fromCache, ['small']);
+    assert.deepEqual(again.summaries, outcome.summaries);
+  });
+
+  // A new session shows the cached findings at once, without auditing.
+  await withServer(ws.dir, storagePath, async (server) => {
+    const ds = await server.waitForDiagnostics(ws.manifest, (d) => d.some((x) => x.code === 'membership-risk'));
+    assert.ok(ds.every((d) => !d.message.startsWith(STALE_PREFIX)));
+    const summaries = await server.connection.sendRequest(SummariesRequest);
+    assert.deepEqual(summaries.map((s) => [s.audit, s.stale]), [['small', false]]);
+  });
+
+  // Data changed while the editor was closed: the findings come back marked stale.
+  fs.appendFileSync(ws.members, '0.1,0.1,0.1,0.1,0.1,0.1,1\n');
+  await withServer(ws.dir, storagePath, async (server) => {
+    const ds = await server.waitForDiagnostics(ws.manifest, (d) => d.some((x) => x.code === 'membership-risk'));
+    const risk = ds.filter((d) => d.code === 'membership-risk');
+    assert.ok(risk.every((d) => d.message.startsWith(STALE_PREFIX) && d.severity === DiagnosticSeverity.Information), JSON.stringify(risk));
+    const summaries = await server.connection.sendRequest(SummariesRequest);
+    assert.deepEqual(summaries.map((s) => [s.audit, s.stale]), [['small', true]]);
+  });
+});
+
+test('a bad dataset becomes a diagnostic on the manifest and an outcome error, not a crash', TIMEOUT, async () => {
+  const ws = await workspace();
+  fs.writeFileSync(path.join(ws.dir, 'data', 'nonmembers.csv'), 'f0,f1,f2,f3,f4,f5,label\n1,2,3,oops,5,6,1\n');
+  await withServer(ws.dir, storage(), async (server) => {
+    const outcome = await server.connection.sendRequest(AuditRequest, { target: ws.dir });
+    assert.equal(outcome.errors.length, 1, JSON.stringify(outcome));
+    assert.match(outcome.errors[0]!, /nonmembers\.csv:2/);
+    const ds = await server.waitForDiagnostics(ws.manifest, (d) => d.some((x) => x.code === 'invalid-input'));
+    const bad = ds.find((d) => d.code === 'invalid-input')!;
+    const line = fs.readFileSync(ws.manifest, 'utf8').split('\n')[bad.range.start.line]!;
+    assert.equal(line.slice(bad.range.start.character, bad.range.end.character), '"data/nonmembers.csv"');
+    assert.equal((await server.connection.sendRequest(StatusRequest)).state, 'idle', 'the engine is fine; the input was not');
+  });
+});
+
+test('CancelAll during an audit answers cancelled within ~2 s and keeps the audit already finished', TIMEOUT, async () => {
+  const ws = await workspace({ largeRecords: 100_000 });
+  await withServer(ws.dir, storage(), async (server) => {
+    const token = 'audit-progress-cancel';
+    let sawLarge!: () => void;
+    const largeStarted = new Promise<void>((resolve) => (sawLarge = resolve));
+    server.connection.onProgress(WorkDoneProgress.type, token, (v) => {
+      if (v.kind === 'report' && v.message?.startsWith('audit large:')) sawLarge();
+    });
+    const pending = server.connection.sendRequest(AuditRequest, { target: ws.manifest, workDoneToken: token });
+    await largeStarted;
+    const cancelledAt = Date.now();
+    await server.connection.sendNotification(CancelAllNotification);
+    const outcome: AuditOutcome = await pending;
+    const elapsed = Date.now() - cancelledAt;
+    assert.equal(outcome.cancelled, true, JSON.stringify(outcome));
+    assert.ok(elapsed < 2500, `answered ${elapsed} ms after the cancel`);
+    assert.deepEqual(outcome.summaries.map((s) => s.audit), ['small'], 'the finished audit is kept');
+    const ds = server.diagnostics.get(pathToUri(ws.manifest)) ?? [];
+    assert.ok(ds.some((d) => (d.data as { audit?: string }).audit === 'small' && d.code === 'membership-risk'));
+    assert.ok(!ds.some((d) => (d.data as { audit?: string }).audit === 'large'));
+
+    // The server is still usable: the next request works (answered from the cache for "small").
+    const next = await server.connection.sendRequest(AuditRequest, { target: ws.manifest, audits: ['small'] });
+    assert.deepEqual(next.fromCache, ['small']);
+  });
+});
+
+test('in an untrusted workspace audits are refused with a clear error', TIMEOUT, async () => {
+  const ws = await workspace();
+  await withServer(ws.dir, storage(), async (server) => {
+    await assert.rejects(server.connection.sendRequest(AuditRequest, { target: ws.manifest }), (e: unknown) => {
+      assert.ok(e instanceof ResponseError);
+      assert.match(e.message, /Restricted Mode/);
+      return true;
+    });
+    // Validation still works there: it reads text, it runs nothing.
+    assert.equal((await server.connection.sendRequest(StatusRequest)).state, 'idle');
+  }, { trusted: false });
+});
