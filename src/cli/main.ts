@@ -64,7 +64,7 @@ export function buildProgram(): Command {
         if (opts.out) {
           const written = await writeReports(report, opts.out, opts.format);
           for (const f of written) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
-          if (!opts.format.includes('text')) process.stdout.write(toText(report));
+          process.stdout.write(toText(report));
         } else {
           process.stdout.write(renderReport(report, opts.format[0]));
         }

@@ -21,20 +21,20 @@ test('threshold attacks expose a model that memorised random labels', { timeout:
   // weak on random labels (the model is confident on non-members too), as Song & Mittal note.
   for (const a of audit.attacks.filter((x) => x.id !== 'entropy-threshold')) assert.ok(a.metrics.auc > 0.8, `${a.id} AUC ${a.metrics.auc}`);
   const entropy = audit.attacks.find((a) => a.id === 'entropy-threshold')!;
-  assert.ok(entropy.metrics.auc < loss.metrics.auc);
+  assert.ok(entropy.metrics.auc < loss.metrics.auc, 'entropy.metrics.auc < loss.metrics.auc');
   // The population attack picks its own thresholds: they must land near the FPR it aimed at.
   const pop = audit.attacks.find((a) => a.id === 'loss-population')!;
-  assert.ok(pop.calibratedPoints && pop.calibratedPoints[0].targetFpr === 0.01);
-  assert.ok(pop.calibratedPoints[0].fprInterval.lower <= 0.05);
+  assert.ok(pop.calibratedPoints && pop.calibratedPoints[0].targetFpr === 0.01, 'pop.calibratedPoints && pop.calibratedPoints[0].targetFpr === 0.01');
+  assert.ok(pop.calibratedPoints[0].fprInterval.lower <= 0.05, 'pop.calibratedPoints[0].fprInterval.lower <= 0.05');
   // Findings: high membership risk on the attack entry of the manifest, and the generalization gap.
   const risk = report.findings.filter((f) => f.rule === 'membership-risk');
-  assert.ok(risk.some((f) => f.severity === 'high' && f.attack === 'loss-threshold'));
+  assert.ok(risk.some((f) => f.severity === 'high' && f.attack === 'loss-threshold'), 'risk.some((f) => f.severity === \'high\' && f.attack === \'loss-threshold\')');
   const text = fs.readFileSync(ws.manifest, 'utf8');
   const f = risk.find((x) => x.attack === 'loss-threshold')!;
   assert.equal(text.slice(f.location.range!.offset, f.location.range!.offset + f.location.range!.length), '"loss-threshold"');
-  assert.ok(report.findings.some((x) => x.rule === 'generalization-gap'));
+  assert.ok(report.findings.some((x) => x.rule === 'generalization-gap'), 'report.findings.some((x) => x.rule === \'generalization-gap\')');
   // Most vulnerable records are indices, never contents.
-  assert.ok(loss.mostVulnerable.every((r) => Number.isInteger(r.index)));
+  assert.ok(loss.mostVulnerable.every((r) => Number.isInteger(r.index)), 'loss.mostVulnerable.every((r) => Number.isInteger(r.index))');
   assert.equal(report.root, path.dirname(ws.manifest));
 });
 
@@ -45,7 +45,7 @@ test('per-record scores agree with an independent AUC computation', { timeout: 1
   // The histogram counts every record once on each side.
   assert.equal(a.histogram.members.reduce((x, y) => x + y, 0), 150);
   assert.equal(a.histogram.nonMembers.reduce((x, y) => x + y, 0), 150);
-  assert.ok(a.metrics.auc > 0.5 && a.metrics.auc <= 1);
+  assert.ok(a.metrics.auc > 0.5 && a.metrics.auc <= 1, 'a.metrics.auc > 0.5 && a.metrics.auc <= 1');
   assert.equal(rocAucScore([1, 0], [true, false]), 1);
 });
 

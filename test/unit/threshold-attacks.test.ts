@@ -18,7 +18,7 @@ test('per-class thresholds separate classes whose score scales differ', () => {
   const r = runThresholdAttack('threshold-per-class', { members, nonMembers, numClasses: 2 });
   const minMember = Math.min(...r.memberScores);
   const maxNon = Math.max(...r.nonMemberScores);
-  assert.ok(minMember > maxNon, 'every member ranks above every non-member after per-class calibration');
+  assert.ok(minMember > maxNon, 'every member ranks above every non-member after per-class calibration', 'minMember > maxNon, \'every member ranks above every non-member after per-class calibration\'');
   assert.match(r.notes[0], /calibrated on the non-members/);
 });
 
@@ -30,7 +30,7 @@ test('population attack sets thresholds at population upper-tail quantiles', () 
   const t = r.calibratedThresholds!;
   assert.deepEqual(t.map((x) => x.targetFpr), [0.01, 0.001]);
   // #(population > t) <= alpha * n
-  for (const { targetFpr, threshold } of t) assert.ok(pop.filter((v) => v > threshold).length <= targetFpr * 1000);
+  for (const { targetFpr, threshold } of t) assert.ok(pop.filter((v) => v > threshold).length <= targetFpr * 1000, 'pop.filter((v) => v > threshold).length <= targetFpr * 1000');
   assert.equal(t[0].threshold, 989);
   assert.match(r.notes[0], /0\.0001 cannot be targeted with 1000 population records/);
 });
