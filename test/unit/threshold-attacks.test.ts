@@ -18,7 +18,7 @@ test('per-class thresholds separate classes whose score scales differ', () => {
   const r = runThresholdAttack('threshold-per-class', { members, nonMembers, numClasses: 2 });
   const minMember = Math.min(...r.memberScores);
   const maxNon = Math.max(...r.nonMemberScores);
-  assert.ok(minMember > maxNon, 'every member ranks above every non-member after per-class calibration', 'minMember > maxNon, \'every member ranks above every non-member after per-class calibration\'');
+  assert.ok(minMember > maxNon, 'every member ranks above every non-member after per-class calibration');
   assert.match(r.notes[0], /calibrated on the non-members/);
 });
 
