@@ -14,6 +14,7 @@ import { SEVERITY_ORDER, type Severity } from '../shared/rules';
 import { readScoredMembership } from './evaluate-input';
 import { metricsToText } from './format-metrics';
 import { ProgressBar } from './progress-bar';
+import { registerScoreCommand } from './score-command';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
       process.stdout.write(opts.format === 'json' ? JSON.stringify(metrics, null, 2) + '\n' : metricsToText(metrics));
     });
 
+  registerScoreCommand(program);
   return program;
 }
 
