@@ -10,6 +10,7 @@ import type { TextRange } from '../../src/engine/report/schema';
 import {
   DEFAULT_POLICY,
   DEFAULT_RULE_SEVERITY,
+  DEFAULT_SHADOW,
   findManifests,
   offsetToTextRange,
   parseManifest,
@@ -70,6 +71,7 @@ describe('valid manifest', () => {
       nonMembers: { path: path.join(FIXTURE_DIR, 'data/nonmembers.csv') },
       attacks: [...DEFAULT_ATTACKS],
       policy: DEFAULT_POLICY.map((r) => ({ ...r })),
+      shadow: { ...DEFAULT_SHADOW, queries: ['identity'] },
       index: 0,
     });
     assert.deepEqual(explicit, {
@@ -85,6 +87,7 @@ describe('valid manifest', () => {
         { metric: 'advantage', max: 0.2, severity: DEFAULT_RULE_SEVERITY },
       ],
       privacy: { claimedEpsilon: 8, delta: 1e-5 },
+      shadow: { ...DEFAULT_SHADOW, queries: ['identity'] },
       index: 1,
     });
   });
@@ -117,6 +120,13 @@ describe('schema file', () => {
     assert.deepEqual(audit.properties.attacks.default, [...DEFAULT_ATTACKS]);
     assert.deepEqual(audit.properties.policy.default.rules, DEFAULT_POLICY);
     assert.equal(schema['definitions']['policyRule'].properties.severity.default, DEFAULT_RULE_SEVERITY);
+  });
+
+  test('the shadow defaults in the schema are the ones applied', () => {
+    const props = audit.properties.shadow.properties;
+    for (const [key, value] of Object.entries(DEFAULT_SHADOW)) {
+      assert.deepEqual(props[key].default, value, `schema default of shadow.${key}`);
+    }
   });
 
   test('the severity enum is the Severity type', () => {

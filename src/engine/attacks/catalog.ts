@@ -12,6 +12,28 @@ export const THRESHOLD_ATTACK_IDS: readonly string[] = SIGNALS.flatMap((s) =>
   THRESHOLD_VARIANTS.map((v) => `${s}-${v}`),
 );
 
+/**
+ * Attacks that need shadow (reference) models trained on population data: LiRA
+ * (Carlini et al.), RMIA (Zarifzadeh et al.), difficulty calibration (Watson et al.)
+ * and the attack-classifier attack of Shokri et al.
+ */
+export const SHADOW_ATTACK_IDS = [
+  'lira-online',
+  'lira-offline',
+  'lira-online-fixed',
+  'lira-offline-fixed',
+  'rmia',
+  'difficulty-calibration',
+  'shokri',
+] as const;
+
+/** Attacks that query the target beyond its plain outputs: label-only (Choquette-Choo et al.) and white-box (Nasr et al.). */
+export const MODEL_QUERY_ATTACK_IDS = ['label-only-augmentation', 'label-only-boundary', 'white-box-gradient-norm'] as const;
+
+export function needsShadowModels(id: string): boolean {
+  return (SHADOW_ATTACK_IDS as readonly string[]).includes(id);
+}
+
 /** Attacks run when a manifest or setting does not list any. */
 export const DEFAULT_ATTACKS: readonly string[] = [
   'loss-threshold',
@@ -23,12 +45,14 @@ export const DEFAULT_ATTACKS: readonly string[] = [
   'loss-population',
 ];
 
+const ALL_ATTACK_IDS: readonly string[] = [...THRESHOLD_ATTACK_IDS, ...SHADOW_ATTACK_IDS, ...MODEL_QUERY_ATTACK_IDS];
+
 export function isKnownAttack(id: string): boolean {
-  return THRESHOLD_ATTACK_IDS.includes(id);
+  return ALL_ATTACK_IDS.includes(id);
 }
 
 export function knownAttacks(): readonly string[] {
-  return THRESHOLD_ATTACK_IDS;
+  return ALL_ATTACK_IDS;
 }
 
 /** Parses a threshold-family id into its signal and variant, or undefined. */

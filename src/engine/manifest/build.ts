@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import type { DatasetSpec } from '../artifacts/dataset';
 import { DEFAULT_ATTACKS } from '../attacks/catalog';
 import type { Severity } from '../../shared/rules';
-import { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY } from './defaults';
-import type { AuditSpec, Manifest, PolicyMetric, PolicyRule } from './types';
+import { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW } from './defaults';
+import type { AuditSpec, Manifest, PolicyMetric, PolicyRule, ShadowSpec } from './types';
 
 /** The manifest's shape as the schema guarantees it. */
 interface RawDatasetObject {
@@ -31,6 +31,7 @@ interface RawAudit {
   attacks?: string[];
   policy?: { rules: { metric: PolicyMetric; fpr?: number; max: number; severity?: Severity }[] };
   privacy?: { claimedEpsilon: number; delta: number };
+  shadow?: Partial<ShadowSpec>;
 }
 
 export interface RawManifest {
@@ -54,6 +55,7 @@ function buildAudit(raw: RawAudit, index: number, dir: string): AuditSpec {
     nonMembers: dataset(raw.nonMembers),
     attacks: [...(raw.attacks ?? DEFAULT_ATTACKS)],
     policy: raw.policy ? raw.policy.rules.map(buildRule) : DEFAULT_POLICY.map((r) => ({ ...r })),
+    shadow: { ...DEFAULT_SHADOW, ...raw.shadow, queries: [...(raw.shadow?.queries ?? DEFAULT_SHADOW.queries)] },
     index,
   };
   if (raw.population !== undefined) audit.population = dataset(raw.population);

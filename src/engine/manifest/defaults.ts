@@ -1,6 +1,6 @@
 /** What an audit gets for the parts the manifest leaves out. */
 import type { Severity } from '../../shared/rules';
-import type { PolicyRule } from './types';
+import type { PolicyRule, ShadowSpec } from './types';
 
 /** The file name the extension and CLI look for. */
 export const MANIFEST_FILE_NAME = 'privacy-audit.json';
@@ -16,3 +16,14 @@ export const DEFAULT_POLICY: readonly Readonly<PolicyRule>[] = [
 
 /** Severity of a policy rule that names none (the schema's default). */
 export const DEFAULT_RULE_SEVERITY: Severity = 'high';
+
+/** Shadow training defaults: 16 shadows is the smallest count LiRA's per-record variance works with. */
+export const DEFAULT_SHADOW: ShadowSpec = {
+  count: 16,
+  epochs: 30,
+  batchSize: 64,
+  learningRate: 0.001,
+  optimizer: 'adam',
+  seed: 0,
+  queries: ['identity'],
+};

@@ -1,8 +1,8 @@
 /** The audit manifest: parsing with ranges, validation, discovery and proposals. */
-export type { AuditSpec, JsonPath, Manifest, ManifestProblem, PolicyMetric, PolicyRule, PrivacyClaim } from './types';
+export type { AuditSpec, JsonPath, Manifest, ManifestProblem, PolicyMetric, PolicyRule, PrivacyClaim, ShadowSpec } from './types';
 export { parseManifest, type ParseManifestOptions, type ParseManifestResult } from './parse';
 export { ManifestRanges, offsetToTextRange } from './ranges';
-export { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, MANIFEST_FILE_NAME } from './defaults';
+export { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW, MANIFEST_FILE_NAME } from './defaults';
 export { MANIFEST_SCHEMA } from './schema-validation';
 export { findManifests } from './discovery';
 export { proposeManifest, type ManifestProposal } from './propose';

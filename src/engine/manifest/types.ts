@@ -22,6 +22,19 @@ export interface PrivacyClaim {
   delta: number;
 }
 
+/** Shadow-model training settings, defaults filled (see the schema's "shadow"). */
+export interface ShadowSpec {
+  count: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd';
+  seed: number;
+  /** Absent: the number of members. */
+  trainSize?: number;
+  queries: ('identity' | 'mirror' | 'shift')[];
+}
+
 export interface AuditSpec {
   name: string;
   /** Absolute path of the model file. */
@@ -35,6 +48,7 @@ export interface AuditSpec {
   /** DEFAULT_POLICY when the manifest has no policy. */
   policy: PolicyRule[];
   privacy?: PrivacyClaim;
+  shadow: ShadowSpec;
   /** Position in the manifest's "audits" array, for ranges: ['audits', index, ...]. */
   index: number;
 }
