@@ -47,7 +47,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .option('--only <names>', 'audit only these audits (comma-separated names)')
     .option('--attacks <ids>', 'run these attacks instead of the manifest\'s (comma-separated)')
-    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string; attacks?: string }) => {
+    .option('--cache-dir <dir>', 'shadow-model cache folder (default: .privacy-lint-cache/shadows beside the manifest)')
+    .option('--workers <n>', 'worker threads for shadow training (0 = one per core)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT_USAGE, 'privacy-lint.workers', `--workers expects a whole number >= 0, found "${v}"`);
+      return n;
+    })
+    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string; attacks?: string; cacheDir?: string; workers?: number }) => {
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
       const bar = new ProgressBar();
       const controller = new AbortController();
@@ -58,6 +64,8 @@ export function buildProgram(): Command {
           backend: opts.backend,
           only: opts.only?.split(',').map((s) => s.trim()),
           attacks: opts.attacks?.split(',').map((s) => s.trim()),
+          cacheDir: opts.cacheDir,
+          workers: opts.workers,
           signal: controller.signal,
           onProgress: (p) => bar.update(p),
         });

@@ -20,6 +20,10 @@ export interface AuditOptions extends AuditHooks {
   only?: string[];
   /** Replace every audit's attack list (e.g. the extension's sweep setting). */
   attacks?: string[];
+  /** Shadow-model cache folder; default `.privacy-lint-cache/shadows` beside the manifest. */
+  cacheDir?: string;
+  /** Shadow-training worker threads; 0 = one per core. */
+  workers?: number;
 }
 
 export interface ResolvedManifest {
@@ -94,7 +98,7 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
     .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a));
   for (const spec of specs) {
     try {
-      const run = await runAudit(spec, resolved.root, options);
+      const run = await runAudit(spec, resolved.root, options, { cacheDir: options.cacheDir, workers: options.workers });
       report.audits.push(run.result);
       report.findings.push(...findingsForAudit(run, spec, ctx));
       options.onAuditDone?.(run.result);

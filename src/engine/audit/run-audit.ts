@@ -4,15 +4,15 @@
  * invalid-input finding and the other audits still run; a cancel keeps finished audits.
  */
 import * as path from 'node:path';
-import { parseThresholdAttack } from '../attacks/catalog';
-import { computeSignals, SIGNAL_TITLES } from '../attacks/signals';
-import { runThresholdAttack, type ScoredGroup } from '../attacks/threshold';
+import { isInputError } from '../errors';
 import type { AuditSpec } from '../manifest';
 import { computeRoc, empiricalEpsilonLowerBound } from '../metrics';
 import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
 import type { Dataset } from '../artifacts/dataset';
 import { buildAttackResult } from './attack-result';
-import { computeModelOutputs, type GroupOutputs } from './model-outputs';
+import { computeModelOutputs } from './model-outputs';
+import { createAttackContext, type AttackContextOptions } from './attack-context';
+import { runAttack } from './run-attack';
 import { throwIfCancelled, type AuditHooks } from './progress';
 import { accuracy, classCountsOf } from './record-checks';
 
@@ -24,49 +24,31 @@ export interface AuditRun {
   numClasses: number;
 }
 
-const TITLES: Record<string, string> = {
-  threshold: 'global threshold on',
-  'threshold-per-class': 'per-class thresholds on',
-  population: 'population-calibrated threshold on',
-};
 
-export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks = {}): Promise<AuditRun> {
+export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks = {}, options: AttackContextOptions = {}): Promise<AuditRun> {
   const started = Date.now();
   const total = spec.attacks.length + 1;
   const report = (stage: string, done: number) => hooks.onProgress?.({ audit: spec.name, stage, done, total });
   const outputs = await computeModelOutputs(spec, hooks.signal, (stage) => report(stage, 0));
+  const ctx = createAttackContext(spec, outputs, root, hooks, options);
   try {
-    const { model } = outputs;
-    const numClasses = model.numClasses;
-    const signalsOf = (g: GroupOutputs) => computeSignals(g.probabilities, numClasses, g.dataset.labels);
-    const signals = {
-      members: signalsOf(outputs.members),
-      nonMembers: signalsOf(outputs.nonMembers),
-      population: outputs.population ? signalsOf(outputs.population) : undefined,
-    };
+    const numClasses = outputs.model.numClasses;
     const attacks: AttackResult[] = [];
     const errors: AuditResult['errors'] = [];
     for (const [i, id] of spec.attacks.entries()) {
       throwIfCancelled(hooks.signal);
       report(`attack ${id}`, i + 1);
       try {
-        const parsed = parseThresholdAttack(id);
-        if (!parsed) throw new Error(`attack "${id}" is not implemented by this engine`);
-        const group = (g: GroupOutputs, s: Float64Array): ScoredGroup => ({ scores: s, labels: g.dataset.labels });
-        const scores = runThresholdAttack(parsed.variant, {
-          members: group(outputs.members, signals.members[parsed.signal]),
-          nonMembers: group(outputs.nonMembers, signals.nonMembers[parsed.signal]),
-          population: outputs.population && signals.population ? group(outputs.population, signals.population[parsed.signal]) : undefined,
-          numClasses,
-        });
-        const result = buildAttackResult(
-          { id, family: parsed.variant === 'population' ? 'population' : 'threshold', title: `${TITLES[parsed.variant]} ${SIGNAL_TITLES[parsed.signal]}` },
-          scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses,
-        );
-        if (spec.privacy) result.epsilonLowerBound = epsilonBound(scores.memberScores, scores.nonMemberScores, spec.privacy.delta);
+        const run = await runAttack(id, ctx);
+        const result = buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses);
+        if (spec.privacy) result.epsilonLowerBound = epsilonBound(run.scores.memberScores, run.scores.nonMemberScores, spec.privacy.delta);
         attacks.push(result);
       } catch (e) {
-        if ((e as Error).name === 'CancelledError' || (e as Error).name === 'AbortError') throw e;
+        const name = (e as Error).name;
+        if (name === 'CancelledError' || name === 'AbortError' || hooks.signal?.aborted) throw e;
+        // A problem with the user's files stops the audit (it is reported on the manifest);
+        // anything else is this attack's failure, recorded while the other attacks run.
+        if (isInputError(e)) throw e;
         errors.push({ attack: id, message: (e as Error).message });
       }
     }
@@ -90,6 +72,7 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
     };
     return { result, members: outputs.members.dataset, nonMembers: outputs.nonMembers.dataset, numClasses };
   } finally {
+    ctx.dispose();
     outputs.model.dispose();
   }
 }

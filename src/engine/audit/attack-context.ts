@@ -1,0 +1,103 @@
+/**
+ * What the attacks of one audit share, computed once and only when an attack needs it:
+ * the target's signals, its outputs on augmented queries, the shadow models' outputs
+ * (trained or read from the cache) and the white-box view of the target.
+ */
+import * as path from 'node:path';
+import type { Dataset } from '../artifacts/dataset';
+import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
+import { augmentRecords, queryVariants, type QueryName } from '../attacks/augmentations';
+import { computeSignals, type SignalScores } from '../attacks/signals';
+import type { AuditSpec } from '../manifest';
+import { trainShadowModels, type ShadowOutputs } from '../shadow';
+import type { ModelOutputs } from './model-outputs';
+import type { AuditHooks } from './progress';
+import type { TargetQueryProbabilities } from './shadow-attack-inputs';
+
+export interface AttackContext {
+  spec: AuditSpec;
+  outputs: ModelOutputs;
+  numClasses: number;
+  /** Members then non-members: the records every shadow-model attack scores. */
+  auditRecords: Dataset;
+  signals: { members: SignalScores; nonMembers: SignalScores; population?: SignalScores };
+  shadows(): Promise<ShadowOutputs>;
+  targetQueries(): Promise<TargetQueryProbabilities>;
+  whiteBox(): Promise<WhiteBoxModel>;
+  hooks: AuditHooks;
+  dispose(): void;
+}
+
+export interface AttackContextOptions {
+  /** Folder of the shadow-model cache; default `.privacy-lint-cache/shadows` beside the manifest. */
+  cacheDir?: string;
+  workers?: number;
+}
+
+export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root: string, hooks: AuditHooks, options: AttackContextOptions = {}): AttackContext {
+  const numClasses = outputs.model.numClasses;
+  const signalsOf = (probabilities: Float32Array, ds: Dataset) => computeSignals(probabilities, numClasses, ds.labels);
+  const auditRecords = concatDatasets(outputs.members.dataset, outputs.nonMembers.dataset);
+  let shadows: Promise<ShadowOutputs> | undefined;
+  let queries: Promise<TargetQueryProbabilities> | undefined;
+  let whiteBox: Promise<WhiteBoxModel> | undefined;
+  const context: AttackContext = {
+    spec,
+    outputs,
+    numClasses,
+    auditRecords,
+    signals: {
+      members: signalsOf(outputs.members.probabilities, outputs.members.dataset),
+      nonMembers: signalsOf(outputs.nonMembers.probabilities, outputs.nonMembers.dataset),
+      population: outputs.population ? signalsOf(outputs.population.probabilities, outputs.population.dataset) : undefined,
+    },
+    shadows: () =>
+      (shadows ??= trainShadowModels(
+        {
+          architectureFile: spec.model,
+          auditRecords,
+          population: outputs.population?.dataset,
+          numClasses,
+          settings: { ...spec.shadow, trainSize: spec.shadow.trainSize ?? outputs.members.dataset.count, workers: options.workers ?? 0 },
+          cacheDir: options.cacheDir ?? path.join(root, '.privacy-lint-cache', 'shadows'),
+        },
+        {
+          signal: hooks.signal,
+          onProgress: (p) =>
+            hooks.onProgress?.({
+              audit: spec.name,
+              stage: `shadow models ${p.done}/${p.total}, ${Math.round(p.samplesPerSecond)} samples/s, ${Math.ceil(p.etaSeconds)} s left`,
+              done: p.done,
+              total: p.total,
+            }),
+        },
+      )),
+    targetQueries: () => (queries ??= predictQueries(outputs, auditRecords, spec.shadow.queries, hooks.signal)),
+    whiteBox: () => (whiteBox ??= loadWhiteBoxModel(spec.model)),
+    hooks,
+    dispose: () => {
+      void whiteBox?.then((m) => m.dispose?.()).catch(() => undefined);
+    },
+  };
+  return context;
+}
+
+function concatDatasets(a: Dataset, b: Dataset): Dataset {
+  const features = new Float32Array(a.features.length + b.features.length);
+  features.set(a.features);
+  features.set(b.features, a.features.length);
+  const labels = new Int32Array(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
+  return { source: a.source, count: a.count + b.count, featureShape: a.featureShape, features, labels };
+}
+
+/** The target's probabilities on every query variant of every audit record: records x queries x classes. */
+async function predictQueries(outputs: ModelOutputs, records: Dataset, names: readonly QueryName[], signal?: AbortSignal): Promise<TargetQueryProbabilities> {
+  const variants = queryVariants(names);
+  // augmentRecords lays variants out record after record, so the predictions come back
+  // already in records x queries x classes order.
+  const augmented = augmentRecords(records.features, records.featureShape, 0, records.count, variants);
+  const probabilities = await outputs.model.predictProbabilities(augmented, records.featureShape, records.count * variants.length, { signal });
+  return { records: records.count, queries: variants.length, probabilities };
+}
