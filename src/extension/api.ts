@@ -1,0 +1,39 @@
+/**
+ * What activate() returns: a read-only view of the extension's state, used by the
+ * integration tests (and open to other extensions) instead of reaching into internals.
+ */
+import type { AuditSummary, EngineStatus } from '../shared/protocol';
+import type { RunProgress } from './commands/audit-runs';
+import type { Ctx } from './ctx';
+import type { DetectionSnapshot } from './detection/detected';
+import type { EngineLifecycle } from './status-text';
+import type { FindingsTreeProvider } from './tree/tree-provider';
+import type { TreeNode } from './tree/tree-model';
+
+export interface ModelPrivacyApi {
+  engineLifecycle(): EngineLifecycle;
+  /** Resolves once the engine is running or has stopped trying to start. */
+  engineSettled(timeoutMs?: number): Promise<EngineLifecycle>;
+  engineStatus(): EngineStatus | undefined;
+  /** The engine's last progress report for a request this extension is running. */
+  progress(): RunProgress | undefined;
+  /** Resolves with the first full detection, then with the current one. */
+  detection(): Promise<DetectionSnapshot>;
+  summaries(): readonly AuditSummary[];
+  treeRoots(): TreeNode[];
+}
+
+export function createApi(ctx: Ctx, tree: FindingsTreeProvider): ModelPrivacyApi {
+  return {
+    engineLifecycle: () => ctx.lifecycle,
+    engineSettled: async (timeoutMs = 60_000) => {
+      await ctx.settled(timeoutMs);
+      return ctx.lifecycle;
+    },
+    engineStatus: () => ctx.status.engine,
+    progress: () => ctx.runs.progress,
+    detection: () => ctx.detector.ready(),
+    summaries: () => ctx.results.all(),
+    treeRoots: () => tree.rootNodes(),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * What a file is, from its name alone: an audit manifest, a model (by format) or a
+ * dataset. Pure. The engine's own dataset-name rules are reused so the client detects
+ * exactly the files the engine can read.
+ */
+import * as path from 'node:path';
+import type { DatasetFormat } from '../../engine/artifacts/datasets/format';
+import { formatFromName } from '../../engine/artifacts/datasets/format';
+import { MANIFEST_FILE_NAME } from '../../engine/manifest/defaults';
+import { describeDatasetName, type DatasetRole } from '../../engine/manifest/dataset-roles';
+
+export type ModelFormat = 'tfjs' | 'keras' | 'onnx' | 'pytorch' | 'pickle';
+
+export type Classified =
+  | { kind: 'manifest' }
+  | { kind: 'model'; format: ModelFormat }
+  | { kind: 'dataset'; format: DatasetFormat; role?: DatasetRole };
+
+const MODEL_EXTENSIONS: Record<string, ModelFormat> = {
+  '.h5': 'keras',
+  '.hdf5': 'keras',
+  '.keras': 'keras',
+  '.onnx': 'onnx',
+  '.pt': 'pytorch',
+  '.pth': 'pytorch',
+  '.pkl': 'pickle',
+  '.pickle': 'pickle',
+  '.joblib': 'pickle',
+};
+
+/**
+ * One glob covering every name classify() accepts, for findFiles and the file watcher.
+ * model.json is a candidate only: its content decides (see model-json.ts).
+ */
+export const DETECTION_GLOB = `**/{${[
+  MANIFEST_FILE_NAME,
+  'model.json',
+  ...Object.keys(MODEL_EXTENSIONS).map((e) => `*${e}`),
+  ...['csv', 'tsv', 'tab', 'jsonl', 'ndjson', 'npy', 'npz', 'idx'].flatMap((e) => [`*.${e}`, `*.${e}.gz`]),
+  '*-ubyte',
+  '*-ubyte.gz',
+].join(',')}}`;
+
+export function classify(file: string): Classified | undefined {
+  const name = path.basename(file);
+  if (name === MANIFEST_FILE_NAME) return { kind: 'manifest' };
+  if (name === 'model.json') return { kind: 'model', format: 'tfjs' };
+  const format = MODEL_EXTENSIONS[path.extname(name).toLowerCase()];
+  if (format) return { kind: 'model', format };
+  const datasetFormat = formatFromName(file);
+  if (!datasetFormat) return undefined;
+  const { role } = describeDatasetName(file);
+  return role ? { kind: 'dataset', format: datasetFormat, role } : { kind: 'dataset', format: datasetFormat };
+}
+
+/**
+ * Pickle-based formats run code when loaded: the engine never loads them, and the UI
+ * marks them (PyTorch's .pt/.pth are zip files around a pickle).
+ */
+export function isUnsafeFormat(format: ModelFormat): boolean {
+  return format === 'pickle' || format === 'pytorch';
+}
+
+/** Only TF.js models can be audited today; the rest are detected and listed. */
+export function isAuditableFormat(format: ModelFormat): boolean {
+  return format === 'tfjs';
+}
+
+export const FORMAT_LABELS: Record<ModelFormat, string> = {
+  tfjs: 'TensorFlow.js',
+  keras: 'Keras',
+  onnx: 'ONNX',
+  pytorch: 'PyTorch (pickle-based)',
+  pickle: 'pickle',
+};

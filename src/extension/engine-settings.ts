@@ -1,0 +1,75 @@
+/**
+ * The extension's settings -> the engine's EngineSettings. Pure (no `vscode`): the caller
+ * passes a getter, so the mapping and its defaults are unit-tested. Defaults here equal
+ * the `default` values contributed in package.json (a unit test compares them).
+ */
+import type { EngineSettings } from '../shared/protocol';
+
+export const SECTION = 'modelPrivacy';
+
+/** Setting keys below the `modelPrivacy` section. */
+export const SETTINGS = {
+  backend: 'engine.backend',
+  workers: 'engine.workers',
+  maxTprAtFpr: 'policy.maxTprAtFpr',
+  fpr: 'policy.fpr',
+  maxAuc: 'policy.maxAuc',
+  sweepAttacks: 'sweep.attacks',
+  exclude: 'exclude',
+} as const;
+
+export const DEFAULT_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.git/**', '**/.privacy-lint-cache/**', '**/privacy-report/**'];
+
+export const DEFAULTS = {
+  backend: 'auto',
+  workers: 0,
+  maxTprAtFpr: 0.01,
+  fpr: 0.001,
+  maxAuc: 0.6,
+} as const;
+
+const BACKENDS: readonly EngineSettings['backend'][] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Sections whose change only takes effect when the engine restarts: the server reads its
+ * settings once, from initializationOptions.
+ */
+export const ENGINE_SECTIONS: readonly string[] = [
+  `${SECTION}.engine`,
+  `${SECTION}.policy`,
+  `${SECTION}.sweep`,
+  `${SECTION}.${SETTINGS.exclude}`,
+];
+
+/** `get(key)` returns the value of `modelPrivacy.<key>` (undefined when unset). */
+export function readEngineSettings(get: (key: string) => unknown): EngineSettings {
+  const backend = get(SETTINGS.backend);
+  return {
+    backend: BACKENDS.includes(backend as EngineSettings['backend']) ? (backend as EngineSettings['backend']) : DEFAULTS.backend,
+    workers: nonNegativeInteger(get(SETTINGS.workers), DEFAULTS.workers),
+    sweepAttacks: stringArray(get(SETTINGS.sweepAttacks)) ?? [],
+    defaultPolicy: {
+      maxTprAtFpr: fraction(get(SETTINGS.maxTprAtFpr), DEFAULTS.maxTprAtFpr),
+      fpr: fraction(get(SETTINGS.fpr), DEFAULTS.fpr),
+      maxAuc: fraction(get(SETTINGS.maxAuc), DEFAULTS.maxAuc),
+    },
+    exclude: readExclude(get),
+  };
+}
+
+export function readExclude(get: (key: string) => unknown): string[] {
+  return stringArray(get(SETTINGS.exclude)) ?? [...DEFAULT_EXCLUDE];
+}
+
+function nonNegativeInteger(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+/** Policy numbers are rates in [0, 1]; anything else would silently disable the policy. */
+function fraction(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1 ? value : fallback;
+}
+
+function stringArray(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value] : undefined;
+}

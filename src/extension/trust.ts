@@ -1,0 +1,22 @@
+/**
+ * Workspace Trust. Auditing loads the workspace's models and datasets and runs them, so
+ * in Restricted Mode the engine is never started. Every command that would need it says
+ * so here, in code: a `when` clause alone would leave the palette and other extensions'
+ * executeCommand calls unexplained.
+ */
+import * as vscode from 'vscode';
+import { MANAGE_TRUST_COMMAND } from './command-ids';
+
+export const RESTRICTED_REASON = 'auditing loads and runs the workspace\'s models, so it is off in Restricted Mode';
+
+export function isTrusted(): boolean {
+  return vscode.workspace.isTrusted;
+}
+
+/** Explains why `what` cannot run (e.g. "Auditing membership risk"), with a way to trust the workspace. */
+export function explainRestricted(what: string): void {
+  const action = 'Manage Workspace Trust';
+  void vscode.window.showWarningMessage(`${what} is not available: ${RESTRICTED_REASON}. Trust this workspace to enable it.`, action).then((choice) => {
+    if (choice === action) void vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
+  });
+}

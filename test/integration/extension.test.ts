@@ -1,0 +1,235 @@
+/**
+ * The extension inside a real VS Code (code-server), installed from its .vsix, on a copy
+ * of examples/fashion-mnist. The tests run in order: the first audit fills the engine's
+ * cache that later tests (sweep, restart) rely on.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { AuditOutcome } from '../../src/shared/protocol';
+import { after, before, describe, it } from './mocha-globals';
+import { api, codeOf, engineProcessIds, EXTENSION_ID, ourDiagnostics, reportTabOpen, textAt, waitFor, workspaceRoot } from './helpers';
+
+const AUDIT = 'fashion-mnist-mlp';
+/** The example's strongest attack (by AUC) and its numbers, as the CLI reports them. */
+const STRONGEST_ATTACK = 'loss-threshold-per-class';
+const EXPECTED_LENS = 'AUC 0.611 · TPR@0.1% FPR 0.05%';
+
+describe('Model Privacy extension', () => {
+  const root = workspaceRoot();
+  const manifest = vscode.Uri.joinPath(root, 'privacy-audit.json');
+  const model = vscode.Uri.joinPath(root, 'model', 'model.json');
+  let firstOutcome: AuditOutcome | undefined;
+
+  before(async function () {
+    this.timeout(60_000);
+    // Activation must come from workspaceContains, not from the test.
+    await waitFor('the extension to activate by itself', () => vscode.extensions.getExtension(EXTENSION_ID)?.isActive, 45_000);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('activates on a workspace with a manifest and declares limited Workspace Trust support', () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+    assert.equal(extension.isActive, true);
+    const json = extension.packageJSON as { activationEvents: string[]; capabilities: { untrustedWorkspaces: { supported: unknown } } };
+    assert.ok(!json.activationEvents.includes('*'));
+    assert.equal(json.capabilities.untrustedWorkspaces.supported, 'limited');
+  });
+
+  it('registers every contributed command', async () => {
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.ok(contributed.length >= 7);
+    for (const command of contributed) assert.ok(registered.has(command), `${command} is not registered`);
+  });
+
+  it('detects the model, its datasets and the manifest without loading anything', async () => {
+    const snapshot = await api().detection();
+    assert.deepEqual(snapshot.manifests.map((m) => m.path), [manifest.fsPath]);
+    assert.deepEqual(snapshot.manifests[0]!.outline.audits.map((a) => a.name), [AUDIT]);
+    assert.deepEqual(snapshot.models.map((m) => [m.path, m.format, m.auditable]), [[model.fsPath, 'tfjs', true]]);
+    assert.deepEqual(snapshot.datasets.map((d) => d.role).sort(), ['members', 'nonMembers', 'population']);
+  });
+
+  it('starts the engine in a trusted workspace', async function () {
+    this.timeout(90_000);
+    assert.equal(vscode.workspace.isTrusted, true);
+    assert.equal(await api().engineSettled(80_000), 'running');
+  });
+
+  it('audits the manifest: diagnostics with the rule code, doc link and exact range', async function () {
+    this.timeout(240_000);
+    firstOutcome = await vscode.commands.executeCommand<AuditOutcome | undefined>('modelPrivacy.audit', manifest);
+    assert.ok(firstOutcome, 'the audit command returned no outcome');
+    assert.deepEqual(firstOutcome.errors, []);
+    assert.equal(firstOutcome.cancelled, false);
+    assert.equal(firstOutcome.reportKey, manifest.fsPath);
+    assert.deepEqual(firstOutcome.summaries.map((s) => [s.audit, s.bestAttack]), [[AUDIT, STRONGEST_ATTACK]]);
+
+    const risk = await waitFor('a membership-risk diagnostic on privacy-audit.json', () => ourDiagnostics(manifest).find((d) => codeOf(d) === 'membership-risk'));
+    assert.equal(await textAt(manifest, risk.range), `"${STRONGEST_ATTACK}"`);
+    assert.equal(risk.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(risk.message, /AUC 0\.611 exceeds the policy maximum 0\.6/);
+    const target = typeof risk.code === 'object' ? risk.code.target : undefined;
+    assert.ok(target, 'the diagnostic links its rule documentation');
+    assert.equal(target.fragment, 'membership-risk');
+    assert.ok(target.path.endsWith('/docs/rules.md'), target.toString());
+
+    const gap = ourDiagnostics(manifest).find((d) => codeOf(d) === 'generalization-gap');
+    assert.ok(gap, 'a generalization-gap diagnostic');
+    assert.equal(await textAt(manifest, gap.range), '"model"');
+  });
+
+  it('mirrors the model findings onto model.json, on its "modelTopology" key', async () => {
+    const mirrored = await waitFor('membership-risk on model.json', () => ourDiagnostics(model).find((d) => codeOf(d) === 'membership-risk'));
+    assert.equal(await textAt(model, mirrored.range), '"modelTopology"');
+    assert.match(mirrored.message, new RegExp(`^audit "${AUDIT}": `));
+    assert.equal(mirrored.relatedInformation?.[0]?.location.uri.fsPath, manifest.fsPath);
+  });
+
+  it('shows the result, Run audit and Open report as CodeLens over the audit', async () => {
+    const lenses = await waitFor('resolved CodeLenses', async () => {
+      const found = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', manifest, 10);
+      return found.some((l) => l.command?.title === EXPECTED_LENS) ? found : undefined;
+    }, 10_000);
+    const ours = lenses.filter((l) => ['Run audit', 'Open report', EXPECTED_LENS].includes(l.command?.title ?? ''));
+    assert.deepEqual(ours.map((l) => l.command!.title), [EXPECTED_LENS, 'Run audit', 'Open report']);
+    assert.equal(await textAt(manifest, ours[0]!.range), '"name"');
+    assert.deepEqual(ours[1]!.command!.arguments, [{ target: manifest.fsPath, audit: AUDIT }]);
+  });
+
+  it('lists the manifest, its audit with its result and its findings in the tree', () => {
+    const [manifestNode] = api().treeRoots();
+    assert.ok(manifestNode && manifestNode.kind === 'manifest');
+    const audit = manifestNode.children.find((c) => c.kind === 'audit');
+    assert.ok(audit && audit.kind === 'audit');
+    assert.equal(audit.description, 'AUC 0.61 · TPR@0.1% 0.05%');
+    assert.deepEqual(audit.children.map((f) => f.finding.rule).sort(), ourDiagnostics(manifest).map(codeOf).sort(), 'the tree and the Problems panel agree');
+  });
+
+  it('explains a finding on hover', async () => {
+    const risk = ourDiagnostics(manifest).find((d) => codeOf(d) === 'membership-risk')!;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', manifest, risk.range.start.translate(0, 2));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(text, /MPL001/);
+    assert.match(text, /Measured: strongest attack `loss-threshold-per-class`/);
+  });
+
+  it('offers "Open privacy report" as the preferred quick fix and opens the report panel', async function () {
+    this.timeout(30_000);
+    const risk = ourDiagnostics(manifest).find((d) => codeOf(d) === 'membership-risk')!;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', manifest, risk.range);
+    const open = actions.find((a) => a.title === `Open privacy report for "${AUDIT}"`);
+    assert.ok(open, `actions: ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(open.isPreferred, true);
+    assert.ok(open.command);
+    const shown = await vscode.commands.executeCommand<boolean>(open.command.command, ...(open.command.arguments ?? []));
+    assert.equal(shown, true);
+    await waitFor('the report panel', () => reportTabOpen(), 10_000);
+  });
+
+  it('sweeps the workspace, answering the unchanged audit from the cache', async function () {
+    this.timeout(120_000);
+    const outcomes = await vscode.commands.executeCommand<AuditOutcome[] | undefined>('modelPrivacy.sweep');
+    assert.ok(outcomes);
+    assert.deepEqual(outcomes.map((o) => o.reportKey), [manifest.fsPath]);
+    assert.deepEqual(outcomes[0]!.fromCache, [AUDIT]);
+  });
+
+  it('restarts the engine, which shows the cached findings again at once', async function () {
+    this.timeout(90_000);
+    const lifecycle = await vscode.commands.executeCommand<string>('modelPrivacy.restartEngine');
+    assert.equal(lifecycle, 'running');
+    await waitFor('cached findings after the restart', () => ourDiagnostics(manifest).some((d) => codeOf(d) === 'membership-risk'), 30_000);
+    await waitFor('cached summaries after the restart', () => api().summaries().some((s) => s.audit === AUDIT && s.auc !== undefined), 10_000);
+  });
+
+  it('restarts a crashed engine by itself, at most 4 times in 3 minutes; then waits for the user', async function () {
+    this.timeout(180_000);
+    const killEngine = async () => {
+      const [pid] = await waitFor('the engine process', () => {
+        const ids = engineProcessIds();
+        return ids.length === 1 ? ids : undefined;
+      }, 30_000);
+      process.kill(pid!, 'SIGKILL');
+      return pid!;
+    };
+    // The restart command of the previous test started a fresh count.
+    for (let crash = 1; crash <= 4; crash++) {
+      const killed = await killEngine();
+      await waitFor(`a new engine after crash ${crash}`, () => api().engineLifecycle() === 'running' && !engineProcessIds().includes(killed) && engineProcessIds().length === 1, 30_000);
+    }
+    await waitFor('the cached findings of the restarted engine', () => ourDiagnostics(manifest).some((d) => codeOf(d) === 'membership-risk'), 30_000);
+    await killEngine();
+    await waitFor('the engine to stay down after the 5th crash', () => api().engineLifecycle() === 'crashed', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(api().engineLifecycle(), 'crashed');
+    assert.deepEqual(engineProcessIds(), []);
+    assert.deepEqual(ourDiagnostics(manifest), [], 'a stopped engine leaves no findings behind');
+    // "Restart engine" (the error message's action) brings it back.
+    assert.equal(await vscode.commands.executeCommand<string>('modelPrivacy.restartEngine'), 'running');
+    await waitFor('findings after the manual restart', () => ourDiagnostics(manifest).some((d) => codeOf(d) === 'membership-risk'), 30_000);
+  });
+
+  it('cancels a running audit within a second', async function () {
+    this.timeout(120_000);
+    // A changed manifest text is a new cache key: the audit really runs.
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(manifest));
+    await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(`${text.trimEnd()}\n\n`));
+    const running = vscode.commands.executeCommand<AuditOutcome | undefined>('modelPrivacy.audit', { target: manifest.fsPath, audit: AUDIT });
+    // Cancel inside the computation: the worker has loaded the model and reports its stages.
+    await waitFor('the worker to report a stage of the audit', () => api().progress()?.message?.startsWith(`audit ${AUDIT}: `), 30_000);
+    const cancelledAt = Date.now();
+    await vscode.commands.executeCommand('modelPrivacy.cancel');
+    const outcome = await running;
+    const elapsed = Date.now() - cancelledAt;
+    assert.ok(outcome, 'the cancelled audit still answers with an outcome');
+    assert.equal(outcome.cancelled, true);
+    assert.ok(elapsed < 1000, `the audit took ${elapsed} ms to stop`);
+    await waitFor('the engine to be idle again', () => api().engineStatus()?.state !== 'auditing', 10_000);
+  });
+
+  it('proposes a manifest for a model without one (quick fix on model.json) and opens it', async function () {
+    this.timeout(60_000);
+    const folder = vscode.Uri.joinPath(root, 'second');
+    await vscode.workspace.fs.copy(vscode.Uri.joinPath(root, 'model'), vscode.Uri.joinPath(folder, 'model'));
+    for (const name of ['members.npz', 'nonmembers.npz']) {
+      await vscode.workspace.fs.copy(vscode.Uri.joinPath(root, 'data', name), vscode.Uri.joinPath(folder, 'data', name));
+    }
+    const secondModel = vscode.Uri.joinPath(folder, 'model', 'model.json');
+    await waitFor('the copied model to be detected', async () => (await api().detection()).models.some((m) => m.path === secondModel.fsPath), 15_000);
+
+    // Code actions are asked for an open document.
+    await vscode.window.showTextDocument(secondModel);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', secondModel, new vscode.Range(0, 0, 0, 0));
+    const create = actions.find((a) => a.title === 'Create audit manifest from detected files');
+    assert.ok(create?.command, `actions: ${actions.map((a) => a.title).join(', ')}`);
+    // The model's workspace folder already has a manifest, so the proposal goes beside its data.
+    const created = await vscode.commands.executeCommand<string | undefined>(create.command.command, ...(create.command.arguments ?? []));
+    const expected = vscode.Uri.joinPath(folder, 'privacy-audit.json');
+    assert.equal(created, expected.toString());
+    const proposal = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(expected))) as { audits: { model: string; members: unknown }[] };
+    assert.equal(proposal.audits.length, 1);
+    assert.equal(proposal.audits[0]!.model, 'model/model.json');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, expected.fsPath);
+    await waitFor('the new manifest to be detected', async () => (await api().detection()).manifests.some((m) => m.path === expected.fsPath), 15_000);
+  });
+
+  it('honours modelPrivacy.exclude at once, and lists the files again when it is reset', async function () {
+    this.timeout(60_000);
+    const config = vscode.workspace.getConfiguration('modelPrivacy');
+    const secondModel = vscode.Uri.joinPath(root, 'second', 'model', 'model.json').fsPath;
+    const listed = async () => (await api().detection()).models.map((m) => m.path);
+    assert.ok((await listed()).includes(secondModel));
+    try {
+      await config.update('exclude', ['**/second/**'], vscode.ConfigurationTarget.Workspace);
+      await waitFor('the excluded model to leave detection', async () => !(await listed()).includes(secondModel), 15_000);
+      assert.deepEqual(await listed(), [model.fsPath]);
+    } finally {
+      await config.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('the model to be listed again', async () => (await listed()).includes(secondModel), 15_000);
+  });
+});

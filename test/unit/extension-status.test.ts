@@ -1,0 +1,75 @@
+/** The status item's text, tooltip links and background per engine state; settings; restarts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AuditSummary, EngineStatus } from '../../src/shared/protocol';
+import { escapeMarkdown, statusView, TOOLTIP_COMMANDS } from '../../src/extension/status-text';
+import { RestartPolicy } from '../../src/extension/restart-policy';
+import { readEngineSettings, DEFAULT_EXCLUDE } from '../../src/extension/engine-settings';
+
+const idle: EngineStatus = { state: 'idle', running: [] };
+const last: AuditSummary = { manifest: '/ws/privacy-audit.json', audit: 'mlp', model: '/ws/m/model.json', auc: 0.7, tprAt01pctFpr: 0.02, severity: 'high', findings: 2, stale: false };
+
+function links(tooltip: string): string[] {
+  return [...tooltip.matchAll(/\]\(command:([^)?]+)/g)].map((m) => m[1]!);
+}
+
+test('each state has its icon, and command links only to allowed commands', () => {
+  const cases = [
+    { input: { lifecycle: 'restricted' as const }, text: '$(workspace-untrusted) Model Privacy', links: ['workbench.trust.manage'] },
+    { input: { lifecycle: 'starting' as const }, text: '$(sync~spin) Model Privacy', links: ['modelPrivacy.showLog'] },
+    { input: { lifecycle: 'stopped' as const }, text: '$(circle-slash) Model Privacy', links: ['modelPrivacy.restartEngine', 'modelPrivacy.showLog'] },
+    { input: { lifecycle: 'running' as const, engine: idle }, text: '$(shield) Model Privacy', links: ['modelPrivacy.showLog', 'modelPrivacy.restartEngine'] },
+    { input: { lifecycle: 'running' as const, engine: { state: 'auditing' as const, running: ['mlp'] } }, text: '$(sync~spin) Auditing mlp', links: ['modelPrivacy.cancel', 'modelPrivacy.showLog'] },
+    { input: { lifecycle: 'running' as const, engine: { ...idle, lastSummary: last } }, text: '$(shield) High risk', links: ['modelPrivacy.openReport', 'modelPrivacy.showLog', 'modelPrivacy.restartEngine'] },
+  ];
+  for (const c of cases) {
+    const view = statusView(c.input);
+    assert.equal(view.text, c.text);
+    assert.deepEqual(links(view.tooltip), c.links);
+    assert.equal(view.background, undefined);
+    for (const l of links(view.tooltip)) assert.ok(TOOLTIP_COMMANDS.includes(l), l);
+  }
+  assert.equal(statusView({ lifecycle: 'running', engine: { ...idle, lastSummary: { ...last, severity: undefined } } }).text, '$(shield) No findings');
+  assert.equal(statusView({ lifecycle: 'running', engine: { state: 'auditing', running: ['a', 'b'] } }).text, '$(sync~spin) Auditing models');
+});
+
+test('engine errors use the error icon and a highlighted background, and quote the reason safely', () => {
+  const crashed = statusView({ lifecycle: 'crashed', error: 'exit code 1 [see](http://x)' });
+  assert.equal(crashed.text, '$(error) Model Privacy');
+  assert.equal(crashed.background, 'error');
+  assert.ok(!crashed.tooltip.includes('[see](http'), 'engine text must not become a link');
+  assert.deepEqual(links(crashed.tooltip), ['modelPrivacy.restartEngine', 'modelPrivacy.showLog']);
+  const failed = statusView({ lifecycle: 'running', engine: { state: 'error', running: [], message: 'model.json: not a model' } });
+  assert.equal(failed.text, '$(error) Model Privacy');
+  assert.equal(failed.background, 'warning');
+  assert.match(failed.tooltip, /model\\\.json: not a model/);
+});
+
+test('markdown escaping neutralises links and emphasis', () => {
+  assert.equal(escapeMarkdown('[a](command:x) *b*'), '\\[a\\]\\(command:x\\) \\*b\\*');
+});
+
+test('crashes: 4 automatic restarts within 3 minutes, then the user decides', () => {
+  const policy = new RestartPolicy(4, 180_000);
+  const t0 = 1_000_000;
+  assert.deepEqual([0, 1, 2, 3].map((i) => policy.crashed(t0 + i * 1000)), [true, true, true, true]);
+  assert.equal(policy.crashed(t0 + 5000), false);
+  // Crashes older than the window no longer count.
+  assert.equal(policy.crashed(t0 + 180_000 + 4000), true);
+  policy.reset();
+  assert.equal(policy.crashed(t0 + 200_000), true);
+});
+
+test('settings map to EngineSettings; out-of-range values fall back to defaults', () => {
+  const values: Record<string, unknown> = {
+    'engine.backend': 'wasm', 'engine.workers': 2, 'policy.maxTprAtFpr': 0.05, 'policy.fpr': 0.01, 'policy.maxAuc': 0.65,
+    'sweep.attacks': ['loss-threshold'], exclude: ['**/tmp/**'],
+  };
+  assert.deepEqual(readEngineSettings((k) => values[k]), {
+    backend: 'wasm', workers: 2, sweepAttacks: ['loss-threshold'], defaultPolicy: { maxTprAtFpr: 0.05, fpr: 0.01, maxAuc: 0.65 }, exclude: ['**/tmp/**'],
+  });
+  const bad: Record<string, unknown> = { 'engine.backend': 'gpu', 'engine.workers': -1, 'policy.maxAuc': 3, 'sweep.attacks': [1], exclude: 'x' };
+  assert.deepEqual(readEngineSettings((k) => bad[k]), {
+    backend: 'auto', workers: 0, sweepAttacks: [], defaultPolicy: { maxTprAtFpr: 0.01, fpr: 0.001, maxAuc: 0.6 }, exclude: [...DEFAULT_EXCLUDE],
+  });
+});
