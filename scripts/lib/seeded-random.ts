@@ -1,14 +1,7 @@
-/** mulberry32: a small seeded PRNG so the example's splits and training are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded shuffles for the example's reproducible data split (the engine's own PRNG). */
+import { uniformRandom } from '../../src/engine/random';
+
+export const seededRandom = uniformRandom;
 
 export function shuffledIndices(n: number, random: () => number): number[] {
   const idx = Array.from({ length: n }, (_, i) => i);

@@ -23,7 +23,7 @@ import {
 } from '../../src/engine/attacks/label-only';
 import { IMAGE_AUGMENTATIONS, augmentImage, recordLayout } from '../../src/engine/attacks/label-only-augmentation';
 import { CENSORED_RADIUS_FACTOR, queryBudgetPerRecord } from '../../src/engine/attacks/label-only-perturbation';
-import { uniformRandom } from '../../src/engine/attacks/seeded-random';
+import { uniformRandom } from '../../src/engine/random';
 import type { AttackScores } from '../../src/engine/attacks/threshold';
 import { computeAttackMetrics } from '../../src/engine/metrics';
 import { overfitWorkspace } from '../helpers/overfit-workspace';

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { uniformRandom as seededRandom } from '../../src/engine/random';
 import {
   REPORTED_FPRS,
   clopperPearson,
@@ -36,17 +37,6 @@ function assertRelClose(actual: number, expected: number, relTolerance: number, 
   assertClose(actual, expected, relTolerance * Math.abs(expected), what);
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32) so random cases are reproducible. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seededNormal(seed: number): () => number {
   const uniform = seededRandom(seed);

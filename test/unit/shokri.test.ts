@@ -12,7 +12,7 @@ import { loadDataset } from '../../src/engine/artifacts/datasets';
 import type { Dataset } from '../../src/engine/artifacts/dataset';
 import { loadModel } from '../../src/engine/artifacts/models';
 import { logisticProbability, trainLogisticRegression } from '../../src/engine/attacks/attack-classifier';
-import { gaussianRandom, uniformRandom } from '../../src/engine/attacks/seeded-random';
+import { gaussianRandom, uniformRandom } from '../../src/engine/random';
 import { featureCount, shokriAttack, writeFeatures, type ModelOutputs, type ShokriInput } from '../../src/engine/attacks/shokri';
 import type { AttackScores } from '../../src/engine/attacks/threshold';
 import { computeAttackMetrics } from '../../src/engine/metrics';

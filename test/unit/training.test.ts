@@ -7,18 +7,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { currentBackend, initBackend } from '../../src/engine/backend';
+import { uniformRandom as makeRandom } from '../../src/engine/random';
 
-/** Deterministic uniform values in [0, 1) (mulberry32). */
-function makeRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function isInstalled(moduleName: string): boolean {
   try {

@@ -12,7 +12,7 @@ import { loadDataset } from '../../src/engine/artifacts/datasets';
 import type { Dataset } from '../../src/engine/artifacts/dataset';
 import { loadWhiteBoxModel, whiteBoxFromLayersModel, type WhiteBoxModel } from '../../src/engine/artifacts/models/gradient-access';
 import { whiteBoxGradientAttack, type WhiteBoxScores } from '../../src/engine/attacks/white-box';
-import { uniformRandom } from '../../src/engine/attacks/seeded-random';
+import { uniformRandom } from '../../src/engine/random';
 import { computeAttackMetrics } from '../../src/engine/metrics';
 import { overfitWorkspace } from '../helpers/overfit-workspace';
 

@@ -11,7 +11,7 @@
  * so a record's score does not depend on which other records are audited or their order.
  */
 import { recordSize } from '../artifacts/dataset';
-import { gaussianRandom } from './seeded-random';
+import { gaussianRandom } from '../random';
 
 export interface ImageLayout {
   kind: 'image';

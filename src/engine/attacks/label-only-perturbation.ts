@@ -16,7 +16,7 @@
  * that never flip within maxRadius are censored at CENSORED_RADIUS_FACTOR x maxRadius.
  * Query budget: 1 + directions x (levels + refinements) per record at most.
  */
-import { gaussianRandom } from './seeded-random';
+import { gaussianRandom } from '../random';
 
 /** Labels predicted for `count` records laid out one after another. */
 export type LabelQuery = (features: Float32Array, count: number) => Promise<Int32Array>;

@@ -1,6 +1,6 @@
 /**
- * Seeded pseudo-random numbers for attacks that perturb records. Attacks must be
- * reproducible run to run (reports are diffed in CI), so nothing here uses Math.random.
+ * Seeded pseudo-random numbers. Audits must be reproducible run to run (reports are
+ * diffed in CI), so nothing in the engine uses Math.random.
  */
 
 /** Uniform values in [0, 1) from mulberry32: small state, good enough for noise. */
