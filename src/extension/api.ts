@@ -2,6 +2,7 @@
  * What activate() returns: a read-only view of the extension's state, used by the
  * integration tests (and open to other extensions) instead of reaching into internals.
  */
+import type * as vscode from 'vscode';
 import type { AuditSummary, EngineStatus } from '../shared/protocol';
 import type { RunProgress } from './commands/audit-runs';
 import type { Ctx } from './ctx';
@@ -9,6 +10,7 @@ import type { DetectionSnapshot } from './detection/detected';
 import type { EngineLifecycle } from './status-text';
 import type { FindingsTreeProvider } from './tree/tree-provider';
 import type { TreeNode } from './tree/tree-model';
+import { lastRestrictedNotice, type RestrictedNotice } from './trust';
 
 export interface ModelPrivacyApi {
   engineLifecycle(): EngineLifecycle;
@@ -21,6 +23,10 @@ export interface ModelPrivacyApi {
   detection(): Promise<DetectionSnapshot>;
   summaries(): readonly AuditSummary[];
   treeRoots(): TreeNode[];
+  /** The last command refused in Restricted Mode and the reason the user was shown. */
+  lastRestrictedNotice(): RestrictedNotice | undefined;
+  /** The folder VS Code keeps this extension's logs in (the "Model Privacy" channel's file among them). */
+  logFolder(): vscode.Uri;
 }
 
 export function createApi(ctx: Ctx, tree: FindingsTreeProvider): ModelPrivacyApi {
@@ -35,5 +41,7 @@ export function createApi(ctx: Ctx, tree: FindingsTreeProvider): ModelPrivacyApi
     detection: () => ctx.detector.ready(),
     summaries: () => ctx.results.all(),
     treeRoots: () => tree.rootNodes(),
+    lastRestrictedNotice,
+    logFolder: () => ctx.extension.logUri,
   };
 }

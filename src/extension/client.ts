@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../shared/protocol';
 import { MANIFEST_FILE_NAME } from '../engine/manifest/defaults';
+import { EngineLogChannel } from './engine-log';
 import type { FindingsStore } from './findings/findings-store';
 import type { RestartPolicy } from './restart-policy';
 
@@ -61,7 +62,8 @@ export function createEngineClient(options: EngineClientOptions): LanguageClient
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
-    outputChannel: options.log,
+    // The client's own "[Info  - time]" prefix would sit beside the log channel's.
+    outputChannel: new EngineLogChannel(options.log),
     // Show the log only when asked: a failing audit already says so in its own message.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: options.initializationOptions,

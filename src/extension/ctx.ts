@@ -7,10 +7,12 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
+  DidChangeEngineSettingsNotification,
   ResultsChangedNotification,
   StatusNotification,
   StatusRequest,
   SummariesRequest,
+  type EngineSettings,
   type EngineStatus,
   type InitializationOptions,
 } from '../shared/protocol';
@@ -180,18 +182,38 @@ export class Ctx implements vscode.Disposable {
     });
   }
 
+  /**
+   * Sends the current settings to the running engine, which applies those it can without
+   * a restart. Also after every (re)start: a restart after a crash reuses the first
+   * initializationOptions, which may be older than the settings.
+   */
+  async sendSettings(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      await client.sendNotification(DidChangeEngineSettingsNotification, this.engineSettings());
+    } catch (e) {
+      this.log.warn(`Could not send the changed settings to the engine: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   dispose(): void {
     void this.disposeEngine();
+  }
+
+  /** The settings of the first workspace folder (the engine serves the whole window with one set). */
+  private engineSettings(): EngineSettings {
+    const config = vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri);
+    return readEngineSettings((key) => config.get(key));
   }
 
   private async initializationOptions(): Promise<InitializationOptions> {
     const storage = this.extension.storageUri ?? this.extension.globalStorageUri;
     // The server writes its result cache there; the folder does not exist on first use.
     await Promise.resolve(vscode.workspace.fs.createDirectory(storage)).catch(() => undefined);
-    const config = vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri);
     return {
       storagePath: storage.fsPath,
-      settings: readEngineSettings((key) => config.get(key)),
+      settings: this.engineSettings(),
       trusted: isTrusted(),
       // ruleDocPath() is relative to the package root: docs/rules.md#<rule>.
       docsBaseUri: `${this.extensionUri.toString()}/`,
@@ -203,6 +225,7 @@ export class Ctx implements vscode.Disposable {
     if (state === State.Running) {
       this.setLifecycle('running');
       void this.fetchInitialState(instance.client);
+      void this.sendSettings();
       return;
     }
     // Starting again after a crash, or stopped for good: the client has cleared its diagnostics.

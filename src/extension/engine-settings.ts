@@ -30,16 +30,16 @@ export const DEFAULTS = {
 
 const BACKENDS: readonly EngineSettings['backend'][] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-/**
- * Sections whose change only takes effect when the engine restarts: the server reads its
- * settings once, from initializationOptions.
- */
-export const ENGINE_SECTIONS: readonly string[] = [
-  `${SECTION}.engine`,
-  `${SECTION}.policy`,
-  `${SECTION}.sweep`,
-  `${SECTION}.${SETTINGS.exclude}`,
-];
+/** Sections the engine reads once, at start: a change offers a restart. */
+export const RESTART_SECTIONS: readonly string[] = [`${SECTION}.engine`];
+
+/** Sections the running engine takes over at once (DidChangeEngineSettingsNotification). */
+export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`];
+
+/** What a configuration change means for a running engine; `affects` is the event's affectsConfiguration. */
+export function settingsChangeEffect(affects: (section: string) => boolean): { send: boolean; restart: boolean } {
+  return { send: LIVE_SECTIONS.some(affects), restart: RESTART_SECTIONS.some(affects) };
+}
 
 /** `get(key)` returns the value of `modelPrivacy.<key>` (undefined when unset). */
 export function readEngineSettings(get: (key: string) => unknown): EngineSettings {

@@ -13,10 +13,25 @@ export function isTrusted(): boolean {
   return vscode.workspace.isTrusted;
 }
 
+/** A command refused in Restricted Mode, and what the user was told. */
+export interface RestrictedNotice {
+  what: string;
+  message: string;
+}
+
+let lastNotice: RestrictedNotice | undefined;
+
+/** The last refusal, for the extension's API: a notification cannot be read back. */
+export function lastRestrictedNotice(): RestrictedNotice | undefined {
+  return lastNotice;
+}
+
 /** Explains why `what` cannot run (e.g. "Auditing membership risk"), with a way to trust the workspace. */
 export function explainRestricted(what: string): void {
   const action = 'Manage Workspace Trust';
-  void vscode.window.showWarningMessage(`${what} is not available: ${RESTRICTED_REASON}. Trust this workspace to enable it.`, action).then((choice) => {
+  const message = `${what} is not available: ${RESTRICTED_REASON}. Trust this workspace to enable it.`;
+  lastNotice = { what, message };
+  void vscode.window.showWarningMessage(message, action).then((choice) => {
     if (choice === action) void vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
   });
 }

@@ -12,6 +12,7 @@ import type { FileHasher } from './file-hasher';
 import { auditInputFiles } from './input-files';
 import type { Log } from './log';
 import type { ManifestValidator } from './manifest-validator';
+import { ABORTED, unlessAborted } from './cancellation';
 import { progressReport, share } from './progress-message';
 import { UserFacingError } from './request-guard';
 import { auditCacheKey, mergeEntry, staleAudits, type AuditKey, type CacheEntry, type CachedAudit, type ResultCache } from './result-cache';
@@ -30,7 +31,8 @@ export interface AuditServiceDeps {
   validator: ManifestValidator;
   /** Whether the client has the file open (its live validation then owns the problems). */
   isOpen: (file: string) => boolean;
-  settings: EngineSettings;
+  /** Read at each use: the client may change them while the server runs. */
+  settings: () => EngineSettings;
   workspaceFolders: () => readonly string[];
   log: Log;
 }
@@ -66,14 +68,21 @@ export class AuditService {
     }
     outcome.errors.push(...resolved.unknown.map((n) => `${resolved.manifestFile}: no audit named "${n}"`));
 
-    const attacks = params.attacks ?? (resolved.proposed && this.deps.settings.sweepAttacks.length ? this.deps.settings.sweepAttacks : undefined);
+    const settings = this.deps.settings();
+    const attacks = params.attacks ?? (resolved.proposed && settings.sweepAttacks.length ? settings.sweepAttacks : undefined);
     const keys = new CurrentKeys(resolved, this.deps.hasher);
     const requested = new Map<string, AuditKey>();
-    for (const name of resolved.selected) requested.set(name, await keys.of(name, attacks));
-    // Keys of the audits already filed, so staleness can be shown without waiting on the job.
-    const previous = this.deps.cache.get(resolved.reportKey);
-    for (const part of previous?.audits ?? []) {
-      if (!requested.has(part.name)) await keys.of(part.name, part.attacks);
+    const hashing = (async () => {
+      for (const name of resolved.selected) requested.set(name, await keys.of(name, attacks));
+      // Keys of the audits already filed, so staleness can be shown without waiting on the job.
+      const previous = this.deps.cache.get(resolved.reportKey);
+      for (const part of previous?.audits ?? []) {
+        if (!requested.has(part.name)) await keys.of(part.name, part.attacks);
+      }
+    })();
+    // Hashing a large dataset takes a while; a cancel must not wait for it.
+    if ((await unlessAborted(hashing, hooks.signal)) === ABORTED) {
+      return { ...outcome, cancelled: true, summaries: this.deps.view.summariesOf(resolved.reportKey).filter((s) => resolved.selected.includes(s.audit)) };
     }
 
     outcome.fromCache = resolved.selected.filter((n) => this.deps.cache.lookup(resolved.reportKey, n, requested.get(n)!.key));
@@ -87,7 +96,7 @@ export class AuditService {
       const end = await this.deps.scheduler.run(
         {
           manifestFile: resolved.manifestFile, manifestText: resolved.manifestText, proposed: resolved.proposed,
-          root: resolved.root, audits: toRun, backend: this.deps.settings.backend, ...(attacks ? { attacks: [...attacks] } : {}),
+          root: resolved.root, audits: toRun, backend: settings.backend, ...(attacks ? { attacks: [...attacks] } : {}),
         },
         {
           onStart: () => this.deps.status.auditRunning(jobId, toRun[0]!),
@@ -189,7 +198,7 @@ export class AuditService {
   }
 
   private resolve(target: string, audits: readonly string[] | undefined): ResolvedTarget {
-    return resolveTarget(target, audits, { workspaceFolders: this.deps.workspaceFolders(), defaultPolicy: this.deps.settings.defaultPolicy });
+    return resolveTarget(target, audits, { workspaceFolders: this.deps.workspaceFolders(), defaultPolicy: this.deps.settings().defaultPolicy });
   }
 }
 

@@ -36,7 +36,8 @@ export function readInitOptions(raw: unknown): { options: ServerOptions; notes: 
   return { options, notes };
 }
 
-function readSettings(raw: unknown, notes: string[]): EngineSettings {
+/** Also checks the settings of DidChangeEngineSettingsNotification, with the same defaults. */
+export function readSettings(raw: unknown, notes: string[]): EngineSettings {
   const s = isObject(raw) ? raw : {};
   const settings: EngineSettings = { ...DEFAULT_SETTINGS, defaultPolicy: { ...DEFAULT_SETTINGS.defaultPolicy } };
   if (BACKENDS.includes(s.backend as EngineSettings['backend'])) settings.backend = s.backend as EngineSettings['backend'];

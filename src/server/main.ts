@@ -25,6 +25,7 @@ import { MANIFEST_FILE_NAME, findManifests, proposeManifest } from '../engine/ma
 import {
   AuditRequest,
   CancelAllNotification,
+  DidChangeEngineSettingsNotification,
   ProposeManifestRequest,
   ReportRequest,
   ResultsChangedNotification,
@@ -34,7 +35,7 @@ import {
   SweepRequest,
 } from '../shared/protocol';
 import { installProcessGuards, processAlive } from './hardening';
-import { readInitOptions } from './init-options';
+import { readInitOptions, readSettings } from './init-options';
 import type { Log } from './log';
 import { withDefaultPolicy } from './proposal-policy';
 import { guarded, guarded0, UserFacingError } from './request-guard';
@@ -224,8 +225,16 @@ async function withProgress<T>(
   run: (signal: AbortSignal, report: (message: string, percentage: number) => void) => Promise<T>,
 ): Promise<T> {
   const s = current();
-  const progress = await workDoneProgress(progressToken);
-  const cancellation = s.cancellation.open(requestToken, progress.token);
+  // Open before creating the progress (a round trip), so a CancelAll sent meanwhile counts.
+  const cancellation = s.cancellation.open(requestToken);
+  let progress: Awaited<ReturnType<typeof workDoneProgress>>;
+  try {
+    progress = await workDoneProgress(progressToken);
+  } catch (e) {
+    cancellation.dispose();
+    throw e;
+  }
+  cancellation.follow(progress.token);
   progress.begin(title, 0, 'waiting for the audit worker', true);
   try {
     return await run(cancellation.signal, (message, percentage) => progress.report(percentage, message));
@@ -256,6 +265,17 @@ connection.onNotification(CancelAllNotification, () => {
   log.info(`Cancel all: ${count} request${count === 1 ? '' : 's'} cancelled.`);
 });
 
+connection.onNotification(DidChangeEngineSettingsNotification, (raw) => {
+  if (!session) return;
+  const notes: string[] = [];
+  const { applied, needRestart } = session.applySettings(readSettings(raw, notes));
+  for (const note of notes) log.warn(`Changed settings: ${note}`);
+  if (applied.length) log.info(`Settings applied: ${applied.join(', ')}.`);
+  if (needRestart.length) log.info(`Settings changed that apply after a restart of the engine: ${needRestart.join(', ')}.`);
+  // The default policy is part of a proposed manifest's text, hence of its results' cache keys.
+  if (applied.includes('default policy')) scheduleRefresh();
+});
+
 connection.onRequest(StatusRequest, guarded0(StatusRequest.method, log, () => current().status.get()));
 
 connection.onRequest(SummariesRequest, guarded0(SummariesRequest.method, log, () => current().view.summaries()));
@@ -272,7 +292,7 @@ connection.onRequest(ProposeManifestRequest, guarded(ProposeManifestRequest.meth
   const s = current();
   if (typeof params?.folder !== 'string' || params.folder === '') throw new UserFacingError('ProposeManifestRequest needs a folder');
   const proposal = proposeManifest(params.folder);
-  const text = proposal.audits > 0 ? withDefaultPolicy(proposal.text, s.options.settings.defaultPolicy) : proposal.text;
+  const text = proposal.audits > 0 ? withDefaultPolicy(proposal.text, s.settings.defaultPolicy) : proposal.text;
   return { text, audits: proposal.audits };
 }));
 

@@ -36,7 +36,7 @@ export class ResultsView {
     const report = reportOf(entry);
     const manifest = report.manifest !== undefined ? path.resolve(report.root, report.manifest) : undefined;
     const modelOf = (audit: string) => entry.audits.find((a) => a.name === audit)?.model;
-    const summaries = summarize(report, stale, manifest, modelOf);
+    const summaries = summarize(report, { reportKey: entry.reportKey, staleAudits: stale, manifest, modelOf });
     this.shown.set(pathKey(entry.reportKey), { entry, stale, report, summaries });
     this.publisher.set(
       sourceOf(entry.reportKey),
@@ -67,6 +67,11 @@ export class ResultsView {
 
   report(reportKey: string): AuditReport | null {
     return this.shown.get(pathKey(reportKey))?.report ?? null;
+  }
+
+  /** The summaries shown for one report key (none when it has no results). */
+  summariesOf(reportKey: string): AuditSummary[] {
+    return this.shown.get(pathKey(reportKey))?.summaries ?? [];
   }
 
   summaries(): AuditSummary[] {

@@ -4,7 +4,7 @@
  * connection to it.
  */
 import * as path from 'node:path';
-import type { AuditSummary, EngineStatus } from '../shared/protocol';
+import type { AuditSummary, EngineSettings, EngineStatus } from '../shared/protocol';
 import { AuditService } from './audit-service';
 import { CancellationHub } from './cancellation';
 import { DiagnosticPublisher, type PublishFn } from './diagnostic-publisher';
@@ -47,9 +47,11 @@ export class EngineSession {
   readonly service: AuditService;
   readonly cancellation = new CancellationHub();
   private folders: string[];
+  private currentSettings: EngineSettings;
 
   constructor(readonly options: ServerOptions, workspaceFolders: string[], hooks: SessionHooks) {
     this.folders = workspaceFolders;
+    this.currentSettings = options.settings;
     this.publisher = new DiagnosticPublisher(hooks.publish);
     this.validator = new ManifestValidator(this.publisher, hooks.log, options.docsBaseUri);
     this.view = new ResultsView(this.publisher, new ModelTopologyLocator(), options.docsBaseUri, hooks.resultsChanged);
@@ -64,10 +66,30 @@ export class EngineSession {
       status: this.status,
       validator: this.validator,
       isOpen: hooks.isOpen,
-      settings: options.settings,
+      settings: () => this.currentSettings,
       workspaceFolders: () => this.folders,
       log: hooks.log,
     });
+  }
+
+  /** The settings in effect now (backend and workers always those of the start). */
+  get settings(): EngineSettings {
+    return this.currentSettings;
+  }
+
+  /**
+   * Applies changed settings that need no new process; returns what changed, and what
+   * waits for a restart. Audits already running keep the settings they started with.
+   */
+  applySettings(next: EngineSettings): { applied: string[]; needRestart: string[] } {
+    const before = this.currentSettings;
+    const applied: string[] = [];
+    if (!same(before.defaultPolicy, next.defaultPolicy)) applied.push('default policy');
+    if (!same(before.sweepAttacks, next.sweepAttacks)) applied.push('sweep attacks');
+    if (!same(before.exclude, next.exclude)) applied.push('exclude');
+    const needRestart = [...(before.backend !== next.backend ? ['backend'] : []), ...(before.workers !== next.workers ? ['workers'] : [])];
+    this.currentSettings = { ...next, backend: before.backend, workers: before.workers };
+    return { applied, needRestart };
   }
 
   workspaceFolders(): readonly string[] {
@@ -83,4 +105,8 @@ export class EngineSession {
     this.cancellation.cancelAll();
     await this.scheduler.dispose();
   }
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -1,8 +1,11 @@
 /**
  * Owns one audit worker thread: starts it on demand, reuses it across jobs (TensorFlow
- * loads once), stops it when idle, and enforces cancellation: a cancel asks the worker
- * to stop, and a worker still busy a second later (stuck in one long TensorFlow call)
- * is terminated. Audits it finished before that were already delivered.
+ * loads once) and stops it when idle. A cancel ends the job at once: the caller gets
+ * `cancelled` without waiting for the worker, which is retired in the background. A
+ * worker that stops by itself within a grace period is kept for the next job (if no new
+ * worker took its place); one still busy then (stuck in a long TensorFlow call, or still
+ * loading) is terminated. A job started meanwhile runs on a new worker, never on the
+ * retiring one. Audits finished before the cancel were already delivered.
  */
 import { Worker } from 'node:worker_threads';
 import type { AuditProgress } from '../engine/audit/progress';
@@ -10,7 +13,7 @@ import type { AuditReport } from '../engine/report/schema';
 import type { Log } from './log';
 import type { FromWorker, RunAuditJob } from './worker-messages';
 
-/** How long a cancelled worker may take to stop by itself. */
+/** How long a cancelled worker may take to stop by itself before it is terminated. */
 export const CANCEL_GRACE_MS = 1000;
 /** An idle worker holds TensorFlow's memory; give it back after this long. */
 const IDLE_MS = 5 * 60_000;
@@ -31,8 +34,11 @@ let nextJobId = 1;
 
 export class AuditWorkerHost {
   private worker: Worker | undefined;
+  /** Cancelled workers not yet stopped; terminated on dispose. */
+  private readonly retiring = new Set<Worker>();
   private idleTimer: NodeJS.Timeout | undefined;
   private busy = false;
+  private disposed = false;
 
   constructor(private readonly script: string, private readonly log: Log) {}
 
@@ -44,13 +50,11 @@ export class AuditWorkerHost {
     this.busy = true;
     const jobId = nextJobId++;
     return new Promise<JobEnd>((resolve) => {
-      let killTimer: NodeJS.Timeout | undefined;
       const settle = (end: JobEnd) => {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
         signal.removeEventListener('abort', onAbort);
-        clearTimeout(killTimer);
         this.busy = false;
         this.startIdleTimer();
         resolve(end);
@@ -79,20 +83,17 @@ export class AuditWorkerHost {
       const onError = (error: Error) => {
         this.discard(worker);
         this.log.error(`The audit worker crashed:\n${error.stack ?? error.message}`);
-        settle(signal.aborted ? { status: 'cancelled' } : { status: 'failed', message: `the audit worker crashed: ${error.message}`, input: false });
+        settle({ status: 'failed', message: `the audit worker crashed: ${error.message}`, input: false });
       };
       const onExit = (code: number) => {
         this.discard(worker);
-        settle(signal.aborted ? { status: 'cancelled' } : { status: 'failed', message: `the audit worker stopped unexpectedly (exit code ${code})`, input: false });
+        settle({ status: 'failed', message: `the audit worker stopped unexpectedly (exit code ${code})`, input: false });
       };
       const onAbort = () => {
-        worker.postMessage({ type: 'cancel', jobId });
-        killTimer = setTimeout(() => {
-          this.log.warn(`The audit worker did not stop within ${CANCEL_GRACE_MS} ms of the cancel; terminating it.`);
-          this.discard(worker);
-          void worker.terminate();
-          settle({ status: 'cancelled' });
-        }, CANCEL_GRACE_MS);
+        // Detach first, so the next job (which may start as soon as we answer) gets a new worker.
+        this.discard(worker);
+        settle({ status: 'cancelled' });
+        this.retire(worker, jobId);
       };
       worker.on('message', onMessage);
       worker.on('error', onError);
@@ -104,10 +105,12 @@ export class AuditWorkerHost {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.clearIdleTimer();
-    const worker = this.worker;
+    const workers = [this.worker, ...this.retiring].filter((w): w is Worker => w !== undefined);
     this.worker = undefined;
-    if (worker) await worker.terminate();
+    this.retiring.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
   private ensureWorker(): Worker {
@@ -116,19 +119,63 @@ export class AuditWorkerHost {
     const worker = new Worker(this.script, { stdout: true, stderr: true });
     forwardLines(worker.stdout, (line) => this.log.info(`[worker] ${line}`));
     forwardLines(worker.stderr, (line) => this.log.warn(`[worker] ${line}`));
+    // An idle worker that dies must not be handed the next job: a message to it would go nowhere.
+    worker.once('exit', () => this.discard(worker));
     this.worker = worker;
     return worker;
   }
 
-  /** Forget a worker that died or is being terminated; the next job starts a fresh one. */
+  /**
+   * Asks a cancelled worker to stop and gives it CANCEL_GRACE_MS. Stopped in time, it
+   * becomes the host's worker again if the host has none; otherwise it is terminated.
+   */
+  private retire(worker: Worker, jobId: number): void {
+    this.retiring.add(worker);
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', done);
+      this.retiring.delete(worker);
+    };
+    const onMessage = (message: FromWorker) => {
+      if (message.jobId !== jobId || message.type === 'progress' || message.type === 'auditDone') return;
+      done();
+      if (!this.disposed && !this.worker && !this.busy) {
+        this.worker = worker;
+        this.startIdleTimer();
+      } else {
+        void worker.terminate();
+      }
+    };
+    const onError = (error: Error) => {
+      this.log.warn(`The cancelled audit worker failed while stopping: ${error.message}`);
+      done();
+    };
+    const timer = setTimeout(() => {
+      this.log.warn(`The audit worker did not stop within ${CANCEL_GRACE_MS} ms of the cancel; terminating it.`);
+      done();
+      void worker.terminate();
+    }, CANCEL_GRACE_MS);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.once('exit', done);
+    worker.postMessage({ type: 'cancel', jobId });
+  }
+
+  /** Forget a worker that died or was cancelled; the next job starts a fresh one. */
   private discard(worker: Worker): void {
     if (this.worker === worker) this.worker = undefined;
   }
 
   private startIdleTimer(): void {
     this.clearIdleTimer();
-    if (!this.worker) return;
-    this.idleTimer = setTimeout(() => void this.dispose(), IDLE_MS);
+    if (!this.worker || this.disposed) return;
+    const worker = this.worker;
+    this.idleTimer = setTimeout(() => {
+      this.discard(worker);
+      void worker.terminate();
+    }, IDLE_MS);
     this.idleTimer.unref();
   }
 

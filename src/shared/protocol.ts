@@ -26,8 +26,9 @@ export interface InitializationOptions {
 }
 
 export interface EngineSettings {
+  /** Read once at start: a change takes a new engine process. */
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-  /** Worker threads for training (0 = one per core). */
+  /** Worker threads for training (0 = one per core). Read once at start, as backend. */
   workers: number;
   /** Attacks a sweep runs when a manifest lists none; empty = the engine's defaults. */
   sweepAttacks: string[];
@@ -47,6 +48,11 @@ export interface AuditParams extends WorkDoneProgressParams {
 }
 
 export interface AuditSummary {
+  /**
+   * Key under which ReportRequest finds this audit's report: the manifest's path, or for a
+   * model audited without a manifest the folder the manifest was proposed for.
+   */
+  reportKey: string;
   manifest?: string;
   audit: string;
   model: string;
@@ -104,6 +110,11 @@ export const AuditRequest = new RequestType<AuditParams, AuditOutcome, void>('mo
 export const SweepRequest = new RequestType<SweepParams, AuditOutcome[], void>('modelPrivacy/sweep');
 /** Cancels every audit in flight; finished audits keep their results. */
 export const CancelAllNotification = new NotificationType<void>('modelPrivacy/cancelAll');
+/**
+ * The user changed settings: the full new EngineSettings. The server applies the default
+ * policy, sweep attacks and exclude at once; backend and workers only at its next start.
+ */
+export const DidChangeEngineSettingsNotification = new NotificationType<EngineSettings>('modelPrivacy/didChangeSettings');
 export const StatusRequest = new RequestType0<EngineStatus, void>('modelPrivacy/status');
 export const StatusNotification = new NotificationType<EngineStatus>('modelPrivacy/statusChanged');
 export const ReportRequest = new RequestType<ReportParams, AuditReport | null, void>('modelPrivacy/report');

@@ -28,6 +28,16 @@ const DEFAULT_USER_SETTINGS = {
   'chat.disableAIFeatures': true,
 };
 
+// With workspaceTrust: Workspace Trust on, and a folder the profile has never trusted opens
+// in Restricted Mode at once: no startup dialog (it is modal and would block the workbench
+// until someone answers it). Checked with code-server 4.139.1 (VS Code 1.139).
+export const WORKSPACE_TRUST_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
 /** A free TCP port on 127.0.0.1 (the OS picks; the tiny reuse race is acceptable here). */
 export function getFreePort() {
   return new Promise((resolve, reject) => {
@@ -106,6 +116,11 @@ function tail(file, lines = 40) {
  *   smokeTestDriver  add `--vscode-option enable-smoke-test-driver` (needed for test payloads)
  *   vsix             .vsix files to install before starting
  *   userSettings     merged over DEFAULT_USER_SETTINGS into User/settings.json
+ *   workspaceTrust   true: Workspace Trust on (no --disable-workspace-trust, plus
+ *                    WORKSPACE_TRUST_SETTINGS), so the folder opens in Restricted Mode.
+ *                    Default: whether userSettings sets security.workspace.trust.enabled
+ *                    to true (so callers that only pass settings, like
+ *                    runExtensionTests, can ask for it too)
  *   env              extra environment for the server (the extension host inherits it)
  *   healthTimeoutMs  how long to wait for /healthz
  *   keepRunDir       keep the temp folder (logs, profiles) after stop; or VSCODE_TEST_KEEP=1
@@ -117,6 +132,7 @@ export async function startCodeServer(options = {}) {
     smokeTestDriver = false,
     vsix = [],
     userSettings = {},
+    workspaceTrust = userSettings['security.workspace.trust.enabled'] === true,
     env = {},
     healthTimeoutMs = 60_000,
     keepRunDir = process.env.VSCODE_TEST_KEEP === '1',
@@ -134,7 +150,7 @@ export async function startCodeServer(options = {}) {
   }
   writeFileSync(
     path.join(userDataDir, 'User/settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...userSettings }, null, 2),
+    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(workspaceTrust ? WORKSPACE_TRUST_SETTINGS : {}), ...userSettings }, null, 2),
   );
   const childEnv = serverEnv(runDir, env);
   try {
@@ -153,7 +169,7 @@ export async function startCodeServer(options = {}) {
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', userDataDir,

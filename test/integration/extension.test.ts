@@ -109,6 +109,23 @@ describe('Model Privacy extension', () => {
     assert.deepEqual(audit.children.map((f) => f.finding.rule).sort(), ourDiagnostics(manifest).map(codeOf).sort(), 'the tree and the Problems panel agree');
   });
 
+  it('opens the report from the tree and the palette with the key the engine filed it under', async function () {
+    this.timeout(30_000);
+    const summary = api().summaries().find((s) => s.audit === AUDIT);
+    assert.ok(summary);
+    assert.equal(summary.reportKey, manifest.fsPath, 'AuditSummary.reportKey comes from the engine');
+    const [manifestNode] = api().treeRoots();
+    assert.ok(manifestNode && manifestNode.kind === 'manifest');
+    const audit = manifestNode.children.find((c) => c.kind === 'audit');
+    assert.ok(audit && audit.kind === 'audit');
+    assert.equal(audit.summary?.reportKey, manifest.fsPath);
+    assert.equal(await vscode.commands.executeCommand<boolean>('modelPrivacy.openReport', audit), true);
+    // The status item's "Open report" link runs the command without arguments: the only result opens.
+    assert.equal(await vscode.commands.executeCommand<boolean>('modelPrivacy.openReport'), true);
+    await waitFor('the report panel', () => reportTabOpen(), 10_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('explains a finding on hover', async () => {
     const risk = ourDiagnostics(manifest).find((d) => codeOf(d) === 'membership-risk')!;
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', manifest, risk.range.start.translate(0, 2));
@@ -173,11 +190,30 @@ describe('Model Privacy extension', () => {
     await waitFor('findings after the manual restart', () => ourDiagnostics(manifest).some((d) => codeOf(d) === 'membership-risk'), 30_000);
   });
 
-  it('cancels a running audit within a second', async function () {
+  it('cancels an audit within a second while the audit worker is still starting', async function () {
     this.timeout(120_000);
-    // A changed manifest text is a new cache key: the audit really runs.
+    // The previous test left a new engine whose worker has not started. A changed manifest text is a new cache key.
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(manifest));
     await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(`${text.trimEnd()}\n\n`));
+    const running = vscode.commands.executeCommand<AuditOutcome | undefined>('modelPrivacy.audit', { target: manifest.fsPath, audit: AUDIT });
+    // "auditing" is announced just before the engine creates the worker thread, which then loads TensorFlow.
+    await waitFor('the engine to start the audit', () => api().engineStatus()?.state === 'auditing', 30_000);
+    assert.ok(!api().progress()?.message?.startsWith(`audit ${AUDIT}: `), `the worker already reports stages: ${api().progress()?.message}`);
+    const cancelledAt = Date.now();
+    await vscode.commands.executeCommand('modelPrivacy.cancel');
+    const outcome = await running;
+    const elapsed = Date.now() - cancelledAt;
+    assert.ok(outcome, 'the cancelled audit still answers with an outcome');
+    assert.equal(outcome.cancelled, true);
+    assert.ok(elapsed < 1000, `the audit took ${elapsed} ms to stop`);
+    await waitFor('the engine to be idle again', () => api().engineStatus()?.state !== 'auditing', 10_000);
+  });
+
+  it('cancels a running audit within a second', async function () {
+    this.timeout(120_000);
+    // A changed manifest text is a new cache key: the audit really runs (and at once: no wait for the worker cancelled before).
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(manifest));
+    await vscode.workspace.fs.writeFile(manifest, new TextEncoder().encode(`${text.trimEnd()}\n\n\n`));
     const running = vscode.commands.executeCommand<AuditOutcome | undefined>('modelPrivacy.audit', { target: manifest.fsPath, audit: AUDIT });
     // Cancel inside the computation: the worker has loaded the model and reports its stages.
     await waitFor('the worker to report a stage of the audit', () => api().progress()?.message?.startsWith(`audit ${AUDIT}: `), 30_000);
@@ -231,5 +267,47 @@ describe('Model Privacy extension', () => {
       await config.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
     }
     await waitFor('the model to be listed again', async () => (await listed()).includes(secondModel), 15_000);
+  });
+
+  it('applies a changed default policy in the running engine, without a restart', async function () {
+    this.timeout(60_000);
+    const config = vscode.workspace.getConfiguration('modelPrivacy');
+    const [engine] = await waitFor('one engine process', () => {
+      const ids = engineProcessIds();
+      return ids.length === 1 ? ids : undefined;
+    }, 10_000);
+    const folder = vscode.Uri.joinPath(root, 'third');
+    await vscode.workspace.fs.copy(vscode.Uri.joinPath(root, 'model'), vscode.Uri.joinPath(folder, 'model'));
+    for (const name of ['members.npz', 'nonmembers.npz']) {
+      await vscode.workspace.fs.copy(vscode.Uri.joinPath(root, 'data', name), vscode.Uri.joinPath(folder, 'data', name));
+    }
+    try {
+      await config.update('policy.maxAuc', 0.55, vscode.ConfigurationTarget.Workspace);
+      await waitFor('the setting to read back', () => vscode.workspace.getConfiguration('modelPrivacy').get('policy.maxAuc') === 0.55, 10_000);
+      // The engine writes its default policy into the manifests it proposes.
+      const created = await vscode.commands.executeCommand<string | undefined>('modelPrivacy.createManifest', { target: folder.fsPath });
+      assert.equal(created, vscode.Uri.joinPath(folder, 'privacy-audit.json').toString());
+      const proposal = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(created)))) as {
+        audits: { policy: { rules: { metric: string; max: number }[] } }[];
+      };
+      assert.equal(proposal.audits[0]!.policy.rules.find((rule) => rule.metric === 'auc')?.max, 0.55);
+      assert.deepEqual(engineProcessIds(), [engine], 'the same engine process');
+      assert.equal(api().engineLifecycle(), 'running');
+    } finally {
+      await config.update('policy.maxAuc', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('writes the engine\'s log lines to the "Model Privacy" log once prefixed, at their level', async function () {
+    this.timeout(20_000);
+    const file = vscode.Uri.joinPath(api().logFolder(), 'Model Privacy.log');
+    const started = await waitFor('the engine\'s start line in the log file', async () => {
+      const lines = new TextDecoder().decode(await vscode.workspace.fs.readFile(file)).split('\n');
+      return lines.find((l) => l.includes('Model Privacy engine ') && l.includes(' started (node '));
+    }, 10_000);
+    assert.match(started, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[info\] Model Privacy engine \S+ started/);
+    const lines = new TextDecoder().decode(await vscode.workspace.fs.readFile(file)).split('\n');
+    const doubled = lines.filter((l) => /\[(Trace|Debug|Info|Warn|Error)\s*- /.test(l));
+    assert.deepEqual(doubled, [], 'no line carries the language client\'s own prefix');
   });
 });

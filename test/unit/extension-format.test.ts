@@ -10,6 +10,7 @@ import { ProgressIncrements } from '../../src/extension/commands/progress-increm
 import { readFileSync } from 'node:fs';
 
 const summary: AuditSummary = {
+  reportKey: '/ws/privacy-audit.json',
   manifest: '/ws/privacy-audit.json',
   audit: 'fashion-mnist-mlp',
   model: '/ws/model/model.json',
@@ -43,11 +44,13 @@ test('metrics read "AUC 0.61 · TPR@0.1% 0.15%" in the tree and "AUC 0.611 · TP
 
 test('CodeLens: result, Run audit and Open report above each audit\'s "name"', () => {
   const text = readFileSync('examples/fashion-mnist/privacy-audit.json', 'utf8');
-  const lenses = auditLenses('/ws/privacy-audit.json', outlineManifest(text), (audit) => (audit === 'fashion-mnist-mlp' ? summary : undefined));
+  // Open report uses the key the engine filed the report under, whatever it is.
+  const filed = { ...summary, reportKey: '/ws/filed-under' };
+  const lenses = auditLenses('/ws/privacy-audit.json', outlineManifest(text), (audit) => (audit === 'fashion-mnist-mlp' ? filed : undefined));
   assert.deepEqual(lenses.map((l) => l.title), ['AUC 0.611 · TPR@0.1% FPR 0.15%', 'Run audit', 'Open report']);
   for (const lens of lenses) assert.equal(text.slice(lens.offset, lens.offset + lens.length), '"name"');
   assert.deepEqual(lenses[1]!.args, [{ target: '/ws/privacy-audit.json', audit: 'fashion-mnist-mlp' }]);
-  assert.deepEqual(lenses[2]!.args, [{ reportKey: '/ws/privacy-audit.json', audit: 'fashion-mnist-mlp' }]);
+  assert.deepEqual(lenses[2]!.args, [{ reportKey: '/ws/filed-under', audit: 'fashion-mnist-mlp' }]);
   assert.equal(lenses[0]!.command, '');
 
   const fresh = auditLenses('/ws/privacy-audit.json', outlineManifest(text), () => undefined);

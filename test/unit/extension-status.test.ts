@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import type { AuditSummary, EngineStatus } from '../../src/shared/protocol';
 import { escapeMarkdown, statusView, TOOLTIP_COMMANDS } from '../../src/extension/status-text';
 import { RestartPolicy } from '../../src/extension/restart-policy';
-import { readEngineSettings, DEFAULT_EXCLUDE } from '../../src/extension/engine-settings';
+import { readEngineSettings, DEFAULT_EXCLUDE, settingsChangeEffect } from '../../src/extension/engine-settings';
 
 const idle: EngineStatus = { state: 'idle', running: [] };
-const last: AuditSummary = { manifest: '/ws/privacy-audit.json', audit: 'mlp', model: '/ws/m/model.json', auc: 0.7, tprAt01pctFpr: 0.02, severity: 'high', findings: 2, stale: false };
+const last: AuditSummary = { reportKey: '/ws/privacy-audit.json', manifest: '/ws/privacy-audit.json', audit: 'mlp', model: '/ws/m/model.json', auc: 0.7, tprAt01pctFpr: 0.02, severity: 'high', findings: 2, stale: false };
 
 function links(tooltip: string): string[] {
   return [...tooltip.matchAll(/\]\(command:([^)?]+)/g)].map((m) => m[1]!);
@@ -72,4 +72,14 @@ test('settings map to EngineSettings; out-of-range values fall back to defaults'
   assert.deepEqual(readEngineSettings((k) => bad[k]), {
     backend: 'auto', workers: 0, sweepAttacks: [], defaultPolicy: { maxTprAtFpr: 0.01, fpr: 0.001, maxAuc: 0.6 }, exclude: [...DEFAULT_EXCLUDE],
   });
+});
+
+test('policy, sweep and exclude changes go to the running engine; backend and workers offer a restart', () => {
+  const change = (...sections: string[]) => settingsChangeEffect((s) => sections.some((c) => c === s || c.startsWith(`${s}.`)));
+  assert.deepEqual(change('modelPrivacy.policy.maxAuc'), { send: true, restart: false });
+  assert.deepEqual(change('modelPrivacy.sweep.attacks'), { send: true, restart: false });
+  assert.deepEqual(change('modelPrivacy.exclude'), { send: true, restart: false });
+  assert.deepEqual(change('modelPrivacy.engine.backend'), { send: false, restart: true });
+  assert.deepEqual(change('modelPrivacy.engine.workers', 'modelPrivacy.policy.fpr'), { send: true, restart: true });
+  assert.deepEqual(change('files.exclude'), { send: false, restart: false });
 });

@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { AuditOutcome, AuditSummary } from '../../src/shared/protocol';
+import type { AuditSummary } from '../../src/shared/protocol';
 import type { DetectionSnapshot } from '../../src/extension/detection/detected';
 import { codeText, findingRef } from '../../src/extension/findings/finding-ref';
 import { auditHover, findingHover } from '../../src/extension/hover/hover-text';
-import { ReportKeys } from '../../src/extension/results/report-key';
+import { reportArgsForNode } from '../../src/extension/results/report-args';
 import { buildTree, OTHER_FINDINGS_GROUP, UNMANIFESTED_GROUP, type AuditNode, type FindingRecord, type GroupNode, type ManifestNode, type ModelNode } from '../../src/extension/tree/tree-model';
 import { RULES } from '../../src/shared/rules';
 import { escapeMarkdown } from '../../src/extension/status-text';
@@ -33,8 +33,9 @@ const snapshot: DetectionSnapshot = {
   datasets: [],
 };
 
-const mlp: AuditSummary = { manifest: manifestPath, audit: 'mlp', model: p('model/model.json'), bestAttack: 'loss-threshold', auc: 0.611, tprAt01pctFpr: 0.0005, severity: 'medium', findings: 2, stale: true };
-const loose: AuditSummary = { audit: 'loose', model: p('loose/model.json'), auc: 0.52, tprAt01pctFpr: 0, findings: 0, stale: false };
+const mlp: AuditSummary = { reportKey: manifestPath, manifest: manifestPath, audit: 'mlp', model: p('model/model.json'), bestAttack: 'loss-threshold', auc: 0.611, tprAt01pctFpr: 0.0005, severity: 'medium', findings: 2, stale: true };
+// Audited without a manifest: filed under the folder the manifest was proposed for.
+const loose: AuditSummary = { reportKey: p('loose'), audit: 'loose', model: p('loose/model.json'), auc: 0.52, tprAt01pctFpr: 0, findings: 0, stale: false };
 
 const finding = (rel: string, f: Partial<FindingRecord>): FindingRecord => ({
   path: p(rel), uri: `file:///ws/${rel}`, rule: 'membership-risk', message: 'm', level: 1, line: 0, character: 0, ...f,
@@ -131,12 +132,31 @@ test('hovers explain the rule in plain words with the measured numbers and escap
   assert.match(name, /Not audited yet/);
 });
 
-test('report keys: the manifest, else the key the engine answered with, else the model\'s workspace folder', () => {
-  const keys = new ReportKeys();
-  assert.equal(keys.keyFor(mlp, [ws]), manifestPath);
-  assert.equal(keys.keyFor(loose, [p('other'), ws]), ws);
-  const outcome: AuditOutcome = { reportKey: p('loose'), summaries: [loose], cancelled: false, fromCache: [], errors: [] };
-  keys.remember(outcome);
-  assert.equal(keys.keyFor(loose, [ws]), p('loose'));
-  assert.equal(keys.keyFor({ ...loose, model: '/elsewhere/model.json', audit: 'x' }, [ws]), undefined);
+test('a tree node opens the report its summary names (reportKey from the engine); without one, there is none to guess', () => {
+  const summaries = [mlp, loose];
+  const roots = buildTree({
+    snapshot,
+    summaries,
+    findings: [finding('loose/model.json', { audit: 'loose', message: 'loose finding' }), finding('privacy-audit.json', { audit: 'mlp' })],
+    relative: (f) => path.relative(ws, f),
+  });
+  const manifest = roots[0] as ManifestNode;
+  const [mlpNode, cnnNode] = manifest.children.filter((c): c is AuditNode => c.kind === 'audit') as [AuditNode, AuditNode];
+  const looseNode = (roots[1] as GroupNode).children[0] as ModelNode;
+  const pickle = (roots[1] as GroupNode).children[1] as ModelNode;
+
+  assert.deepEqual(reportArgsForNode(mlpNode, summaries), { reportKey: manifestPath, audit: 'mlp' });
+  assert.deepEqual(reportArgsForNode(looseNode, summaries), { reportKey: p('loose'), audit: 'loose' }, 'not the workspace folder');
+  assert.deepEqual(reportArgsForNode(looseNode.children[0]!, summaries), { reportKey: p('loose'), audit: 'loose' });
+  assert.deepEqual(reportArgsForNode(mlpNode.children[0]!, summaries), { reportKey: manifestPath, audit: 'mlp' });
+  assert.deepEqual(reportArgsForNode(manifest, summaries), { reportKey: manifestPath });
+  // No result yet: the audit's own manifest, so "no results yet" can offer to run it.
+  assert.deepEqual(reportArgsForNode(cnnNode, summaries), { reportKey: manifestPath, audit: 'cnn' });
+  assert.equal(reportArgsForNode(pickle, summaries), undefined);
+  assert.equal(reportArgsForNode(roots[1]!, summaries), undefined);
+
+  // Two manifests with an audit of the same name: a finding opens the report of its own file's audit.
+  const other: AuditSummary = { ...mlp, reportKey: p('b/privacy-audit.json'), manifest: p('b/privacy-audit.json'), model: p('b/model.json') };
+  const onB = { kind: 'finding' as const, id: 'f', label: 'm', description: '', finding: finding('b/model.json', { audit: 'mlp' }) };
+  assert.deepEqual(reportArgsForNode(onB, [mlp, other]), { reportKey: p('b/privacy-audit.json'), audit: 'mlp' });
 });

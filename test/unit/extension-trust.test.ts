@@ -1,8 +1,9 @@
 /**
  * Restricted Mode, checked in code: every command that would load or evaluate a model
  * refuses with a reason and a "Manage Workspace Trust" action, and never asks for the
- * engine. The real VS Code test host runs with Workspace Trust disabled, so this runs
- * the command modules against a minimal stand-in for the `vscode` module.
+ * engine. Runs the command modules against a minimal stand-in for the `vscode` module,
+ * in a second; test/integration/restricted-mode.untrusted.test.ts checks the same in a
+ * real VS Code opened in Restricted Mode.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,6 +142,9 @@ test('in Restricted Mode audit, sweep, report and create-manifest refuse with th
     assert.match(refusal.message, /Restricted Mode/, name);
     assert.match(refusal.message, /loads and runs the workspace's models/, name);
     assert.deepEqual(refusal.actions, ['Manage Workspace Trust'], name);
+    // The same reason is readable through the extension's API (lastRestrictedNotice).
+    const { lastRestrictedNotice } = await import('../../src/extension/trust');
+    assert.equal(lastRestrictedNotice()?.message, refusal.message, name);
   }
   assert.deepEqual(calls.filter((c) => c === 'requireClient'), [], 'no command asked for the engine');
 });

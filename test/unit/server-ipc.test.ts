@@ -17,7 +17,18 @@ import {
   type WorkDoneProgressBegin,
   type WorkDoneProgressReport,
 } from 'vscode-languageserver-protocol/node';
-import { AuditRequest, CancelAllNotification, ReportRequest, StatusRequest, SummariesRequest, type AuditOutcome } from '../../src/shared/protocol';
+import {
+  AuditRequest,
+  CancelAllNotification,
+  DidChangeEngineSettingsNotification,
+  ProposeManifestRequest,
+  ReportRequest,
+  StatusNotification,
+  StatusRequest,
+  SummariesRequest,
+  type AuditOutcome,
+  type EngineSettings,
+} from '../../src/shared/protocol';
 import { STALE_PREFIX } from '../../src/server/diagnostics';
 import { pathToUri } from '../../src/server/uris';
 import { buildServerWorkspace } from '../fixtures/server/workspace';
@@ -105,7 +116,7 @@ test('an audit runs in the worker, reports progress, publishes findings on the m
     assert.deepEqual(outcome.errors, [], server.logs.join('\n'));
     assert.deepEqual(outcome.fromCache, []);
     assert.equal(outcome.reportKey, ws.manifest);
-    assert.deepEqual(outcome.summaries.map((s) => [s.audit, s.severity, s.stale, s.model]), [['small', 'high', false, ws.model]]);
+    assert.deepEqual(outcome.summaries.map((s) => [s.audit, s.severity, s.stale, s.model, s.reportKey]), [['small', 'high', false, ws.model, ws.manifest]]);
     assert.ok(outcome.summaries[0]!.auc !== undefined && outcome.summaries[0]!.bestAttack !== undefined);
 
     const reports = progress.filter((p): p is WorkDoneProgressReport => p.kind === 'report');
@@ -144,7 +155,7 @@ test('an audit runs in the worker, reports progress, publishes findings on the m
     const ds = await server.waitForDiagnostics(ws.manifest, (d) => d.some((x) => x.code === 'membership-risk'));
     assert.ok(ds.every((d) => !d.message.startsWith(STALE_PREFIX)));
     const summaries = await server.connection.sendRequest(SummariesRequest);
-    assert.deepEqual(summaries.map((s) => [s.audit, s.stale]), [['small', false]]);
+    assert.deepEqual(summaries.map((s) => [s.audit, s.stale, s.reportKey]), [['small', false, ws.manifest]]);
   });
 
   // Data changed while the editor was closed: the findings come back marked stale.
@@ -173,7 +184,7 @@ test('a bad dataset becomes a diagnostic on the manifest and an outcome error, n
   });
 });
 
-test('CancelAll during an audit answers cancelled within ~2 s and keeps the audit already finished', TIMEOUT, async () => {
+test('CancelAll during an audit answers cancelled within a second and keeps the audit already finished', TIMEOUT, async () => {
   const ws = await workspace({ largeRecords: 100_000 });
   await withServer(ws.dir, storage(), async (server) => {
     const token = 'audit-progress-cancel';
@@ -189,7 +200,7 @@ test('CancelAll during an audit answers cancelled within ~2 s and keeps the audi
     const outcome: AuditOutcome = await pending;
     const elapsed = Date.now() - cancelledAt;
     assert.equal(outcome.cancelled, true, JSON.stringify(outcome));
-    assert.ok(elapsed < 2500, `answered ${elapsed} ms after the cancel`);
+    assert.ok(elapsed < 1000, `answered ${elapsed} ms after the cancel`);
     assert.deepEqual(outcome.summaries.map((s) => s.audit), ['small'], 'the finished audit is kept');
     const ds = server.diagnostics.get(pathToUri(ws.manifest)) ?? [];
     assert.ok(ds.some((d) => (d.data as { audit?: string }).audit === 'small' && d.code === 'membership-risk'));
@@ -200,6 +211,80 @@ test('CancelAll during an audit answers cancelled within ~2 s and keeps the audi
     assert.deepEqual(next.fromCache, ['small']);
   });
 });
+
+test('CancelAll while the audit worker is still starting answers within a second; the next audit runs on a fresh worker', TIMEOUT, async () => {
+  const ws = await workspace();
+  await withServer(ws.dir, storage(), async (server) => {
+    const token = 'audit-progress-startup';
+    const reports: string[] = [];
+    server.connection.onProgress(WorkDoneProgress.type, token, (v) => {
+      if (v.kind === 'report' && v.message) reports.push(v.message);
+    });
+    // "auditing" is announced just before the worker thread is created: it is loading now.
+    let sawAuditing!: () => void;
+    const auditing = new Promise<void>((resolve) => (sawAuditing = resolve));
+    server.connection.onNotification(StatusNotification, (status) => {
+      if (status.state === 'auditing') sawAuditing();
+    });
+    const pending = server.connection.sendRequest(AuditRequest, { target: ws.manifest, workDoneToken: token });
+    await auditing;
+    assert.deepEqual(reports.filter((m) => m.startsWith('audit small:')), [], 'the worker has not reported a stage yet');
+    const cancelledAt = Date.now();
+    await server.connection.sendNotification(CancelAllNotification);
+    const outcome: AuditOutcome = await pending;
+    const elapsed = Date.now() - cancelledAt;
+    assert.equal(outcome.cancelled, true, JSON.stringify(outcome));
+    assert.ok(elapsed < 1000, `answered ${elapsed} ms after the cancel`);
+    assert.deepEqual(outcome.summaries, []);
+
+    // At once, while the cancelled worker may still be loading: a new audit neither waits for nor uses it.
+    const next = await server.connection.sendRequest(AuditRequest, { target: ws.manifest });
+    assert.equal(next.cancelled, false);
+    assert.deepEqual(next.errors, [], server.logs.join('\n'));
+    assert.deepEqual(next.summaries.map((s) => s.audit), ['small']);
+    assert.equal((await server.connection.sendRequest(StatusRequest)).state, 'idle');
+  });
+});
+
+test('changed settings apply without a restart: default policy and sweep attacks at once, backend only after a restart', TIMEOUT, async () => {
+  const ws = await workspace();
+  // Without a manifest the model is audited under a proposal for its folder, judged by the default policy.
+  fs.rmSync(ws.manifest);
+  await withServer(ws.dir, storage(), async (server) => {
+    const first = await server.connection.sendRequest(AuditRequest, { target: ws.model });
+    assert.deepEqual(first.errors, [], server.logs.join('\n'));
+    assert.equal(first.reportKey, ws.dir);
+    assert.deepEqual(first.summaries.map((s) => [s.audit, s.reportKey, s.manifest]), [[first.summaries[0]!.audit, ws.dir, undefined]]);
+    const attacksBefore = (await server.connection.sendRequest(ReportRequest, { reportKey: ws.dir }))!.audits[0]!.attacks.length;
+    assert.ok(attacksBefore > 1, 'the engine\'s default attacks');
+
+    const changed: EngineSettings = {
+      backend: 'wasm', workers: 1, exclude: [], sweepAttacks: ['loss-threshold'], defaultPolicy: { maxTprAtFpr: 1, fpr: 0.001, maxAuc: 0 },
+    };
+    await server.connection.sendNotification(DidChangeEngineSettingsNotification, changed);
+    // The policy is part of the proposal, so the filed result is stale now.
+    await waitUntil(async () => (await server.connection.sendRequest(SummariesRequest)).every((s) => s.stale), 10_000);
+    const proposal = await server.connection.sendRequest(ProposeManifestRequest, { folder: ws.dir });
+    assert.match(proposal.text, /"metric": "auc",\s*"max": 0,/);
+
+    const again = await server.connection.sendRequest(AuditRequest, { target: ws.model });
+    assert.deepEqual(again.fromCache, [], 'the changed policy is a new cache key');
+    assert.deepEqual(again.errors, [], server.logs.join('\n'));
+    const report = await server.connection.sendRequest(ReportRequest, { reportKey: ws.dir });
+    assert.deepEqual(report!.audits[0]!.attacks.map((a) => a.id), ['loss-threshold'], 'the new sweep attacks');
+    assert.equal(again.summaries[0]!.severity, 'medium', 'judged by the new policy (any AUC above 0)');
+    assert.equal((await server.connection.sendRequest(StatusRequest)).backend, 'cpu', 'the backend waits for a restart');
+    assert.ok(server.logs.some((l) => /after a restart of the engine: backend/.test(l)), server.logs.join('\n'));
+  });
+});
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 test('in an untrusted workspace audits are refused with a clear error', TIMEOUT, async () => {
   const ws = await workspace();

@@ -108,8 +108,8 @@ test('stale marking: audits whose current key differs are stale, and their summa
   assert.deepEqual([...stale], ['b']);
   current.set('a', undefined); // audit "a" left the manifest
   assert.deepEqual([...staleAudits(entry, current)].sort(), ['a', 'b']);
-  const summaries = summarize(reportOf(entry), stale, ws.manifest, (n) => entry.audits.find((p) => p.name === n)?.model);
-  assert.deepEqual(summaries.map((s) => [s.audit, s.stale, s.severity, s.model]), [['a', false, 'high', ws.model], ['b', true, 'high', ws.model]]);
+  const summaries = summarize(reportOf(entry), { reportKey: entry.reportKey, staleAudits: stale, manifest: ws.manifest, modelOf: (n) => entry.audits.find((p) => p.name === n)?.model });
+  assert.deepEqual(summaries.map((s) => [s.audit, s.stale, s.severity, s.model, s.reportKey]), [['a', false, 'high', ws.model, ws.manifest], ['b', true, 'high', ws.model, ws.manifest]]);
 });
 
 test('merging keeps other audits, replaces re-run ones and drops audits gone from the manifest', async () => {

@@ -16,6 +16,7 @@ import type { Detector } from '../detection/detector';
 import { outlineManifest } from '../detection/manifest-outline';
 import { findingRef, RESULT_RULES } from '../findings/finding-ref';
 import { pathKey, samePath } from '../paths';
+import { reportArgsOf } from '../results/report-args';
 import type { ResultsStore } from '../results/results-store';
 
 export const CREATE_MANIFEST_KIND = vscode.CodeActionKind.QuickFix.append('modelPrivacy.createManifest');
@@ -73,11 +74,11 @@ export class PrivacyCodeActionProvider implements vscode.CodeActionProvider {
 
   private reportOf(document: vscode.TextDocument, audit: string): ReportArgs | undefined {
     const file = document.uri.fsPath;
-    if (path.basename(file) === MANIFEST_FILE_NAME) return this.results.forManifestAudit(file, audit) ? { reportKey: file, audit } : undefined;
     // A model.json: the finding mirrors an audit of some manifest, or of a proposal for the model.
-    const summary = this.results.all().find((s) => s.audit === audit && s.model !== '' && samePath(s.model, file));
-    const reportKey = summary ? this.results.reportKeyFor(summary) : undefined;
-    return reportKey !== undefined ? { reportKey, audit } : undefined;
+    const summary = path.basename(file) === MANIFEST_FILE_NAME
+      ? this.results.forManifestAudit(file, audit)
+      : this.results.all().find((s) => s.audit === audit && s.model !== '' && samePath(s.model, file));
+    return summary ? reportArgsOf(summary) : undefined;
   }
 
   private isUncoveredModel(file: string): boolean {

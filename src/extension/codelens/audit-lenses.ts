@@ -39,7 +39,7 @@ export function auditLenses(manifestPath: string, outline: ManifestOutline, summ
       { ...at, title: 'Run audit', command: COMMANDS.audit, args: [run] },
     ];
     if (summary?.auc !== undefined) {
-      const report: ReportArgs = { reportKey: manifestPath, audit: audit.name };
+      const report: ReportArgs = { reportKey: summary.reportKey, audit: audit.name };
       lenses.push({ ...at, title: 'Open report', command: COMMANDS.openReport, args: [report] });
     }
     return lenses;

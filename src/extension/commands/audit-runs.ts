@@ -58,6 +58,8 @@ export class AuditRuns implements vscode.Disposable {
         const increment = increments.next(value.percentage);
         progress.report({ ...(value.message !== undefined ? { message: value.message } : {}), ...(increment !== undefined ? { increment } : {}) });
       });
+      // A new run has no progress yet; the last run's must not pass for it.
+      this.lastProgress = { title };
       this.sources.add(source);
       this.changed.fire();
       try {

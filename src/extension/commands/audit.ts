@@ -39,7 +39,6 @@ export async function auditCommand(ctx: Ctx, ...args: unknown[]): Promise<AuditO
     if (targets.length > 1) {
       const outcomes = await ctx.runs.run(client, SweepRequest, { targets: targets.map((t) => t.target) }, `Auditing ${targets.length} targets`);
       if (outcomes === CANCELLED) return undefined;
-      outcomes.forEach((o) => ctx.results.remember(o));
       showOutcome(ctx, outcomes);
       return outcomes;
     }
@@ -47,7 +46,6 @@ export async function auditCommand(ctx: Ctx, ...args: unknown[]): Promise<AuditO
     const params: AuditParams = audit !== undefined ? { target, audits: [audit] } : { target };
     const outcome = await ctx.runs.run(client, AuditRequest, params, `Auditing ${audit ?? path.basename(target)}`);
     if (outcome === CANCELLED) return undefined;
-    ctx.results.remember(outcome);
     showOutcome(ctx, [outcome]);
     return outcome;
   } catch (e) {

@@ -5,11 +5,12 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ReportRequest, type AuditSummary } from '../../shared/protocol';
+import { ReportRequest } from '../../shared/protocol';
 import { COMMANDS } from '../command-ids';
 import type { ReportArgs } from '../codelens/audit-lenses';
 import type { Ctx } from '../ctx';
 import { ReportPanel } from '../report/report-panel';
+import { reportArgsForNode, reportArgsOf } from '../results/report-args';
 import { outcomeLine } from '../results/summary-format';
 import { explainRestricted, isTrusted } from '../trust';
 import { showRequestError } from './show-outcome';
@@ -61,18 +62,8 @@ export class ReportOpener implements vscode.Disposable {
   private fromArgs(arg: unknown): ReportArgs | undefined {
     if (isReportArgs(arg)) return arg.audit !== undefined ? { reportKey: arg.reportKey, audit: arg.audit } : { reportKey: arg.reportKey };
     if (arg instanceof vscode.Uri) return { reportKey: arg.fsPath };
-    if (isTreeNode(arg)) {
-      if (arg.kind === 'manifest') return { reportKey: arg.path };
-      if (arg.kind === 'audit') return { reportKey: arg.manifest, audit: arg.name };
-      if (arg.kind === 'finding' && arg.finding.audit !== undefined) return this.forSummary(this.ctx.results.all().find((s) => s.audit === arg.finding.audit));
-      if (arg.kind === 'model') return this.forSummary(arg.summaries[0]);
-    }
+    if (isTreeNode(arg)) return reportArgsForNode(arg, this.ctx.results.all());
     return undefined;
-  }
-
-  private forSummary(summary: AuditSummary | undefined): ReportArgs | undefined {
-    const reportKey = summary ? this.ctx.results.reportKeyFor(summary) : undefined;
-    return summary && reportKey !== undefined ? { reportKey, audit: summary.audit } : undefined;
   }
 
   /** Palette: the engine's audits with results; one is opened directly. */
@@ -87,12 +78,12 @@ export class ReportOpener implements vscode.Disposable {
       });
       return undefined;
     }
-    if (ordered.length === 1) return this.forSummary(ordered[0]);
+    if (ordered.length === 1) return reportArgsOf(ordered[0]!);
     const picked = await vscode.window.showQuickPick(
       ordered.map((s) => ({ label: s.audit, description: outcomeLine(s).slice(s.audit.length + 2), detail: vscode.workspace.asRelativePath(s.manifest ?? s.model), summary: s })),
       { title: 'Open privacy report', placeHolder: 'Which audit?' },
     );
-    return picked ? this.forSummary(picked.summary) : undefined;
+    return picked ? reportArgsOf(picked.summary) : undefined;
   }
 
   private noResults(request: ReportArgs): void {

@@ -2,9 +2,9 @@
 import * as vscode from 'vscode';
 import type { AuditOutcome } from '../../shared/protocol';
 import { COMMANDS } from '../command-ids';
-import type { ReportArgs } from '../codelens/audit-lenses';
 import type { Ctx } from '../ctx';
 import { outcomeMessage } from '../results/outcome-text';
+import { reportArgsOf } from '../results/report-args';
 
 export function showOutcome(ctx: Ctx, outcomes: readonly AuditOutcome[]): void {
   const message = outcomeMessage(outcomes);
@@ -15,9 +15,8 @@ export function showOutcome(ctx: Ctx, outcomes: readonly AuditOutcome[]): void {
   void show(message.text, ...actions).then((choice) => {
     if (choice === showLog) ctx.log.show();
     if (choice !== openReport) return;
-    const withResult = outcomes.find((o) => o.summaries.some((s) => s.auc !== undefined));
-    const audit = withResult?.summaries.find((s) => s.auc !== undefined)?.audit;
-    if (withResult) void vscode.commands.executeCommand(COMMANDS.openReport, { reportKey: withResult.reportKey, ...(audit ? { audit } : {}) } satisfies ReportArgs);
+    const withResult = outcomes.flatMap((o) => o.summaries).find((s) => s.auc !== undefined);
+    if (withResult) void vscode.commands.executeCommand(COMMANDS.openReport, reportArgsOf(withResult));
   });
 }
 

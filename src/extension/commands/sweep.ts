@@ -29,7 +29,6 @@ export async function sweepCommand(ctx: Ctx): Promise<AuditOutcome[] | undefined
   try {
     const outcomes = await ctx.runs.run(client, SweepRequest, { targets }, `Model privacy sweep (${targets.length} target${targets.length === 1 ? '' : 's'})`);
     if (outcomes === CANCELLED) return undefined;
-    outcomes.forEach((o) => ctx.results.remember(o));
     showOutcome(ctx, outcomes);
     return outcomes;
   } catch (e) {

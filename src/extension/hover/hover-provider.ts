@@ -12,6 +12,7 @@ import { COMMANDS } from '../command-ids';
 import { outlineManifest } from '../detection/manifest-outline';
 import { findingRef } from '../findings/finding-ref';
 import { samePath } from '../paths';
+import { reportArgsOf } from '../results/report-args';
 import type { ResultsStore } from '../results/results-store';
 import { auditHover, findingHover } from './hover-text';
 
@@ -31,11 +32,9 @@ export class FindingHoverProvider implements vscode.HoverProvider {
       if (!ref || seen.has(`${ref.rule}\n${ref.attack ?? ''}`)) continue;
       seen.add(`${ref.rule}\n${ref.attack ?? ''}`);
       const summary = ref.audit !== undefined ? this.summaryOf(document, ref.audit) : undefined;
-      const reportKey = summary ? this.results.reportKeyFor(summary) : undefined;
       blocks.push(findingHover({
         ref,
-        ...(summary ? { summary } : {}),
-        ...(reportKey !== undefined && ref.audit !== undefined ? { report: { reportKey, audit: ref.audit } } : {}),
+        ...(summary ? { summary, report: reportArgsOf(summary) } : {}),
         docUri: this.docUri(ruleDocPath(ref.rule)),
       }));
       range = range ? range.union(diagnostic.range) : diagnostic.range;

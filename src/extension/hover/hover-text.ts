@@ -37,10 +37,10 @@ export function findingHover(input: HoverInput): string {
   return lines.join('\n');
 }
 
-/** The hover over an audit's name in a manifest (results are filed under the manifest). */
+/** The hover over an audit's name in a manifest. */
 export function auditHover(manifest: string, name: string, summary: AuditSummary | undefined): string {
   const links = [commandLink('Run audit', COMMANDS.audit, [{ target: manifest, audit: name }])];
-  if (summary?.auc !== undefined) links.push(commandLink('Open report', COMMANDS.openReport, [{ reportKey: manifest, audit: name } satisfies ReportArgs]));
+  if (summary?.auc !== undefined) links.push(commandLink('Open report', COMMANDS.openReport, [{ reportKey: summary.reportKey, audit: name } satisfies ReportArgs]));
   return [`**Audit ${escapeMarkdown(name)}**`, '', summary ? summaryLine(summary) : 'Not audited yet.', '', links.join(' · ')].join('\n');
 }
 

@@ -3,13 +3,11 @@
  * of them). Views read from here and redraw on change.
  */
 import * as vscode from 'vscode';
-import type { AuditOutcome, AuditSummary } from '../../shared/protocol';
+import type { AuditSummary } from '../../shared/protocol';
 import { pathKey } from '../paths';
-import { ReportKeys } from './report-key';
 
 export class ResultsStore implements vscode.Disposable {
   private summaries: AuditSummary[] = [];
-  private readonly reportKeys = new ReportKeys();
   private readonly changed = new vscode.EventEmitter<readonly AuditSummary[]>();
   readonly onDidChange = this.changed.event;
 
@@ -22,10 +20,6 @@ export class ResultsStore implements vscode.Disposable {
     this.changed.fire(this.summaries);
   }
 
-  remember(outcome: AuditOutcome): void {
-    this.reportKeys.remember(outcome);
-  }
-
   /** The summary of one audit of a manifest. */
   forManifestAudit(manifest: string, audit: string): AuditSummary | undefined {
     const key = pathKey(manifest);
@@ -36,10 +30,6 @@ export class ResultsStore implements vscode.Disposable {
   forModel(model: string): AuditSummary[] {
     const key = pathKey(model);
     return this.summaries.filter((s) => s.manifest === undefined && s.model !== '' && pathKey(s.model) === key);
-  }
-
-  reportKeyFor(summary: AuditSummary): string | undefined {
-    return this.reportKeys.keyFor(summary, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
   }
 
   dispose(): void {
