@@ -12,15 +12,14 @@
 //
 // Needs the provisioned harness: bash scripts/provision-vscode-test.sh
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as esbuild from 'esbuild';
 import { packageVsix } from '../harness/package-vsix.mjs';
 import { runExtensionTests } from '../harness/run-extension-tests.mjs';
 import { PROJECT_ROOT, TEST_OUTPUT_DIR } from '../harness/paths.mjs';
+import { bundleTests, exampleWorkspace } from './prepare.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -51,37 +50,6 @@ function buildExtension() {
   log('building dist/ (node esbuild.mjs)');
   const result = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`node esbuild.mjs failed (exit ${result.status})`);
-}
-
-/** Each test file becomes one CommonJS bundle; `vscode` stays external (the host provides it). */
-async function bundleTests(outDir, pick) {
-  rmSync(outDir, { recursive: true, force: true });
-  const entryPoints = readdirSync(here).filter((f) => f.endsWith('.test.ts') && pick(f)).map((f) => path.join(here, f));
-  if (entryPoints.length === 0) throw new Error(`no matching *.test.ts in ${here}`);
-  await esbuild.build({
-    entryPoints,
-    outdir: outDir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    mainFields: ['module', 'main'],
-    sourcemap: 'inline',
-    logLevel: 'warning',
-  });
-  return path.join(outDir, '*.test.js');
-}
-
-/** A throwaway copy of the example, without results a previous CLI run may have left. */
-function exampleWorkspace() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mpl-integration-'));
-  const workspace = path.join(dir, 'fashion-mnist');
-  cpSync(path.join(PROJECT_ROOT, 'examples/fashion-mnist'), workspace, {
-    recursive: true,
-    filter: (src) => !/[\\/](privacy-report|\.privacy-lint-cache)([\\/]|$)/.test(src),
-  });
-  return { dir, workspace };
 }
 
 async function runOne(run, vsix) {
