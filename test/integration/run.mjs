@@ -14,14 +14,12 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { packageVsix } from '../harness/package-vsix.mjs';
 import { runExtensionTests } from '../harness/run-extension-tests.mjs';
 import { PROJECT_ROOT, TEST_OUTPUT_DIR } from '../harness/paths.mjs';
 import { bundleTests, exampleWorkspace } from './prepare.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     'skip-build': { type: 'boolean', default: false },
