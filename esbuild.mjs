@@ -14,6 +14,7 @@ const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/server/main.ts', out: 'server' },
   { in: 'src/server/audit-worker.ts', out: 'audit-worker' },
+  { in: 'src/engine/shadow/shadow-worker.ts', out: 'shadow-worker' },
 ].filter((e) => existsSync(e.in));
 
 /** The extension host bundle: must never contain TensorFlow (checked by a unit test). */

@@ -1,0 +1,110 @@
+/**
+ * The architecture shadows copy: the target's model.json topology (its weights are
+ * never read: shadows start from fresh weights) and training config, plus the facts the
+ * trainers need: whether the model is a plain Dense stack the stacked trainer handles,
+ * and what its output means.
+ */
+import * as fs from 'node:fs';
+import { InputError } from '../errors';
+
+export interface Architecture {
+  file: string;
+  /** Keras/tfjs model config ({class_name, config}); a Keras `model_config` wrapper removed. */
+  topology: Record<string, unknown>;
+  /** model.json `trainingConfig` (optimizer, loss), when the model was saved with one. */
+  trainingConfig?: Record<string, unknown>;
+}
+
+/** Largest model.json we parse; the topology of any real classifier is far smaller. */
+const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
+export function readArchitecture(file: string): Architecture {
+  let text: string;
+  try {
+    if (fs.statSync(file).size > MAX_MODEL_JSON_BYTES) throw new Error('larger than 64 MiB');
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`model.json is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  if (!isObject(json) || !isObject(json.modelTopology)) {
+    throw new InputError('missing "modelTopology": shadow models copy the target\'s Keras model config', { file, field: 'modelTopology' });
+  }
+  let topology = json.modelTopology;
+  if (isObject(topology.model_config)) topology = topology.model_config;
+  if (typeof topology.class_name !== 'string' || !isObject(topology.config) && !Array.isArray(topology.config)) {
+    throw new InputError('"modelTopology" needs "class_name" and "config" (a Keras model config)', { file, field: 'modelTopology' });
+  }
+  return { file, topology, trainingConfig: isObject(json.trainingConfig) ? json.trainingConfig : undefined };
+}
+
+export type Activation = 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'softmax';
+
+export interface DenseLayerSpec {
+  units: number;
+  activation: Activation;
+  useBias: boolean;
+}
+
+/** A Sequential model of Dense layers only: what the stacked trainer can train. */
+export interface DenseStack {
+  inputSize: number;
+  layers: DenseLayerSpec[];
+}
+
+const HIDDEN_ACTIVATIONS: readonly string[] = ['relu', 'linear', 'sigmoid', 'tanh'];
+
+/**
+ * The Dense stack a topology describes, or a reason why it is not one (then the generic
+ * per-model path trains it). Anything that changes training beyond the plain loss
+ * (regularisers, constraints, dropout, other layers) disqualifies it.
+ */
+export function denseStackOf(topology: Record<string, unknown>): DenseStack | { reason: string } {
+  if (topology.class_name !== 'Sequential') return { reason: `a ${String(topology.class_name)} model, not Sequential` };
+  const config = topology.config;
+  const layers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : undefined;
+  if (layers === undefined || layers.length === 0) return { reason: 'no layers in the Sequential config' };
+  const specs: DenseLayerSpec[] = [];
+  let inputSize: number | undefined;
+  for (const [i, layer] of layers.entries()) {
+    if (!isObject(layer) || !isObject(layer.config)) return { reason: `layer ${i} has no config` };
+    const c = layer.config;
+    const batchShape = c.batch_input_shape ?? c.batchInputShape;
+    if (Array.isArray(batchShape)) {
+      const dims = batchShape.slice(1);
+      if (!dims.every((d): d is number => typeof d === 'number')) return { reason: `layer ${i} has an unknown input dimension` };
+      inputSize = dims.reduce((a, b) => a * b, 1);
+    }
+    if (layer.class_name === 'InputLayer' || (layer.class_name === 'Flatten' && specs.length === 0)) continue;
+    if (layer.class_name !== 'Dense') return { reason: `layer ${i} is ${String(layer.class_name)}` };
+    for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+      if (c[key] != null) return { reason: `layer ${i} has a ${key}` };
+    }
+    const activation = c.activation ?? 'linear';
+    const last = i === layers.length - 1;
+    if (typeof activation !== 'string' || !(HIDDEN_ACTIVATIONS.includes(activation) || (last && activation === 'softmax'))) {
+      return { reason: `layer ${i} has activation ${JSON.stringify(activation)}` };
+    }
+    if (last && activation !== 'softmax' && activation !== 'linear') {
+      return { reason: `the output layer has activation ${activation}; the stacked trainer needs softmax or logits` };
+    }
+    if (typeof c.units !== 'number' || !Number.isInteger(c.units) || c.units < 1) return { reason: `layer ${i} has no valid "units"` };
+    specs.push({ units: c.units, activation: activation as Activation, useBias: c.use_bias !== false && c.useBias !== false });
+  }
+  if (inputSize === undefined) return { reason: 'the first layer declares no input shape' };
+  if (specs.length === 0) return { reason: 'no Dense layers' };
+  return { inputSize, layers: specs };
+}
+
+export function isDenseStack(x: DenseStack | { reason: string }): x is DenseStack {
+  return 'layers' in x;
+}
+
+export function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

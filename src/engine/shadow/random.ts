@@ -1,0 +1,56 @@
+/**
+ * Seeded randomness for shadow training. Every random choice (keep matrix, population
+ * fill, epoch order, weight initialisation seeds) derives from the user's seed and a
+ * purpose tag, so a run is reproducible and a cached shadow can be trusted to be the
+ * one a fresh run would train.
+ */
+
+/** A uniform [0, 1) generator (mulberry32: fast, 32-bit state, good enough for sampling). */
+export type Random = () => number;
+
+export function makeRandom(seed: number): Random {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A 32-bit seed for one purpose, e.g. deriveSeed(seed, 'epoch', shadow, epoch): mixing
+ * the parts (murmur3-style finaliser per part) keeps streams of different purposes,
+ * shadows and epochs unrelated even for adjacent user seeds.
+ */
+export function deriveSeed(seed: number, purpose: string, ...parts: number[]): number {
+  let h = mix(0x9e3779b9 ^ (seed >>> 0));
+  for (let i = 0; i < purpose.length; i++) h = mix(h ^ purpose.charCodeAt(i));
+  for (const p of parts) h = mix(h ^ (p >>> 0));
+  return h >>> 0;
+}
+
+function mix(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Fisher-Yates shuffle of `values` in place. */
+export function shuffleInPlace(values: Int32Array, random: Random): Int32Array {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = values[i];
+    values[i] = values[j];
+    values[j] = t;
+  }
+  return values;
+}
+
+/** 0..n-1 in a seeded random order. */
+export function permutation(n: number, random: Random): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return shuffleInPlace(order, random);
+}

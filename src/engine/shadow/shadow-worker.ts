@@ -1,0 +1,71 @@
+/**
+ * Worker-thread entry for shadow training (bundled as dist/shadow-worker.js). Each
+ * worker computes on its own thread (tfjs-wasm and our kernels are single-threaded in
+ * Node, so parallelism comes from running several of these), receives one setup and
+ * then jobs, and posts each shadow's scores as soon as they exist. TensorFlow.js and
+ * its backend are started only by jobs that need them (see train-group.ts).
+ */
+import { parentPort } from 'node:worker_threads';
+import { InputError } from '../errors';
+import { StoppedError, type StepHooks } from './step-hooks';
+import { trainGroup } from './train-group';
+import type { FromWorker, SerializedError, ToWorker, WorkerSetup } from './worker-messages';
+
+/** Progress messages at most this often: enough for a smooth ETA, cheap to send. */
+const PROGRESS_INTERVAL_MS = 200;
+
+const port = parentPort;
+if (port === null) throw new Error('shadow-worker must run in a worker thread');
+
+let setup: WorkerSetup | undefined;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  (port as NonNullable<typeof port>).postMessage(message, transfer);
+}
+
+port.on('message', (message: ToWorker) => {
+  void handle(message).catch((e: unknown) => {
+    if (e instanceof StoppedError) post({ type: 'stopped' });
+    else post({ type: 'error', error: serialize(e) });
+  });
+});
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'setup') {
+    setup = message.setup;
+    post({ type: 'ready' });
+    return;
+  }
+  if (setup === undefined) throw new Error('shadow worker got a job before its setup');
+  const stop = setup.stop;
+  let pending = 0;
+  let lastPost = Date.now();
+  const flush = (): void => {
+    if (pending > 0) post({ type: 'progress', samples: pending });
+    pending = 0;
+    lastPost = Date.now();
+  };
+  const hooks: StepHooks = {
+    throwIfStopped: () => {
+      if (Atomics.load(stop, 0) !== 0) throw new StoppedError();
+    },
+    onSamples: (count) => {
+      pending += count;
+      if (Date.now() - lastPost >= PROGRESS_INTERVAL_MS) flush();
+    },
+  };
+  const backend = await trainGroup(setup, setup.backend, message.job, hooks, (result) => {
+    flush();
+    const transfer = [result.auditProbabilities.buffer as ArrayBuffer];
+    if (result.populationProbabilities) transfer.push(result.populationProbabilities.buffer as ArrayBuffer);
+    post({ type: 'shadow', ...result }, transfer);
+  });
+  flush();
+  post({ type: 'job-done', backend });
+}
+
+function serialize(e: unknown): SerializedError {
+  if (e instanceof InputError) return { name: e.name, message: e.message, stack: e.stack, location: { ...e.location } };
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { name: 'Error', message: String(e) };
+}

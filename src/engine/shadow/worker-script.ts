@@ -1,0 +1,26 @@
+/**
+ * Starts a shadow-training worker thread. Bundled (dist/*.js), the worker is
+ * dist/shadow-worker.js beside the running bundle. From source (tsx: unit tests,
+ * benchmarks) it is shadow-worker.ts beside this file, loaded through tsx's CommonJS
+ * hook: a worker's `execArgv: ['--import', 'tsx']` does not register the hook before
+ * Node resolves a .ts entry (measured on Node 20), so a small eval bootstrap does it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** The worker's stdout is a stream for the caller to route (see worker-pool.ts). */
+const OPTIONS = { stdout: true };
+
+export function startShadowWorker(): Worker {
+  const bundled = path.join(__dirname, 'shadow-worker.js');
+  if (fs.existsSync(bundled)) return new Worker(bundled, OPTIONS);
+  const source = path.join(__dirname, 'shadow-worker.ts');
+  if (fs.existsSync(source)) {
+    // Built from parts so a bundler never tries to resolve tsx at build time.
+    const tsxHook = require.resolve(['tsx', 'cjs'].join('/'));
+    const bootstrap = `require(${JSON.stringify(tsxHook)}); require(${JSON.stringify(source)});`;
+    return new Worker(bootstrap, { ...OPTIONS, eval: true });
+  }
+  throw new Error(`shadow-worker script not found beside ${__dirname} (expected shadow-worker.js in a build)`);
+}
