@@ -64,3 +64,24 @@ test('a dataset error becomes a finding on the manifest key, other audits still 
   const text = fs.readFileSync(manifest, 'utf8');
   assert.equal(text.slice(err.location.range!.offset, err.location.range!.offset + err.location.range!.length), '"bad.csv"');
 });
+
+test('shadow-model attacks run through the audit and beat chance on the memorising model', { timeout: 240_000 }, async () => {
+  const ws = await overfitWorkspace();
+  const manifest = path.join(ws.dir, 'shadow-audit.json');
+  const good = JSON.parse(fs.readFileSync(ws.manifest, 'utf8')).audits[0];
+  fs.writeFileSync(manifest, JSON.stringify({
+    version: 1,
+    audits: [{ ...good, attacks: ['lira-online', 'lira-offline-fixed', 'rmia', 'difficulty-calibration', 'shokri'], shadow: { count: 8, epochs: 60, batchSize: 32, learningRate: 0.01, seed: 3 } }],
+  }, null, 2));
+  const cacheDir = fs.mkdtempSync(path.join(ws.dir, 'cache-'));
+  const first = await auditTarget(manifest, { cacheDir });
+  const audit = first.audits[0];
+  assert.deepEqual(audit.errors, [], 'no attack failed');
+  assert.deepEqual(audit.attacks.map((a) => a.id), ['lira-online', 'lira-offline-fixed', 'rmia', 'difficulty-calibration', 'shokri']);
+  for (const a of audit.attacks) assert.ok(a.metrics.auc > 0.6, `${a.id} AUC ${a.metrics.auc}`);
+  assert.match(audit.attacks[0].notes?.join(' ') ?? '', /8 shadow models \(0 from cache\)/);
+  // A second run reads every shadow from the cache and gives the same scores.
+  const second = await auditTarget(manifest, { cacheDir });
+  assert.match(second.audits[0].attacks[0].notes?.join(' ') ?? '', /8 shadow models \(8 from cache\)/);
+  assert.equal(second.audits[0].attacks[0].metrics.auc, audit.attacks[0].metrics.auc, 'same AUC from cached shadows');
+});
