@@ -5,19 +5,13 @@
  * one a fresh run would train.
  */
 
+import { uniformRandom } from '../random';
+
 /** A uniform [0, 1) generator (mulberry32: fast, 32-bit state, good enough for sampling). */
 export type Random = () => number;
 
-export function makeRandom(seed: number): Random {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator (src/engine/random.ts). */
+export const makeRandom: (seed: number) => Random = uniformRandom;
 
 /**
  * A 32-bit seed for one purpose, e.g. deriveSeed(seed, 'epoch', shadow, epoch): mixing

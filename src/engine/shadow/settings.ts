@@ -7,21 +7,18 @@ import type { Dataset } from '../artifacts/dataset';
 import { recordSize } from '../artifacts/dataset';
 import { QUERY_NAMES, imageGeometry, needsImages, queryVariants, type QueryName, type QueryVariant } from '../attacks/augmentations';
 import { InputError } from '../errors';
+import type { ShadowSpec } from '../manifest/types';
 import { inCounts } from './keep-matrix';
 import { populationFill } from './training-sets';
 
-export interface ShadowSettings {
-  /** Number of shadow models (at least 2: every record needs IN and OUT shadows). */
-  count: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: 'adam' | 'sgd';
-  seed: number;
-  /** Records per shadow training set; the caller passes the target's (the member count). */
+/**
+ * The manifest's shadow settings with everything resolved: count (at least 2, since
+ * every record needs IN and OUT shadows), trainSize (the caller passes the target's,
+ * the member count) and the worker count (0 = one per core).
+ */
+export interface ShadowSettings extends Omit<ShadowSpec, 'trainSize' | 'queries'> {
   trainSize: number;
   queries: QueryName[];
-  /** Worker threads; 0 = one per core. */
   workers: number;
 }
 
