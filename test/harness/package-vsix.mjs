@@ -14,7 +14,8 @@ export async function packageVsix({ extensionPath, outFile, dependencies = false
   assertProvisioned();
   const out = path.resolve(outFile);
   mkdirSync(path.dirname(out), { recursive: true }); // vsce does not create it
-  const args = [VSCE_BIN, 'package', '--out', out];
+  // README images are relative (docs/images, shipped in the package): keep the links as they are.
+  const args = [VSCE_BIN, 'package', '--out', out, '--no-rewrite-relative-links'];
   if (!dependencies) args.push('--no-dependencies');
   const output = await new Promise((resolve, reject) => {
     // stdin closed: vsce would otherwise wait forever on a y/N prompt.
