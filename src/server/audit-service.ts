@@ -34,6 +34,8 @@ export interface AuditServiceDeps {
   /** Read at each use: the client may change them while the server runs. */
   settings: () => EngineSettings;
   workspaceFolders: () => readonly string[];
+  /** Where trained shadow models are cached; undefined = beside the manifest. */
+  shadowCacheDir?: string;
   log: Log;
 }
 
@@ -96,7 +98,9 @@ export class AuditService {
       const end = await this.deps.scheduler.run(
         {
           manifestFile: resolved.manifestFile, manifestText: resolved.manifestText, proposed: resolved.proposed,
-          root: resolved.root, audits: toRun, backend: settings.backend, ...(attacks ? { attacks: [...attacks] } : {}),
+          root: resolved.root, audits: toRun, backend: settings.backend, workers: settings.workers,
+          ...(this.deps.shadowCacheDir ? { shadowCacheDir: this.deps.shadowCacheDir } : {}),
+          ...(attacks ? { attacks: [...attacks] } : {}),
         },
         {
           onStart: () => this.deps.status.auditRunning(jobId, toRun[0]!),

@@ -56,6 +56,8 @@ async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
       if (signal.aborted) break;
       const report = await auditResolved(resolved, {
         backend: job.backend,
+        workers: job.workers,
+        ...(job.shadowCacheDir ? { cacheDir: job.shadowCacheDir } : {}),
         only: [audit],
         attacks: job.attacks,
         signal,

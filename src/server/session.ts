@@ -68,6 +68,7 @@ export class EngineSession {
       isOpen: hooks.isOpen,
       settings: () => this.currentSettings,
       workspaceFolders: () => this.folders,
+      shadowCacheDir: options.storagePath !== undefined ? path.join(options.storagePath, 'shadows') : undefined,
       log: hooks.log,
     });
   }

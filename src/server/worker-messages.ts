@@ -20,6 +20,10 @@ export interface RunAuditJob {
   audits: string[];
   attacks?: string[];
   backend: EngineSettings['backend'];
+  /** Shadow-training threads (0 = one per core). */
+  workers: number;
+  /** Shadow-model cache in the extension's storage, so training leaves nothing in the workspace. */
+  shadowCacheDir?: string;
 }
 
 export interface CancelJob {

@@ -298,3 +298,22 @@ test('in an untrusted workspace audits are refused with a clear error', TIMEOUT,
     assert.equal((await server.connection.sendRequest(StatusRequest)).state, 'idle');
   }, { trusted: false });
 });
+
+test('shadow models trained for an audit are cached in the extension storage, not in the workspace', TIMEOUT, async () => {
+  const ws = await workspace();
+  const storagePath = storage();
+  const manifest = path.join(ws.dir, 'shadows', 'privacy-audit.json');
+  fs.mkdirSync(path.dirname(manifest), { recursive: true });
+  fs.writeFileSync(manifest, JSON.stringify({
+    version: 1,
+    audits: [{ name: 'lira', model: '../model/model.json', members: '../data/members.csv', nonMembers: '../data/nonmembers.csv', label: 'label', attacks: ['lira-offline'], shadow: { count: 4, epochs: 2, batchSize: 8, trainSize: 30 } }],
+  }));
+  await withServer(ws.dir, storagePath, async (server) => {
+    const outcome = await server.connection.sendRequest(AuditRequest, { target: manifest });
+    assert.deepEqual(outcome.errors, [], server.logs.join('\n'));
+    const report = await server.connection.sendRequest(ReportRequest, { reportKey: outcome.reportKey });
+    assert.deepEqual(report!.audits[0]!.errors, [], 'the LiRA attack ran');
+  });
+  assert.ok(fs.readdirSync(path.join(storagePath, 'shadows')).length > 0, 'shadow outputs cached under the storage path');
+  assert.equal(fs.existsSync(path.join(ws.dir, 'shadows', '.privacy-lint-cache')), false, 'nothing written beside the manifest');
+});

@@ -33,7 +33,7 @@ class FakeRunner implements JobRunner {
   async dispose(): Promise<void> {}
 }
 
-const job = (name: string): AuditJob => ({ manifestFile: 'm', manifestText: '{}', proposed: false, root: '/', audits: [name], backend: 'cpu' });
+const job = (name: string): AuditJob => ({ manifestFile: 'm', manifestText: '{}', proposed: false, root: '/', audits: [name], backend: 'cpu', workers: 1 });
 const tick = () => new Promise((r) => setImmediate(r));
 
 test('one job at a time; the rest wait in order', async () => {

@@ -13,7 +13,7 @@ function workerScript(body: string): string {
   return file;
 }
 
-const job: AuditJob = { manifestFile: '/m.json', manifestText: '{}', proposed: false, root: '/', audits: ['a', 'b'], backend: 'cpu' };
+const job: AuditJob = { manifestFile: '/m.json', manifestText: '{}', proposed: false, root: '/', audits: ['a', 'b'], backend: 'cpu', workers: 1 };
 const log = (): Log & { lines: string[] } => {
   const lines: string[] = [];
   return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
