@@ -85,3 +85,15 @@ test('shadow-model attacks run through the audit and beat chance on the memorisi
   assert.match(second.audits[0].attacks[0].notes?.join(' ') ?? '', /8 shadow models \(8 from cache\)/);
   assert.equal(second.audits[0].attacks[0].metrics.auc, audit.attacks[0].metrics.auc, 'same AUC from cached shadows');
 });
+
+test('impossible shadow settings are an input finding that names the manifest key', { timeout: 120_000 }, async () => {
+  const ws = await overfitWorkspace();
+  const manifest = path.join(ws.dir, 'bad-shadow.json');
+  const good = JSON.parse(fs.readFileSync(ws.manifest, 'utf8')).audits[0];
+  const { population: _population, ...withoutPopulation } = good;
+  fs.writeFileSync(manifest, JSON.stringify({ version: 1, audits: [{ ...withoutPopulation, attacks: ['lira-online'], shadow: { count: 4, trainSize: 10000 } }] }, null, 2));
+  const report = await auditTarget(manifest, { cacheDir: fs.mkdtempSync(path.join(ws.dir, 'cache-')) });
+  const finding = report.findings.find((f) => f.rule === 'invalid-input');
+  assert.ok(finding, `an invalid-input finding: ${JSON.stringify(report.findings.map((f) => f.rule))}`);
+  assert.match(finding.message, /bad-shadow\.json \(field "audits\[0\]\.shadow\.trainSize"\)/);
+});

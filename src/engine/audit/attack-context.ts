@@ -32,6 +32,8 @@ export interface AttackContextOptions {
   /** Folder of the shadow-model cache; default `.privacy-lint-cache/shadows` beside the manifest. */
   cacheDir?: string;
   workers?: number;
+  /** The manifest the audit came from, so shadow-setting errors name its key. */
+  manifestFile?: string;
 }
 
 export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root: string, hooks: AuditHooks, options: AttackContextOptions = {}): AttackContext {
@@ -60,6 +62,7 @@ export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root
           numClasses,
           settings: { ...spec.shadow, trainSize: spec.shadow.trainSize ?? outputs.members.dataset.count, workers: options.workers ?? 0 },
           cacheDir: options.cacheDir ?? path.join(root, '.privacy-lint-cache', 'shadows'),
+          ...(options.manifestFile ? { settingsSource: { file: options.manifestFile, fieldPrefix: `audits[${spec.index}].shadow` } } : {}),
         },
         {
           signal: hooks.signal,

@@ -98,7 +98,7 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
     .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a));
   for (const spec of specs) {
     try {
-      const run = await runAudit(spec, resolved.root, options, { cacheDir: options.cacheDir, workers: options.workers });
+      const run = await runAudit(spec, resolved.root, options, { cacheDir: options.cacheDir, workers: options.workers, manifestFile: resolved.file });
       report.audits.push(run.result);
       report.findings.push(...findingsForAudit(run, spec, ctx));
       options.onAuditDone?.(run.result);
