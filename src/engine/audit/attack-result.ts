@@ -4,7 +4,16 @@
  * vulnerable member records (by index only) and, for calibrated attacks, where the
  * attacker's own thresholds land on the real non-members.
  */
-import { clopperPearson, computeAttackMetrics, rocAuc, computeRoc, scoreHistogram } from '../metrics';
+import {
+  attackMetricsFromRoc,
+  clopperPearson,
+  computeRoc,
+  countClasses,
+  empiricalEpsilonLowerBound,
+  membershipAdvantage,
+  rocAuc,
+  scoreHistogram,
+} from '../metrics';
 import type { OperatingPoint } from '../metrics/types';
 import type { AttackScores } from '../attacks/threshold';
 import type { AttackResult, ClassVulnerability, VulnerableRecord } from '../report/schema';
@@ -25,11 +34,14 @@ export function buildAttackResult(
   memberLabels: Int32Array,
   nonMemberLabels: Int32Array,
   numClasses: number,
+  /** With a claimed DP delta: also the empirical epsilon lower bound of this attack's ROC. */
+  delta?: number,
 ): AttackResult {
   const { memberScores, nonMemberScores } = scores;
-  const all = concat(memberScores, nonMemberScores);
-  const membership = Array.from({ length: all.length }, (_, i) => i < memberScores.length);
-  const metrics = computeAttackMetrics(all, membership);
+  // One full ROC serves the metrics and the epsilon bound.
+  const roc = computeRoc(concat(memberScores, nonMemberScores), membersFirst(memberScores.length, nonMemberScores.length));
+  const counts = { members: memberScores.length, nonMembers: nonMemberScores.length };
+  const metrics = attackMetricsFromRoc(roc, counts);
   return {
     id: attack.id,
     family: attack.family,
@@ -40,7 +52,13 @@ export function buildAttackResult(
     mostVulnerable: mostVulnerable(memberScores),
     calibratedPoints: scores.calibratedThresholds?.map((t) => pointAtThreshold(t.targetFpr, t.threshold, memberScores, nonMemberScores)),
     notes: scores.notes.length ? scores.notes : undefined,
+    ...(delta === undefined ? {} : { epsilonLowerBound: { epsilon: empiricalEpsilonLowerBound(roc, counts, delta).epsilon, delta } }),
   };
+}
+
+/** Ground truth for scores laid out members first, then non-members. */
+function membersFirst(members: number, nonMembers: number): boolean[] {
+  return Array.from({ length: members + nonMembers }, (_, i) => i < members);
 }
 
 function concat(a: Float64Array, b: Float64Array): Float64Array {
@@ -60,11 +78,10 @@ function perClassVulnerability(
     let auc: number | null = null;
     let advantage: number | null = null;
     if (m.length >= MIN_CLASS_RECORDS && n.length >= MIN_CLASS_RECORDS) {
-      const scores = concat(m, n);
-      const membership = Array.from({ length: scores.length }, (_, i) => i < m.length);
-      const roc = computeRoc(scores, membership);
+      const membership = membersFirst(m.length, n.length);
+      const roc = computeRoc(concat(m, n), membership);
       auc = rocAuc(roc);
-      advantage = roc.fpr.reduce((best, f, i) => Math.max(best, Math.abs(roc.tpr[i] - f)), 0);
+      advantage = membershipAdvantage(roc, countClasses(membership)).advantage;
     }
     out.push({ label: c, members: m.length, nonMembers: n.length, auc, advantage });
   }

@@ -6,7 +6,6 @@
 import * as path from 'node:path';
 import { isInputError } from '../errors';
 import type { AuditSpec } from '../manifest';
-import { computeRoc, empiricalEpsilonLowerBound } from '../metrics';
 import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
 import type { Dataset } from '../artifacts/dataset';
 import { buildAttackResult } from './attack-result';
@@ -40,9 +39,7 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
       report(`attack ${id}`, i + 1);
       try {
         const run = await runAttack(id, ctx);
-        const result = buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses);
-        if (spec.privacy) result.epsilonLowerBound = epsilonBound(run.scores.memberScores, run.scores.nonMemberScores, spec.privacy.delta);
-        attacks.push(result);
+        attacks.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, spec.privacy?.delta));
       } catch (e) {
         const name = (e as Error).name;
         if (name === 'CancelledError' || name === 'AbortError' || hooks.signal?.aborted) throw e;
@@ -75,15 +72,6 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
     ctx.dispose();
     outputs.model.dispose();
   }
-}
-
-function epsilonBound(ms: Float64Array, ns: Float64Array, delta: number): { epsilon: number; delta: number } {
-  const scores = new Float64Array(ms.length + ns.length);
-  scores.set(ms);
-  scores.set(ns, ms.length);
-  const membership = Array.from({ length: scores.length }, (_, i) => i < ms.length);
-  const bound = empiricalEpsilonLowerBound(computeRoc(scores, membership), { members: ms.length, nonMembers: ns.length }, delta);
-  return { epsilon: bound.epsilon, delta };
 }
 
 export function relativeTo(root: string, file: string): string {

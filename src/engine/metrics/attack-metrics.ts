@@ -4,13 +4,16 @@
 import { membershipAdvantage } from './advantage';
 import { rocAuc } from './auc';
 import { operatingPoint, operatingPointIndex } from './operating-points';
-import { computeRoc, countClasses, reportRoc } from './roc';
-import { REPORTED_FPRS, type AttackMetrics, type OperatingPoint, type ReportedFpr } from './types';
+import { computeRoc, countClasses, reportRoc, type ClassCounts } from './roc';
+import { REPORTED_FPRS, type AttackMetrics, type OperatingPoint, type ReportedFpr, type RocCurve } from './types';
 
 /** Same input errors as computeRoc (NaN score, length mismatch, a class missing). */
 export function computeAttackMetrics(scores: ArrayLike<number>, membership: ArrayLike<boolean>): AttackMetrics {
-  const roc = computeRoc(scores, membership);
-  const counts = countClasses(membership);
+  return attackMetricsFromRoc(computeRoc(scores, membership), countClasses(membership));
+}
+
+/** The same metrics from an ROC already computed (callers that also need the full ROC build it once). */
+export function attackMetricsFromRoc(roc: RocCurve, counts: ClassCounts): AttackMetrics {
   const advantage = membershipAdvantage(roc, counts);
   const tprAtFpr = {} as Record<ReportedFpr, OperatingPoint>;
   const keep = [advantage.index];

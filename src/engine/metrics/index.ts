@@ -16,4 +16,4 @@ export {
 export { empiricalEpsilonLowerBound, type EpsilonLowerBound } from './epsilon';
 export { binCounts, scoreHistogram, sharedBinEdges, type ScoreHistogram } from './histogram';
 export { jensenShannonDistance, jensenShannonDistanceOfCounts } from './js-distance';
-export { computeAttackMetrics } from './attack-metrics';
+export { attackMetricsFromRoc, computeAttackMetrics } from './attack-metrics';
