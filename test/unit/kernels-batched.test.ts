@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../../src/engine/backend';
 import { makeRandom } from '../../src/engine/shadow/random';
+import { assertMatchesReference } from '../helpers/backend-compare';
 
 function values(size: number, seed: number): Float32Array {
   const random = makeRandom(seed);
@@ -28,15 +29,7 @@ async function compare(aShape: number[], bShape: number[], transposeA: boolean, 
   const wasm = await run('wasm');
   const cpu = await run('cpu');
   await tf.setBackend('wasm');
-  assert.deepEqual(wasm.shape, cpu.shape, 'output shape');
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < cpu.data.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(wasm.data[i] - cpu.data[i]));
-    maxRef = Math.max(maxRef, Math.abs(cpu.data[i]));
-  }
-  assert.ok(maxRef > 0, 'reference is not all zeros');
-  assert.ok(maxDiff / maxRef < 1e-5, `relative error ${maxDiff / maxRef}`);
+  assertMatchesReference(wasm, cpu, 1e-5);
 }
 
 before(async () => {

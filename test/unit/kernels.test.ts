@@ -10,6 +10,7 @@ import { conv2dBackpropFilterConfig } from '../../src/engine/backend/wasm-kernel
 import { conv2dBackpropInputConfig } from '../../src/engine/backend/wasm-kernels/conv2d-backprop-input';
 import { registerWasmTrainingKernels, restoreStockWasmKernels } from '../../src/engine/backend/wasm-kernels';
 import { maxPoolGradConfig } from '../../src/engine/backend/wasm-kernels/max-pool-grad';
+import { assertMatchesReference } from '../helpers/backend-compare';
 
 const TOLERANCE = 1e-5;
 
@@ -57,15 +58,7 @@ async function onBothBackends(
 
 async function assertMatchesCpu(inputs: Input[], compute: (...xs: tf.Tensor[]) => tf.Tensor): Promise<void> {
   const { wasm, cpu } = await onBothBackends(inputs, compute);
-  assert.deepEqual(wasm.shape, cpu.shape, 'output shape');
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < cpu.data.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(wasm.data[i] - cpu.data[i]));
-    maxRef = Math.max(maxRef, Math.abs(cpu.data[i]));
-  }
-  assert.ok(maxRef > 0, 'reference result is all zeros; the case tests nothing');
-  assert.ok(maxDiff / maxRef < TOLERANCE, `relative error ${maxDiff / maxRef} (max diff ${maxDiff}, max |cpu| ${maxRef})`);
+  assertMatchesReference(wasm, cpu, TOLERANCE);
 }
 
 before(async () => {
