@@ -60,6 +60,21 @@ export const RULES = {
     short: 'The artifact can execute code when loaded (pickle-based).',
     help: 'Pickle files can import and call arbitrary functions while loading. The tool never loads them; convert the model to a safe format (safetensors, TF.js, ONNX, Keras without Lambda layers).',
   },
+  'defense-recommendation': {
+    id: 'MPL011', name: 'defense-recommendation', defaultSeverity: 'info',
+    short: 'A defense evaluated on this model meets the policy at the smallest accuracy cost.',
+    help: 'Among the defenses the manifest asks to evaluate, this one lies on the privacy-utility Pareto front (test accuracy against TPR at 0.1% FPR) and keeps every attack within the policy while losing the least accuracy. The quick fix adds its configuration to the audit as "defense", so the next audit checks the defended model.',
+  },
+  'serialized-code': {
+    id: 'MPL012', name: 'serialized-code', defaultSeverity: 'medium',
+    short: 'The model contains serialised code (a Keras Lambda layer) that would run when loaded.',
+    help: 'Keras Lambda layers store Python bytecode or source in the model file; loading them in Python runs that code. The tool never runs it and cannot rebuild the layer. Replace the Lambda with a built-in or registered custom layer.',
+  },
+  'unsupported-layer': {
+    id: 'MPL013', name: 'unsupported-layer', defaultSeverity: 'medium',
+    short: 'The model uses a layer or operator the engine cannot rebuild, so it cannot be audited as given.',
+    help: 'The message names the layer. Export the model with built-in layers, or convert it to ONNX or a TF.js graph model, which are audited as black boxes from their outputs.',
+  },
   'invalid-input': {
     id: 'MPL010', name: 'invalid-input', defaultSeverity: 'high',
     short: 'The manifest, a model or a dataset cannot be used as given.',

@@ -3,7 +3,7 @@
  * extension, and what every other report format is rendered from.
  */
 import type { RuleName, Severity } from '../../shared/rules';
-import type { AttackMetrics, OperatingPoint } from '../metrics/types';
+import type { AttackMetrics, OperatingPoint, ReportedFpr } from '../metrics/types';
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';
 
@@ -84,6 +84,67 @@ export interface AttackResult {
   epsilonLowerBound?: { epsilon: number; delta: number };
 }
 
+/** One attack's success against one defended (or the undefended) model. */
+export interface DefenseAttackOutcome {
+  attack: string;
+  auc: number;
+  advantage: number;
+  /** TPR at 1%, 0.1%, 0.01% FPR with Clopper-Pearson intervals, as in AttackMetrics. */
+  tprAtFpr: Record<ReportedFpr, OperatingPoint>;
+  epsilonLowerBound?: { epsilon: number; delta: number };
+}
+
+/** A defense and one setting of it, evaluated on the audit's members, non-members and attacks. */
+export interface DefenseEvaluation {
+  /** Unique within the audit, readable: "dp-sgd noiseMultiplier=1.1 clipNorm=1". "none" for the baseline. */
+  id: string;
+  /** Defense name from the catalog ("l2", "dp-sgd", "top-k" ...); "none" for the undefended baseline. */
+  defense: string;
+  kind: 'none' | 'training' | 'inference';
+  /** The configuration as written in the manifest (name included), defaults filled: a quick fix pastes it. */
+  config: Record<string, unknown>;
+  /** Index in the manifest's audits[i].defenses.evaluate, for ranges; absent for the baseline. */
+  manifestIndex?: number;
+  /** Accuracy on the non-members (unseen records) and on the members. */
+  testAccuracy: number;
+  trainAccuracy: number;
+  attacks: DefenseAttackOutcome[];
+  /** Accounted privacy of a DP-SGD run (RDP accountant, Poisson-subsampled Gaussian). */
+  dp?: { epsilon: number; delta: number; noiseMultiplier: number; samplingRate: number; steps: number; order: number };
+  /** Worst TPR at the front FPR over the attacks: the y axis of the trade-off chart. */
+  worstTpr: number;
+  /** On the Pareto front of (testAccuracy up, worstTpr down) among all evaluations and the baseline. */
+  paretoOptimal: boolean;
+  /** Every attack within the audit's policy. */
+  meetsPolicy: boolean;
+  errors: { attack: string; message: string }[];
+  durationMs: number;
+}
+
+export interface DefenseComparison {
+  /** The FPR the trade-off is read at ("0.001": TPR at 0.1% FPR). */
+  frontFpr: ReportedFpr;
+  baseline: DefenseEvaluation;
+  evaluations: DefenseEvaluation[];
+  /** The Pareto-optimal evaluation that meets the policy with the least accuracy cost, if any. */
+  recommendation?: { id: string; accuracyCost: number; worstTpr: number };
+}
+
+/** Attack-free risk predictors: Jensen-Shannon distance between member and non-member signal distributions. */
+export interface RiskPredictors {
+  entropyJsDistance: number;
+  crossEntropyJsDistance: number;
+}
+
+/** An audit of several models averaged as an ensemble: each member audited alone, and the average. */
+export interface EnsembleComparison {
+  members: { model: string; testAccuracy: number; worstTpr: number; bestAuc: number }[];
+  ensemble: { testAccuracy: number; worstTpr: number; bestAuc: number };
+  frontFpr: ReportedFpr;
+  /** The averaged ensemble's worst TPR (or best AUC) exceeds every member's. */
+  raisedLeakage: boolean;
+}
+
 export interface AuditResult {
   name: string;
   model: string;
@@ -94,6 +155,13 @@ export interface AuditResult {
   attacks: AttackResult[];
   /** Names of attacks that failed, with the reason (one failure never loses the others). */
   errors: { attack: string; message: string }[];
+  /** Defenses evaluated side by side (manifest "defenses"). */
+  defenses?: DefenseComparison;
+  riskPredictors?: RiskPredictors;
+  /** Present when the manifest names several models as an ensemble. */
+  ensemble?: EnsembleComparison;
+  /** The defense the audited model was wrapped with or retrained with (manifest "defense"). */
+  appliedDefense?: Record<string, unknown>;
   durationMs: number;
 }
 
