@@ -31,6 +31,8 @@ export interface FindingDiagnosticData {
   rule: RuleName;
   audit?: string;
   attack?: string;
+  /** defense-recommendation: the recommended defense's configuration as JSON text, which the quick fix pastes. */
+  config?: string;
 }
 
 export interface DiagnosticsOptions {
@@ -96,6 +98,7 @@ export function findingDiagnostic(finding: Finding, root: string, stale: boolean
   const data: FindingDiagnosticData = { rule: finding.rule };
   if (finding.audit !== undefined) data.audit = finding.audit;
   if (finding.attack !== undefined) data.attack = finding.attack;
+  if (finding.rule === 'defense-recommendation' && typeof finding.data?.config === 'string') data.config = finding.data.config;
   const diagnostic: Diagnostic = {
     range: toRange(finding.location.range) ?? WHOLE_FIRST_LINE,
     // A stale result is a reminder to re-run, not a verdict: never more than Information.

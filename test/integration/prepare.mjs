@@ -1,7 +1,7 @@
 // Shared by both ways of running the integration suite: in code-server (run.mjs, what
 // this machine can do) and in a downloaded VS Code (run-electron.mjs, the ecosystem's
 // standard runner, for machines with network access).
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,27 @@ export async function bundleTests(outDir, pick) {
   return path.join(outDir, '*.test.js');
 }
 
+/**
+ * The example's manifest with fast, inference-time defenses only (they wrap the model's
+ * outputs; nothing is retrained), for defenses.test.ts, which copies it over
+ * privacy-audit.json for its run. Its name is not one detection looks for, so the other
+ * tests see the example unchanged. The policy (TPR <= 1% at 1% FPR) is broken by the
+ * undefended loss attack (1.45%) and met by labels-only outputs (two-valued scores).
+ */
+export const DEFENSES_FIXTURE = 'defenses-fixture.json';
+
+function writeDefensesFixture(workspace) {
+  const manifest = JSON.parse(readFileSync(path.join(workspace, 'privacy-audit.json'), 'utf8'));
+  delete manifest.$schema;
+  const [audit] = manifest.audits;
+  audit.attacks = ['loss-threshold', 'confidence-threshold'];
+  audit.policy = { rules: [{ metric: 'tprAtFpr', fpr: 0.01, max: 0.01, severity: 'high' }] };
+  // top-k with k = 1 renormalised would equal labels-only; k = 3 keeps the two apart.
+  audit.defenses = { evaluate: [{ name: 'top-k', k: 3 }, { name: 'labels-only' }] };
+  manifest.audits = [audit];
+  writeFileSync(path.join(workspace, DEFENSES_FIXTURE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 /** A throwaway copy of the example, without results a previous CLI run may have left. */
 export function exampleWorkspace() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mpl-integration-'));
@@ -38,6 +59,7 @@ export function exampleWorkspace() {
     recursive: true,
     filter: (src) => !/[\\/](privacy-report|\.privacy-lint-cache)([\\/]|$)/.test(src),
   });
+  writeDefensesFixture(workspace);
   return { dir, workspace };
 }
 

@@ -5,6 +5,7 @@
 import type { AuditReport, AuditResult } from '../../src/engine/report/schema';
 import { button } from './dom';
 import { auditCsv, auditJson, exportFileName } from './export';
+import { tradeoffCsv } from './export-tradeoff';
 import type { ReportHost } from './vscode-api';
 
 export function savePngButton(canvas: HTMLCanvasElement, fileName: string, host: ReportHost): HTMLButtonElement {
@@ -12,7 +13,8 @@ export function savePngButton(canvas: HTMLCanvasElement, fileName: string, host:
 }
 
 export function exportButtons(report: AuditReport, audit: AuditResult, host: ReportHost): HTMLButtonElement[] {
-  return [
+  const defenses = tradeoffCsv(audit);
+  const buttons = [
     button(
       'Export CSV',
       () => host.post({ type: 'saveText', format: 'csv', fileName: `${exportFileName(audit.name, 'roc')}.csv`, content: auditCsv(audit) }),
@@ -24,4 +26,14 @@ export function exportButtons(report: AuditReport, audit: AuditResult, host: Rep
       'ROC points and metrics of every attack, as JSON',
     ),
   ];
+  if (defenses !== undefined) {
+    buttons.push(
+      button(
+        'Export defenses CSV',
+        () => host.post({ type: 'saveText', format: 'csv', fileName: `${exportFileName(audit.name, 'defenses')}.csv`, content: defenses }),
+        'Accuracy, Pareto and policy status and every attack\'s TPR at low FPR for each evaluated defense, as a CSV table',
+      ),
+    );
+  }
+  return buttons;
 }

@@ -92,6 +92,8 @@ export function auditJson(report: AuditReport, audit: AuditResult): string {
       ...(a.epsilonLowerBound ? { epsilonLowerBound: a.epsilonLowerBound } : {}),
     })),
     errors: audit.errors,
+    // The trade-off as the engine reported it: every evaluation, the Pareto flags and the recommendation.
+    ...(audit.defenses ? { defenses: audit.defenses } : {}),
   };
   return JSON.stringify(content, null, 2) + '\n';
 }

@@ -1,10 +1,10 @@
 /**
  * Lays out the report for the selected audit: header with picker and exports, summary,
- * ROC chart, TPR-at-FPR table, per-attack details and findings. Selections go through
+ * ROC chart, TPR-at-FPR table, the defenses' trade-off (when evaluated), per-attack
+ * details and findings. Selections go through
  * the view state (saved with setState), then the affected part is rebuilt.
  */
-import type { ReportViewState } from '../../src/extension/report/messages';
-import type { AttackResult, AuditReport, AuditResult } from '../../src/engine/report/schema';
+import type { AttackResult, AuditReport, AuditResult, DefenseComparison } from '../../src/engine/report/schema';
 import { ChartSlots, type DrawChart } from './chart-slots';
 import { classBars } from './class-data';
 import { drawClassChart } from './class-chart';
@@ -12,15 +12,18 @@ import { el, note, section, select } from './dom';
 import { exportButtons, savePngButton } from './export-actions';
 import { exportFileName } from './export';
 import { findingsList } from './findings';
-import { formatCount, formatRate } from './format';
+import { formatCount, formatRate, formatTargetFpr } from './format';
 import { drawHistogramChart } from './histogram-chart';
 import { drawRocChart } from './roc-chart';
 import { LOG_AXIS_FLOOR, measurableFloor } from './roc-data';
 import { findingsForAudit, pickAttack, pickAudit } from './selectors';
-import { selectAttack, selectAudit } from './state';
+import { selectAttack, selectAudit, selectTradeoffAttack, type ViewState } from './state';
 import { summaryLine } from './summary';
 import { operatingPointsTable, classTable, vulnerableRecordsTable } from './tables';
 import type { ChartTheme } from './theme';
+import { drawTradeoffChart } from './tradeoff-chart';
+import { pickTradeoffAttack, policyLine, tradeoffAttacks } from './tradeoff-data';
+import { tradeoffTable } from './tradeoff-table';
 import type { ReportHost } from './vscode-api';
 
 interface PendingChart {
@@ -29,9 +32,10 @@ interface PendingChart {
 }
 
 export class ReportView {
-  private state: ReportViewState | undefined;
+  private state: ViewState | undefined;
   private readonly charts: ChartSlots;
   private details: HTMLElement | undefined;
+  private tradeoff: HTMLElement | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -41,15 +45,16 @@ export class ReportView {
     this.charts = new ChartSlots(theme);
   }
 
-  get current(): ReportViewState | undefined {
+  get current(): ViewState | undefined {
     return this.state;
   }
 
-  show(state: ReportViewState): void {
+  show(state: ViewState): void {
     this.state = state;
     this.host.saveState(state);
     this.charts.clear(this.root);
     this.details = undefined;
+    this.tradeoff = undefined;
     const audit = pickAudit(state.report, state.audit);
     const pending: PendingChart[] = [];
     const content = audit ? this.auditContent(state.report, audit, pending) : [note('The report contains no audits.')];
@@ -86,6 +91,7 @@ export class ReportView {
     } else {
       parts.push(this.rocSection(audit, pending));
       parts.push(section('TPR at low FPR', 'operating-points', [operatingPointsTable(audit), this.operatingPointsNote(audit)]));
+      if (audit.defenses) parts.push(this.defensesSection(report, audit, audit.defenses, pending));
       this.details = section('Attack details', 'attack-details');
       this.fillDetails(this.details, audit, pickAttack(audit, this.state?.attack), pending);
       parts.push(this.details);
@@ -160,6 +166,53 @@ export class ReportView {
       container.append(classTable(attack));
     }
     container.append(attack.mostVulnerable.length ? vulnerableRecordsTable(attack) : note('No per-record scores were reported for this attack.'));
+  }
+
+  private defensesSection(report: AuditReport, audit: AuditResult, comparison: DefenseComparison, pending: PendingChart[]): HTMLElement {
+    this.tradeoff = el('div', { className: 'tradeoff' });
+    this.fillTradeoff(this.tradeoff, report, audit, comparison, pickTradeoffAttack(comparison, this.state?.tradeoffAttack), pending);
+    const recommendation = comparison.recommendation;
+    const summary = recommendation
+      ? note(
+          `Recommended: ${recommendation.id}, the Pareto-optimal defense that keeps every attack within the policy at the least accuracy cost (${formatRate(recommendation.accuracyCost)} test accuracy lost; worst TPR ${formatRate(recommendation.worstTpr)} at ${formatTargetFpr(comparison.frontFpr)} FPR). The quick fix on the finding adds it to the manifest as "defense".`,
+        )
+      : note('No evaluated defense keeps every attack within the policy; the chart shows how close each one comes and at what accuracy.');
+    return section('Defenses: privacy-utility trade-off', 'defenses', [
+      summary,
+      this.tradeoff,
+      note(
+        `Each point is one defense setting, evaluated on the same members, non-members and attacks as the undefended model. The Pareto front joins the settings no other one beats on both accuracy and leakage. The TPR axis is logarithmic; values below ${formatRate(LOG_AXIS_FLOOR)} are drawn at ${formatRate(LOG_AXIS_FLOOR)}.`,
+      ),
+      tradeoffTable(comparison),
+    ]);
+  }
+
+  /** The attack picker and the chart, rebuilt alone when the picked attack changes. */
+  private fillTradeoff(container: HTMLElement, report: AuditReport, audit: AuditResult, comparison: DefenseComparison, attack: string | undefined, pending: PendingChart[]): void {
+    const worst = '';
+    const options = [{ value: worst, text: 'Worst attack (the Pareto front of the recommendation)' }, ...tradeoffAttacks(comparison).map((id) => ({ value: id, text: id }))];
+    const picker = select('Attack', options, attack ?? worst, (id) => this.selectTradeoffAttack(report, audit, comparison, id === worst ? undefined : id));
+    const policy = policyLine(report, audit);
+    const chart = this.chartFigure(
+      `Test accuracy against TPR at ${formatTargetFpr(comparison.frontFpr)} FPR, per defense`,
+      exportFileName(audit.name, attack ? `tradeoff-${attack}` : 'tradeoff'),
+      (c, theme) => drawTradeoffChart(c, comparison, attack, policy, theme),
+      pending,
+      'tradeoff',
+    );
+    chart.canvas.id = 'tradeoff-chart';
+    container.replaceChildren(picker, chart.figure);
+    if (!policy) container.append(note('The report does not state the policy\'s TPR limit at this FPR, so no policy line is drawn; "Meets policy" in the table is the engine\'s verdict.'));
+  }
+
+  private selectTradeoffAttack(report: AuditReport, audit: AuditResult, comparison: DefenseComparison, attackId: string | undefined): void {
+    if (!this.state || !this.tradeoff) return;
+    this.state = selectTradeoffAttack(this.state, attackId);
+    this.host.saveState(this.state);
+    this.charts.clear(this.tradeoff);
+    const pending: PendingChart[] = [];
+    this.fillTradeoff(this.tradeoff, report, audit, comparison, attackId, pending);
+    this.drawAll(pending);
   }
 
   private selectAttack(audit: AuditResult, attackId: string): void {

@@ -13,7 +13,7 @@ import { LOG_AXIS_FLOOR, calibratedPoints, chanceLine, measurableFloor, rocSerie
 import type { ChartTheme } from './theme';
 
 /** Only powers of ten get a label; the minor log ticks stay as grid lines. */
-function powerOfTenLabel(value: number | string): string {
+export function powerOfTenLabel(value: number | string): string {
   const v = Number(value);
   const exponent = Math.log10(v);
   return Math.abs(exponent - Math.round(exponent)) < 1e-9 ? formatRate(v) : '';

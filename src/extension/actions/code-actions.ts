@@ -1,6 +1,8 @@
 /**
  * Quick fixes on privacy-audit.json and model.json:
  * - a finding about an audit's result -> "Open privacy report" (preferred for membership-risk);
+ * - a defense recommendation -> "Use <defense> for this model", which writes the recommended
+ *   configuration into the audit as "defense" (preferred: it is what the finding asks for);
  * - a manifest problem in a manifest without audits -> fill it from the detected files;
  * - a TF.js model.json that no manifest audits -> create a manifest from the detected
  *   files (offered without a diagnostic: there is nothing wrong with the model file).
@@ -14,16 +16,18 @@ import type { CreateManifestArgs } from '../commands/create-manifest';
 import { coveredModelKeys } from '../detection/detected';
 import type { Detector } from '../detection/detector';
 import { outlineManifest } from '../detection/manifest-outline';
-import { findingRef, RESULT_RULES } from '../findings/finding-ref';
+import { findingRef, RESULT_RULES, type FindingRef } from '../findings/finding-ref';
 import { pathKey, samePath } from '../paths';
 import { reportArgsOf } from '../results/report-args';
 import type { ResultsStore } from '../results/results-store';
+import { addDefenseEdit } from './add-defense-edit';
 
 export const CREATE_MANIFEST_KIND = vscode.CodeActionKind.QuickFix.append('modelPrivacy.createManifest');
 export const OPEN_REPORT_KIND = vscode.CodeActionKind.QuickFix.append('modelPrivacy.openReport');
+export const ADD_DEFENSE_KIND = vscode.CodeActionKind.QuickFix.append('modelPrivacy.addDefense');
 
 export class PrivacyCodeActionProvider implements vscode.CodeActionProvider {
-  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [OPEN_REPORT_KIND, CREATE_MANIFEST_KIND] };
+  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [ADD_DEFENSE_KIND, OPEN_REPORT_KIND, CREATE_MANIFEST_KIND] };
 
   constructor(
     private readonly results: ResultsStore,
@@ -34,9 +38,14 @@ export class PrivacyCodeActionProvider implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     const manifest = path.basename(document.uri.fsPath) === MANIFEST_FILE_NAME;
     const reports = new Map<string, vscode.CodeAction>();
+    const defenses: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
       const ref = findingRef(diagnostic as vscode.Diagnostic & { data?: unknown });
       if (!ref) continue;
+      if (ref.rule === 'defense-recommendation' && manifest) {
+        const fix = this.addDefenseAction(document, diagnostic, ref);
+        if (fix) defenses.push(fix);
+      }
       if (RESULT_RULES.has(ref.rule) && ref.audit !== undefined) {
         const report = this.reportOf(document, ref.audit);
         if (!report) continue;
@@ -62,7 +71,7 @@ export class PrivacyCodeActionProvider implements vscode.CodeActionProvider {
         actions.push(action);
       }
     }
-    actions.unshift(...reports.values());
+    actions.unshift(...defenses, ...reports.values());
     if (path.basename(document.uri.fsPath) === 'model.json' && this.isUncoveredModel(document.uri.fsPath)) {
       const args: CreateManifestArgs = { target: document.uri.fsPath };
       const action = new vscode.CodeAction('Create audit manifest from detected files', CREATE_MANIFEST_KIND);
@@ -70,6 +79,23 @@ export class PrivacyCodeActionProvider implements vscode.CodeActionProvider {
       actions.push(action);
     }
     return actions;
+  }
+
+  /** Writes the recommended configuration into the audit; none when the finding carries no usable one. */
+  private addDefenseAction(document: vscode.TextDocument, diagnostic: vscode.Diagnostic, ref: FindingRef): vscode.CodeAction | undefined {
+    if (ref.config === undefined) return undefined;
+    const text = document.getText();
+    const result = addDefenseEdit(text, { audit: ref.audit, config: ref.config, offset: document.offsetAt(diagnostic.range.start) });
+    if (!result) return undefined;
+    const action = new vscode.CodeAction(`Use ${result.defense} for this model (${result.replaces ? 'replaces "defense" in' : 'adds "defense" to'} the audit)`, ADD_DEFENSE_KIND);
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of result.edits) {
+      edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.content);
+    }
+    action.edit = edit;
+    action.diagnostics = [diagnostic];
+    action.isPreferred = true;
+    return action;
   }
 
   private reportOf(document: vscode.TextDocument, audit: string): ReportArgs | undefined {

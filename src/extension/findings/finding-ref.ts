@@ -12,6 +12,8 @@ export interface FindingRef {
   rule: RuleName;
   audit?: string;
   attack?: string;
+  /** defense-recommendation: the recommended configuration as JSON text (for the "add defense" quick fix). */
+  config?: string;
 }
 
 export interface DiagnosticFields {
@@ -40,10 +42,12 @@ export function findingRef(d: DiagnosticFields): FindingRef | undefined {
   const ref: FindingRef = { rule };
   if (typeof data.audit === 'string') ref.audit = data.audit;
   if (typeof data.attack === 'string') ref.attack = data.attack;
+  if (typeof data.config === 'string') ref.config = data.config;
   return ref;
 }
 
-/** Rules about an audit's measured result: the report explains them. */
+/** Rules about an audit's measured result: the report explains them (the trade-off chart, for a defense recommendation). */
 export const RESULT_RULES: ReadonlySet<RuleName> = new Set([
   'membership-risk', 'generalization-gap', 'vulnerable-class', 'epsilon-claim', 'ensemble-leakage', 'unmeasurable-fpr', 'membership-imbalance', 'member-overlap',
+  'defense-recommendation',
 ]);
