@@ -15,6 +15,8 @@ const nodeEntries = [
   { in: 'src/server/main.ts', out: 'server' },
   { in: 'src/server/audit-worker.ts', out: 'audit-worker' },
   { in: 'src/engine/shadow/shadow-worker.ts', out: 'shadow-worker' },
+  { in: 'src/engine/artifacts/datasets/columnar-worker.ts', out: 'columnar-worker' },
+  { in: 'src/engine/queue/train-thread.ts', out: 'queue-train-thread' },
 ].filter((e) => existsSync(e.in));
 
 /** The extension host bundle: must never contain TensorFlow (checked by a unit test). */
@@ -29,6 +31,22 @@ function copyWasmAssets() {
   }
 }
 
+/**
+ * h5wasm's ESM build (the one esbuild picks) names `import.meta.url` only for browsers; in a
+ * CommonJS bundle import.meta is empty, so say so explicitly instead of leaving a warning.
+ * Its wasm binary is embedded in the module: nothing to copy.
+ */
+const h5wasmImportMeta = {
+  name: 'h5wasm-import-meta',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]h5wasm[\\/]dist[\\/]esm[\\/]hdf5_util\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const source = await readFile(args.path, 'utf8');
+      return { contents: source.replaceAll('import.meta.url', 'undefined'), loader: 'js' };
+    });
+  },
+};
+
 const nodeOptions = {
   entryPoints: nodeEntries,
   outdir: 'dist',
@@ -38,7 +56,9 @@ const nodeOptions = {
   target: 'node20',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', '@tensorflow/tfjs-node'],
+  // onnxruntime-node is a native addon: required at run time from node_modules, loaded lazily.
+  external: ['vscode', '@tensorflow/tfjs-node', 'onnxruntime-node'],
+  plugins: [h5wasmImportMeta],
   // jsonc-parser's UMD main does not bundle (dynamic requires); its ESM build does.
   mainFields: ['module', 'main'],
   logLevel: 'info',

@@ -1,11 +1,14 @@
 /**
- * The architecture shadows copy: the target's model.json topology (its weights are
- * never read: shadows start from fresh weights) and training config, plus the facts the
- * trainers need: whether the model is a plain Dense stack the stacked trainer handles,
- * and what its output means.
+ * The architecture shadows copy: the target's Keras model config (from model.json's
+ * topology, or from a Keras .h5/.keras file; its weights are never read: shadows start
+ * from fresh weights) and training config, plus the facts the trainers need: whether the
+ * model is a plain Dense stack the stacked trainer handles, and what its output means.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { InputError } from '../errors';
+import { readKerasModelConfig } from '../artifacts/models/keras-model';
+import { checkSupportedLayers, normaliseKerasConfig } from '../artifacts/models/keras-config';
 
 export interface Architecture {
   file: string;
@@ -18,7 +21,29 @@ export interface Architecture {
 /** Largest model.json we parse; the topology of any real classifier is far smaller. */
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
-export function readArchitecture(file: string): Architecture {
+/** Black-box formats: their files carry no architecture the shadows could copy. */
+const BLACK_BOX_EXTENSIONS = ['.onnx'];
+
+export async function readArchitecture(file: string): Promise<Architecture> {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.h5') || lower.endsWith('.hdf5') || lower.endsWith('.keras')) {
+    const keras = await readKerasModelConfig(file);
+    // Refused here too, so a shadow attack names the layer rather than failing in training.
+    checkSupportedLayers(keras.config, file, keras.field);
+    return { file, topology: normaliseKerasConfig(keras.config), trainingConfig: keras.trainingConfig };
+  }
+  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) throw blackBox(file, 'an ONNX model');
+  return readModelJsonArchitecture(file);
+}
+
+function blackBox(file: string, what: string): InputError {
+  return new InputError(
+    `${what} is audited as a black box and holds no architecture for shadow models to copy: set "shadow": {"architecture": "<path of a Keras .h5/.keras or TF.js Layers model.json>"} in the audit`,
+    { file, field: 'shadow.architecture' },
+  );
+}
+
+function readModelJsonArchitecture(file: string): Architecture {
   let text: string;
   try {
     if (fs.statSync(file).size > MAX_MODEL_JSON_BYTES) throw new Error('larger than 64 MiB');
@@ -32,6 +57,7 @@ export function readArchitecture(file: string): Architecture {
   } catch (e) {
     throw new InputError(`model.json is not valid JSON: ${(e as Error).message}`, { file });
   }
+  if (isObject(json) && json.format === 'graph-model') throw blackBox(file, 'a TF.js graph model');
   if (!isObject(json) || !isObject(json.modelTopology)) {
     throw new InputError('missing "modelTopology": shadow models copy the target\'s Keras model config', { file, field: 'modelTopology' });
   }

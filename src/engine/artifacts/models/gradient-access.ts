@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../errors';
 import { readLayersModelArtifacts } from './tfjs-layers-files';
+import { kerasFormatOf, loadKerasLayersModel } from './keras-model';
 
 type Layer = tfl.LayersModel['layers'][number];
 
@@ -65,12 +66,20 @@ export interface WhiteBoxModel {
 }
 
 export async function loadWhiteBoxModel(modelJsonPath: string): Promise<WhiteBoxModel> {
-  const artifacts = readLayersModelArtifacts(modelJsonPath);
   let model: tfl.LayersModel;
-  try {
-    model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
-  } catch (e) {
-    throw new InputError(`TensorFlow.js could not build the model: ${(e as Error).message}`, { file: modelJsonPath, field: 'modelTopology' });
+  if (kerasFormatOf(modelJsonPath)) {
+    // Keras files are rebuilt as TF.js Layers models: the same white-box access applies.
+    model = (await loadKerasLayersModel(modelJsonPath)).model;
+  } else {
+    if (/\.onnx$/i.test(modelJsonPath)) {
+      throw new InputError('white-box attacks need the model\'s layers and weights; ONNX models are audited as a black box', { file: modelJsonPath });
+    }
+    const artifacts = readLayersModelArtifacts(modelJsonPath);
+    try {
+      model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    } catch (e) {
+      throw new InputError(`TensorFlow.js could not build the model: ${(e as Error).message}`, { file: modelJsonPath, field: 'modelTopology' });
+    }
   }
   try {
     return whiteBoxFromLayersModel(model, modelJsonPath);

@@ -16,6 +16,11 @@ const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
 
 export function readLayersModelArtifacts(modelJsonPath: string): ModelArtifacts {
+  return readModelJsonArtifacts(modelJsonPath, 'layers-model');
+}
+
+/** model.json plus its weight shards, for a Layers model or (inference only) a graph model. */
+export function readModelJsonArtifacts(modelJsonPath: string, kind: 'layers-model' | 'graph-model'): ModelArtifacts {
   let text: string;
   try {
     text = fs.readFileSync(modelJsonPath, 'utf8');
@@ -31,7 +36,12 @@ export function readLayersModelArtifacts(modelJsonPath: string): ModelArtifacts 
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InputError('expected a JSON object with "modelTopology" and "weightsManifest"', { file: modelJsonPath });
   }
-  if (json.format === 'graph-model') {
+  if (kind === 'graph-model' && json.format !== 'graph-model') {
+    throw new InputError(`expected a TF.js graph model (format "graph-model"), found format ${JSON.stringify(json.format ?? null)}`, {
+      file: modelJsonPath, field: 'format',
+    });
+  }
+  if (kind === 'layers-model' && json.format === 'graph-model') {
     throw new InputError('this is a TF.js graph model; a Layers model (format "layers-model") is needed to audit it here', {
       file: modelJsonPath, field: 'format',
     });
@@ -104,6 +114,7 @@ export function readLayersModelArtifacts(modelJsonPath: string): ModelArtifacts 
     generatedBy: json.generatedBy as string | undefined,
     convertedBy: json.convertedBy as string | null | undefined,
     trainingConfig: json.trainingConfig as tfc.io.TrainingConfig | undefined,
+    ...(kind === 'graph-model' ? { signature: json.signature as object | undefined, modelInitializer: json.modelInitializer as object | undefined } : {}),
   };
 }
 

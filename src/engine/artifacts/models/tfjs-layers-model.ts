@@ -17,11 +17,19 @@ export async function loadTfjsLayersModel(modelJsonPath: string): Promise<Classi
       file: modelJsonPath, field: 'modelTopology',
     });
   }
+  return classifierFromLayersModel(model, modelJsonPath, 'tfjs-layers', 'modelTopology');
+}
+
+/**
+ * Wraps a built Layers model (from model.json, or rebuilt from a Keras file) as a
+ * Classifier; on an unusable shape the model is disposed and an InputError names `field`.
+ */
+export function classifierFromLayersModel(model: tfl.LayersModel, file: string, format: string, field: string): Classifier {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     model.dispose();
     throw new InputError(
       `expected a model with one input and one output, found ${model.inputs.length} inputs and ${model.outputs.length} outputs`,
-      { file: modelJsonPath, field: 'modelTopology' },
+      { file, field },
     );
   }
   const inputShape = model.inputs[0].shape.slice(1);
@@ -29,13 +37,11 @@ export async function loadTfjsLayersModel(modelJsonPath: string): Promise<Classi
   const units = outShape[outShape.length - 1];
   if (outShape.length !== 2 || typeof units !== 'number') {
     model.dispose();
-    throw new InputError(`expected a classifier with output shape [batch, classes], found [${outShape.join(', ')}]`, {
-      file: modelJsonPath, field: 'modelTopology',
-    });
+    throw new InputError(`expected a classifier with output shape [batch, classes], found [${outShape.join(', ')}]`, { file, field });
   }
   const kind = outputKind(model, units);
   const numClasses = kind === 'sigmoid' ? 2 : units;
-  return new LayersClassifier(modelJsonPath, model, inputShape, numClasses, kind);
+  return new LayersClassifier(file, format, model, inputShape, numClasses, kind);
 }
 
 /** Reads the last layer's activation to know whether outputs are already probabilities. */
@@ -49,11 +55,11 @@ function outputKind(model: tfl.LayersModel, units: number): OutputKind {
 }
 
 class LayersClassifier implements Classifier {
-  readonly format = 'tfjs-layers';
   readonly parameterCount: number;
 
   constructor(
     readonly file: string,
+    readonly format: string,
     private readonly model: tfl.LayersModel,
     readonly inputShape: (number | null)[],
     readonly numClasses: number,
