@@ -10,14 +10,19 @@ export interface Dataset {
   features: Float32Array;
   /** One class index per record (0-based). */
   labels: Int32Array;
+  /** Class name of each label index, when the format names classes (image folder names). */
+  labelNames?: string[];
 }
 
 /** How to read one dataset file; comes from the manifest or from detection. */
 export interface DatasetSpec {
   path: string;
-  /** Inferred from the extension when absent (.csv .tsv .jsonl .npy .npz .idx .gz). */
-  format?: 'csv' | 'tsv' | 'jsonl' | 'npy' | 'npz' | 'idx';
-  /** CSV/TSV/JSONL: label column by name or 0-based index. Default: label/target/y/class. */
+  /**
+   * Inferred from the extension when absent (.csv .tsv .jsonl .npy .npz .idx .gz .parquet
+   * .arrow .feather); a folder is an image folder (one sub-folder per class).
+   */
+  format?: 'csv' | 'tsv' | 'jsonl' | 'npy' | 'npz' | 'idx' | 'parquet' | 'arrow' | 'images';
+  /** CSV/TSV/JSONL/Parquet/Arrow: label column by name or 0-based index. Default: label/target/y/class. */
   label?: string | number;
   /** A separate file holding the labels (NPY, IDX, or one label per line). */
   labelsPath?: string;

@@ -9,7 +9,7 @@ import { duplicateKeyProblems } from './duplicate-keys';
 import { ManifestRanges } from './ranges';
 import { schemaProblems } from './schema-validation';
 import { semanticProblems } from './semantic-checks';
-import { parseJsonWithOffsets, syntaxProblems } from './syntax';
+import { nestingProblem, parseJsonWithOffsets, syntaxProblems } from './syntax';
 import type { Manifest, ManifestProblem } from './types';
 
 export interface ParseManifestOptions {
@@ -26,6 +26,9 @@ export interface ParseManifestResult {
 }
 
 export function parseManifest(text: string, file: string, opts: ParseManifestOptions = {}): ParseManifestResult {
+  // The JSON parser and every walker recurse per level: refuse absurd nesting up front.
+  const tooDeep = nestingProblem(text);
+  if (tooDeep) return { problems: [tooDeep], ranges: new ManifestRanges(text, undefined) };
   const parsed = parseJsonWithOffsets(text);
   const ranges = new ManifestRanges(text, parsed.root);
   if (parsed.syntaxErrors.length > 0) {

@@ -1,14 +1,15 @@
 /**
- * A manifest proposed from what a folder holds: every TensorFlow.js model.json with member
+ * A manifest proposed from what a folder holds: every TensorFlow.js model.json, Keras
+ * .h5/.keras and ONNX file (recognised by its first bytes) with member
  * and non-member datasets found beside or above it (see dataset-roles.ts). Used as a quick
  * fix and by the CLI when a folder has no manifest.
  */
 import * as path from 'node:path';
-import { formatFromName, type DatasetFormat } from '../artifacts/datasets/format';
+import { formatFromName, isImageFileName, type DatasetFormat } from '../artifacts/datasets/format';
 import { describeDatasetName, type DatasetRole } from './dataset-roles';
 import { DEFAULT_POLICY } from './defaults';
 import { findLabelColumn } from './label-column';
-import { isTfjsModelJson } from './tfjs-model';
+import { isAuditableModelFile } from './tfjs-model';
 import { listFiles } from './walk';
 
 export interface ManifestProposal {
@@ -36,7 +37,7 @@ export function proposeManifest(folder: string, maxDepth = 6): ManifestProposal 
   const root = path.resolve(folder);
   const files = listFiles(root, { maxDepth });
   const modelDirs = new Set<string>();
-  const models = files.filter((f) => path.basename(f) === 'model.json' && isTfjsModelJson(f));
+  const models = files.filter((f) => isAuditableModelFile(f));
   for (const m of models) modelDirs.add(path.dirname(m));
   const candidates = datasetCandidates(files);
 
@@ -71,7 +72,16 @@ function datasetCandidates(files: string[]): Candidate[] {
     else if (d.format === 'npy' || d.format === 'idx') continue;
     candidates.push(candidate);
   }
-  return candidates;
+  return [...candidates, ...imageFolderCandidates(files)];
+}
+
+/** Image folders (train/cat/1.png): the folder above the class folders, when its name has a role. */
+function imageFolderCandidates(files: string[]): Candidate[] {
+  const folders = new Set(files.filter((f) => isImageFileName(f)).map((f) => path.dirname(path.dirname(f))));
+  return [...folders].sort().flatMap((folder): Candidate[] => {
+    const role = describeDatasetName(folder).role;
+    return role ? [{ file: folder, format: 'images', role }] : [];
+  });
 }
 
 /**
@@ -130,6 +140,8 @@ function datasetEntry(c: Candidate, root: string, ownLabel: boolean): ProposedDa
 /** The model's folder path without generic names: "mnist/model/model.json" -> "mnist". */
 function auditName(model: string, root: string): string {
   const parts = path.relative(root, path.dirname(model)).split(path.sep).filter((p) => p && !GENERIC_FOLDERS.has(p.toLowerCase()));
+  // A Keras or ONNX file is named by its file too: two of them may share a folder.
+  if (path.basename(model) !== 'model.json') parts.push(path.basename(model, path.extname(model)));
   const name = parts.join('-') || path.basename(root);
   return name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }

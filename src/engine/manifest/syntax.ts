@@ -4,7 +4,7 @@
  * trailing commas are errors, as in VS Code's JSON mode.
  */
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import type { ManifestRanges } from './ranges';
+import { LineIndex, type ManifestRanges } from './ranges';
 import type { ManifestProblem } from './types';
 
 export interface ParsedJson {
@@ -21,6 +21,33 @@ export function parseJsonWithOffsets(text: string): ParsedJson {
   const syntaxErrors: ParseError[] = [];
   const root = parseTree(source, syntaxErrors, { disallowComments: true, allowTrailingComma: false });
   return { root, value: root ? getNodeValue(root) : undefined, syntaxErrors: withoutCascades(syntaxErrors) };
+}
+
+/** Deeper than any manifest needs, and far below what the recursive parser survives (~5000). */
+export const MAX_NESTING = 256;
+
+/** A problem at the bracket that opens level MAX_NESTING + 1, or undefined (strings skipped). */
+export function nestingProblem(text: string): ManifestProblem | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_NESTING) {
+        return {
+          message: `JSON nesting error: expected at most ${MAX_NESTING} levels of nested objects and arrays, found more at this bracket.`,
+          range: new LineIndex(text).range(i, 1),
+          severity: 'error',
+          path: [],
+        };
+      }
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
 }
 
 /** The parser recovers by reporting follow-on errors right where the previous one ends; those repeat it. */

@@ -16,7 +16,7 @@ export async function loadLabelsFile(file: string): Promise<Int32Array> {
   const format = formatFromName(file);
   if (format === 'npy') return ndarrayToLabels(parseNpy(bytes, { file }), { file });
   if (format === 'idx') return ndarrayToLabels(parseIdx(bytes, file), { file });
-  if (format === 'npz' || format === 'jsonl') {
+  if (format !== undefined && format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a labels file must be NPY, IDX or text with one label per line, found ${format.toUpperCase()}`, { file });
   }
   return parseLabelLines(bytes, file);

@@ -5,4 +5,6 @@ export interface LoadedRecords {
   features: Float32Array;
   /** Absent when the file holds features only (NPY, IDX images). */
   labels?: Int32Array;
+  /** Class name of each label index, when the format names classes (image folders). */
+  labelNames?: string[];
 }
