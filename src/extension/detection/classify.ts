@@ -9,7 +9,7 @@ import { formatFromName } from '../../engine/artifacts/datasets/format';
 import { MANIFEST_FILE_NAME } from '../../engine/manifest/defaults';
 import { describeDatasetName, type DatasetRole } from '../../engine/manifest/dataset-roles';
 
-export type ModelFormat = 'tfjs' | 'keras' | 'onnx' | 'pytorch' | 'pickle';
+export type ModelFormat = 'tfjs' | 'keras' | 'onnx' | 'pytorch' | 'pickle' | 'safetensors';
 
 export type Classified =
   | { kind: 'manifest' }
@@ -23,6 +23,8 @@ const MODEL_EXTENSIONS: Record<string, ModelFormat> = {
   '.onnx': 'onnx',
   '.pt': 'pytorch',
   '.pth': 'pytorch',
+  '.ckpt': 'pytorch',
+  '.safetensors': 'safetensors',
   '.pkl': 'pickle',
   '.pickle': 'pickle',
   '.joblib': 'pickle',
@@ -72,4 +74,5 @@ export const FORMAT_LABELS: Record<ModelFormat, string> = {
   onnx: 'ONNX',
   pytorch: 'PyTorch (pickle-based)',
   pickle: 'pickle',
+  safetensors: 'safetensors',
 };

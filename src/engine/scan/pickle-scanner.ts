@@ -1,0 +1,443 @@
+/**
+ * A static pickle disassembler: walks the opcodes of one pickle stream (protocols 0-5)
+ * and follows the stack and memo symbolically, only as far as needed to know what the
+ * pickle imports. Nothing is ever unpickled or called. GLOBAL and INST name their import
+ * in the opcode; STACK_GLOBAL takes module and name from the stack, where they may come
+ * from string opcodes or from the memo (BINPUT/MEMOIZE then BINGET), so the memo is kept.
+ */
+import { classifyImport, type ImportKind } from './import-policy';
+import { MalformedPickle, readArgument, TruncatedPickle, type ArgValue } from './pickle-arguments';
+import { HIGHEST_PROTOCOL, OPCODES } from './pickle-opcodes';
+
+/** Bytes of one pickle stream scanned at most; a longer stream is reported as partly scanned. */
+export const MAX_PICKLE_SCAN_BYTES = 256 * 1024 * 1024;
+/** Items kept per symbolic list, tuple or dict (enough for joblib's array descriptions). */
+const MAX_KEPT_ITEMS = 64;
+/**
+ * Stack depth and memo entries followed at most. Python's pickler batches containers by
+ * 1000 items, so its stacks stay shallow, and a state_dict of thousands of tensors
+ * memoises some 10^5 values; a stream of one-byte pushes or MEMOIZEs could otherwise
+ * make the scanner hold hundreds of millions of entries.
+ */
+export const MAX_STACK_DEPTH = 1 << 20;
+export const MAX_MEMO_ENTRIES = 1 << 22;
+
+export interface PickleImport {
+  module: string;
+  name: string;
+  /** Byte offset of the opcode that imports, in the buffer given to scanPickle. */
+  offset: number;
+  opcode: 'GLOBAL' | 'STACK_GLOBAL' | 'INST';
+  kind: ImportKind;
+}
+
+/** An import whose target is only known at load time (computed module name, copyreg extension code). */
+export interface UnresolvedImport {
+  offset: number;
+  opcode: string;
+  reason: string;
+}
+
+export interface PickleProblem {
+  offset: number;
+  kind: 'truncated' | 'malformed' | 'unscannable';
+  message: string;
+}
+
+export interface PickleOp {
+  offset: number;
+  name: string;
+  arg: string | number | boolean | null;
+}
+
+export interface PickleScan {
+  imports: PickleImport[];
+  unresolved: UnresolvedImport[];
+  /** From the PROTO opcode; 0 or 1 when there is none. */
+  protocol?: number;
+  opcodes: number;
+  /** Offset just after STOP, when the stream was complete. */
+  end?: number;
+  problem?: PickleProblem;
+  /** Scanning stopped at maxBytes before the stream ended. */
+  capped: boolean;
+  /** joblib arrays whose data sat inline in the stream and was stepped over. */
+  inlineArrays: number;
+  /** Every opcode with its offset, when asked for (tests compare it with pickletools.genops). */
+  ops?: PickleOp[];
+}
+
+export interface ScanPickleOptions {
+  maxBytes?: number;
+  recordOps?: boolean;
+}
+
+type Value =
+  | { k: 'str'; v: string }
+  | { k: 'num'; v: number | bigint }
+  | { k: 'const'; v: boolean | null }
+  | { k: 'seq'; items: Value[] }
+  | { k: 'dict'; entries: [Value, Value][] }
+  | { k: 'global'; module: string; name: string }
+  | { k: 'obj'; cls: Value; args: Value; state?: Value }
+  | { k: 'other' };
+
+const MARK = Symbol('mark');
+type Slot = Value | typeof MARK;
+const OTHER: Value = { k: 'other' };
+
+class StackProblem extends Error {}
+
+/** Scans the pickle that starts at `start`; offsets in the result are positions in `bytes`. */
+export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOptions = {}): PickleScan {
+  const maxBytes = options.maxBytes ?? MAX_PICKLE_SCAN_BYTES;
+  const end = Math.min(bytes.length, start + maxBytes);
+  const capped = end < bytes.length;
+  const result: PickleScan = { imports: [], unresolved: [], opcodes: 0, capped: false, inlineArrays: 0 };
+  if (options.recordOps) result.ops = [];
+  const stack: Slot[] = [];
+  const memo = new Map<number, Value>();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  const pop = (): Value => {
+    const v = stack.pop();
+    if (v === undefined) throw new StackProblem('needs a value but the stack is empty');
+    if (v === MARK) throw new StackProblem('needs a value but found a MARK');
+    return v;
+  };
+  const top = (): Value => {
+    const v = stack[stack.length - 1];
+    if (v === undefined || v === MARK) throw new StackProblem('needs a value on top of the stack');
+    return v;
+  };
+  const popMark = (): Value[] => {
+    const i = stack.lastIndexOf(MARK);
+    if (i < 0) throw new StackProblem('needs a MARK but there is none');
+    const items = stack.splice(i) as Slot[];
+    return items.slice(1) as Value[];
+  };
+  const addImport = (module: string, name: string, offset: number, opcode: PickleImport['opcode']) => {
+    result.imports.push({ module, name, offset, opcode, kind: classifyImport(module, name) });
+    return { k: 'global', module, name } as Value;
+  };
+
+  let pos = start;
+  while (true) {
+    const offset = pos;
+    if (pos >= end) {
+      if (capped) result.capped = true;
+      else result.problem = { offset, kind: 'truncated', message: 'the pickle ends without a STOP opcode (truncated)' };
+      return result;
+    }
+    const info = OPCODES[bytes[pos]];
+    if (!info) {
+      result.problem = { offset, kind: 'malformed', message: `byte 0x${bytes[pos].toString(16).padStart(2, '0')} is not a pickle opcode` };
+      return result;
+    }
+    let arg: ArgValue;
+    try {
+      const read = readArgument(bytes, view, pos + 1, end, info.arg);
+      arg = read.value;
+      pos = read.next;
+    } catch (e) {
+      if (e instanceof TruncatedPickle && capped) {
+        result.capped = true;
+        return result;
+      }
+      if (e instanceof TruncatedPickle || e instanceof MalformedPickle) {
+        result.problem = { offset, kind: e instanceof TruncatedPickle ? 'truncated' : 'malformed', message: `${info.name}: ${e.message}` };
+        return result;
+      }
+      throw e;
+    }
+    result.opcodes++;
+    result.ops?.push({ offset, name: info.name, arg: opArg(arg) });
+
+    try {
+      switch (info.name) {
+        case 'PROTO': {
+          const p = Number((arg as { value: number }).value);
+          result.protocol = p;
+          if (p > HIGHEST_PROTOCOL) throw new StackProblem(`protocol ${p} is newer than the highest known (${HIGHEST_PROTOCOL})`);
+          break;
+        }
+        case 'FRAME':
+          // Frames only group opcodes for buffered reading; the opcodes inside are read as usual.
+          break;
+        case 'PUT': case 'BINPUT': case 'LONG_BINPUT':
+          memo.set(Number((arg as { value: number }).value), top());
+          break;
+        case 'MEMOIZE':
+          memo.set(memo.size, top());
+          break;
+        case 'GET': case 'BINGET': case 'LONG_BINGET': {
+          const key = Number((arg as { value: number }).value);
+          const v = memo.get(key);
+          if (v === undefined) throw new StackProblem(`memo key ${key} was never stored`);
+          stack.push(v);
+          break;
+        }
+        case 'STOP':
+          pop();
+          result.end = pos;
+          return result;
+        case 'INT': case 'BININT': case 'BININT1': case 'BININT2': case 'LONG': case 'LONG1': case 'LONG4':
+          stack.push(arg.type === 'bool' ? { k: 'const', v: arg.value } : { k: 'num', v: (arg as { value: number | bigint }).value });
+          break;
+        case 'STRING': case 'BINSTRING': case 'SHORT_BINSTRING': case 'UNICODE': case 'SHORT_BINUNICODE': case 'BINUNICODE': case 'BINUNICODE8':
+          stack.push({ k: 'str', v: (arg as { value: string }).value });
+          break;
+        case 'NONE': stack.push({ k: 'const', v: null }); break;
+        case 'NEWTRUE': stack.push({ k: 'const', v: true }); break;
+        case 'NEWFALSE': stack.push({ k: 'const', v: false }); break;
+        case 'BINBYTES': case 'SHORT_BINBYTES': case 'BINBYTES8': case 'BYTEARRAY8': case 'NEXT_BUFFER':
+        case 'FLOAT': case 'BINFLOAT': case 'EMPTY_SET': case 'PERSID':
+          stack.push(OTHER);
+          break;
+        case 'READONLY_BUFFER': case 'BINPERSID':
+          pop();
+          stack.push(OTHER);
+          break;
+        case 'EMPTY_LIST': case 'EMPTY_TUPLE': stack.push({ k: 'seq', items: [] }); break;
+        case 'EMPTY_DICT': stack.push({ k: 'dict', entries: [] }); break;
+        case 'APPEND': {
+          const item = pop();
+          addItems(top(), [item]);
+          break;
+        }
+        case 'APPENDS': case 'ADDITEMS': {
+          const items = popMark();
+          addItems(top(), items);
+          break;
+        }
+        case 'LIST': case 'TUPLE': case 'FROZENSET':
+          stack.push({ k: 'seq', items: popMark().slice(0, MAX_KEPT_ITEMS) });
+          break;
+        case 'TUPLE1': case 'TUPLE2': case 'TUPLE3': {
+          const n = info.name === 'TUPLE1' ? 1 : info.name === 'TUPLE2' ? 2 : 3;
+          const items: Value[] = [];
+          for (let i = 0; i < n; i++) items.unshift(pop());
+          stack.push({ k: 'seq', items });
+          break;
+        }
+        case 'DICT':
+          stack.push({ k: 'dict', entries: pairs(popMark()) });
+          break;
+        case 'SETITEM': {
+          const value = pop();
+          const key = pop();
+          addEntries(top(), [[key, value]]);
+          break;
+        }
+        case 'SETITEMS': {
+          const entries = pairs(popMark());
+          addEntries(top(), entries);
+          break;
+        }
+        case 'POP': {
+          // POP also discards a MARK (pickle's load_pop does).
+          if (stack.length === 0) throw new StackProblem('needs a value but the stack is empty');
+          stack.pop();
+          break;
+        }
+        case 'DUP':
+          stack.push(top());
+          break;
+        case 'MARK':
+          stack.push(MARK);
+          break;
+        case 'POP_MARK':
+          popMark();
+          break;
+        case 'EXT1': case 'EXT2': case 'EXT4':
+          result.unresolved.push({ offset, opcode: info.name, reason: `copyreg extension code ${(arg as { value: number }).value}: the callable is looked up at load time` });
+          stack.push(OTHER);
+          break;
+        case 'GLOBAL': case 'INST': {
+          const { first, second } = arg as { first: string; second: string };
+          const cls = addImport(first, second, offset, info.name);
+          if (info.name === 'INST') stack.push({ k: 'obj', cls, args: { k: 'seq', items: popMark().slice(0, MAX_KEPT_ITEMS) } });
+          else stack.push(cls);
+          break;
+        }
+        case 'STACK_GLOBAL': {
+          const name = pop();
+          const module = pop();
+          if (module.k === 'str' && name.k === 'str') {
+            stack.push(addImport(module.v, name.v, offset, 'STACK_GLOBAL'));
+          } else {
+            result.unresolved.push({ offset, opcode: 'STACK_GLOBAL', reason: 'module or name is computed at load time, not a string in the pickle' });
+            stack.push(OTHER);
+          }
+          break;
+        }
+        case 'REDUCE': case 'NEWOBJ': {
+          const args = pop();
+          const cls = pop();
+          stack.push({ k: 'obj', cls, args });
+          break;
+        }
+        case 'NEWOBJ_EX': {
+          pop();
+          const args = pop();
+          const cls = pop();
+          stack.push({ k: 'obj', cls, args });
+          break;
+        }
+        case 'OBJ': {
+          const items = popMark();
+          const [cls, ...rest] = items;
+          if (cls === undefined) throw new StackProblem('OBJ needs a class after the MARK');
+          stack.push({ k: 'obj', cls, args: { k: 'seq', items: rest.slice(0, MAX_KEPT_ITEMS) } });
+          break;
+        }
+        case 'BUILD': {
+          const state = pop();
+          const obj = top();
+          if (obj.k === 'obj') obj.state = state;
+          const inline = isJoblibArrayWrapper(obj) ? joblibArrayLength(obj, pos) : undefined;
+          if (inline !== undefined) pos = skipInlineArray(inline, bytes, pos, end, result);
+          break;
+        }
+        default:
+          throw new Error(`opcode ${info.name} has no stack rule`);
+      }
+      if (stack.length > MAX_STACK_DEPTH || memo.size > MAX_MEMO_ENTRIES) {
+        result.problem = { offset, kind: 'unscannable', message: `the stack grows past ${MAX_STACK_DEPTH} or the memo past ${MAX_MEMO_ENTRIES} entries, more than any model pickle needs; scanning stopped here` };
+        return result;
+      }
+    } catch (e) {
+      if (e instanceof StackProblem) {
+        result.problem = { offset, kind: 'malformed', message: `${info.name}: ${e.message}` };
+        return result;
+      }
+      if (e instanceof InlineProblem) {
+        result.problem = e.problem;
+        return result;
+      }
+      throw e;
+    }
+  }
+}
+
+function opArg(arg: ArgValue): PickleOp['arg'] {
+  switch (arg.type) {
+    case 'none': return null;
+    case 'int': return typeof arg.value === 'bigint' ? arg.value.toString() : arg.value;
+    case 'bool': return arg.value;
+    case 'float': return arg.value;
+    case 'str': return arg.value;
+    case 'bytes': return null;
+    case 'pair': return `${arg.first} ${arg.second}`;
+  }
+}
+
+function addItems(target: Value, items: Value[]): void {
+  if (target.k === 'seq') target.items.push(...items.slice(0, Math.max(0, MAX_KEPT_ITEMS - target.items.length)));
+}
+
+function addEntries(target: Value, entries: [Value, Value][]): void {
+  if (target.k === 'dict') target.entries.push(...entries.slice(0, Math.max(0, MAX_KEPT_ITEMS - target.entries.length)));
+}
+
+function pairs(items: Value[]): [Value, Value][] {
+  if (items.length % 2 !== 0) throw new StackProblem(`needs key/value pairs but found ${items.length} items`);
+  const out: [Value, Value][] = [];
+  for (let i = 0; i < items.length && out.length < MAX_KEPT_ITEMS; i += 2) out.push([items[i], items[i + 1]]);
+  return out;
+}
+
+// --- joblib: array data written into the stream right after each NumpyArrayWrapper -----
+
+class InlineProblem extends Error {
+  constructor(readonly problem: PickleProblem) {
+    super(problem.message);
+  }
+}
+
+interface InlineArray {
+  /** Raw bytes of the array, or 'pickle' for an object array (pickled inline). */
+  size: number | 'pickle';
+  aligned: boolean;
+}
+
+function isJoblibArrayWrapper(obj: Value): obj is Extract<Value, { k: 'obj' }> {
+  return obj.k === 'obj' && obj.cls.k === 'global' && obj.cls.name === 'NumpyArrayWrapper' && /(^|\.)joblib\.numpy_pickle$/.test(obj.cls.module);
+}
+
+/** Byte length of the array a NumpyArrayWrapper announces, from its state dict; undefined when not knowable. */
+function joblibArrayLength(obj: Extract<Value, { k: 'obj' }>, pos: number): InlineArray | undefined {
+  const state = obj.state;
+  const fail = (why: string): never => {
+    throw new InlineProblem({ offset: pos, kind: 'unscannable', message: `joblib array data follows but its size cannot be known statically (${why}); scanning stopped here` });
+  };
+  if (!state || state.k !== 'dict') return fail('no state dict');
+  const get = (key: string) => state.entries.find(([k]) => k.k === 'str' && k.v === key)?.[1];
+  const shape = get('shape');
+  const dtype = get('dtype');
+  if (!shape || shape.k !== 'seq' || !shape.items.every((v) => v.k === 'num')) return fail('shape is not a tuple of integers');
+  const code = dtypeCode(dtype);
+  if (code === undefined) return fail('dtype is not a numpy.dtype of a string code');
+  const aligned = get('numpy_array_alignment_bytes') !== undefined;
+  if (/^[|<>=]?O/.test(code)) return { size: 'pickle', aligned };
+  const itemSize = dtypeItemSize(code);
+  if (itemSize === undefined) return fail(`dtype "${code}" has no known item size`);
+  let count = 1;
+  for (const v of shape.items) count *= Number((v as { v: number }).v);
+  const size = count * itemSize;
+  if (!Number.isSafeInteger(size)) return fail('the array size overflows');
+  return { size, aligned };
+}
+
+function skipInlineArray(inline: InlineArray, bytes: Uint8Array, pos: number, end: number, result: PickleScan): number {
+  let at = pos;
+  if (inline.aligned) {
+    // joblib >= 1.2: one byte giving the padding length, then that many padding bytes.
+    if (at >= end) throw new InlineProblem({ offset: at, kind: 'truncated', message: 'joblib array padding is missing (truncated)' });
+    const padding = bytes[at];
+    if (at + 1 + padding > end) throw new InlineProblem({ offset: at, kind: 'truncated', message: `joblib array padding needs ${padding} bytes but ${end - at - 1} remain (truncated)` });
+    at += 1 + padding;
+  }
+  result.inlineArrays++;
+  if (inline.size === 'pickle') {
+    // An object array is itself pickled into the stream: scan it too.
+    const nested = scanPickle(bytes, at, { maxBytes: end - at, recordOps: false });
+    result.imports.push(...nested.imports);
+    result.unresolved.push(...nested.unresolved);
+    result.opcodes += nested.opcodes;
+    if (nested.problem || nested.end === undefined) {
+      throw new InlineProblem(nested.problem ?? { offset: at, kind: 'truncated', message: 'the object array pickled inside the joblib stream is cut off' });
+    }
+    return nested.end;
+  }
+  if (at + inline.size > end) {
+    throw new InlineProblem({ offset: at, kind: 'truncated', message: `joblib array data needs ${inline.size} bytes but ${end - at} remain (truncated)` });
+  }
+  return at + inline.size;
+}
+
+function dtypeCode(dtype: Value | undefined): string | undefined {
+  if (!dtype) return undefined;
+  if (dtype.k === 'str') return dtype.v;
+  if (dtype.k === 'obj' && dtype.cls.k === 'global' && dtype.cls.name === 'dtype' && dtype.args.k === 'seq') {
+    const first = dtype.args.items[0];
+    if (first?.k !== 'str') return undefined;
+    // The BUILD state (version, byteorder, ...) carries the byte order.
+    const order = dtype.state?.k === 'seq' && dtype.state.items[1]?.k === 'str' ? (dtype.state.items[1] as { v: string }).v : '';
+    return /^[<>|=]/.test(first.v) ? first.v : `${order}${first.v}`;
+  }
+  return undefined;
+}
+
+const NAMED_SIZES: Record<string, number> = { b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, e: 2, f: 4, d: 8, g: 16, F: 8, D: 16, G: 32, '?': 1 };
+
+function dtypeItemSize(code: string): number | undefined {
+  const m = /^[<>|=]?([a-zA-Z?])(\d*)$/.exec(code);
+  if (!m) return undefined;
+  const [, kind, digits] = m;
+  if (digits === '') return NAMED_SIZES[kind];
+  const n = Number(digits);
+  if (kind === 'U') return 4 * n;
+  if ('biufcSVmM'.includes(kind)) return n;
+  return undefined;
+}
