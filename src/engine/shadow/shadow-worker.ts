@@ -30,14 +30,37 @@ port.on('message', (message: ToWorker) => {
   });
 });
 
+type DefendModule = typeof import('../defenses/training/job');
+
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'setup') {
     setup = message.setup;
     post({ type: 'ready' });
     return;
   }
+  if (message.type === 'defend') {
+    const { hooks, flush } = stepHooks(message.stop);
+    // Loaded on first use, like per-model.ts: shadow-only workers never load it.
+    const { runDefendJob } = require('../defenses/training/job') as DefendModule;
+    const result = await runDefendJob(message.job, hooks);
+    flush();
+    post({ type: 'defended', result });
+    return;
+  }
   if (setup === undefined) throw new Error('shadow worker got a job before its setup');
-  const stop = setup.stop;
+  const { hooks, flush } = stepHooks(setup.stop);
+  const backend = await trainGroup(setup, setup.backend, message.job, hooks, (result) => {
+    flush();
+    const transfer = [result.auditProbabilities.buffer as ArrayBuffer];
+    if (result.populationProbabilities) transfer.push(result.populationProbabilities.buffer as ArrayBuffer);
+    post({ type: 'shadow', ...result }, transfer);
+  });
+  flush();
+  post({ type: 'job-done', backend });
+}
+
+/** Step hooks polling the shared stop flag, with progress batched into messages. */
+function stepHooks(stop: Int32Array): { hooks: StepHooks; flush: () => void } {
   let pending = 0;
   let lastPost = Date.now();
   const flush = (): void => {
@@ -54,14 +77,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (Date.now() - lastPost >= PROGRESS_INTERVAL_MS) flush();
     },
   };
-  const backend = await trainGroup(setup, setup.backend, message.job, hooks, (result) => {
-    flush();
-    const transfer = [result.auditProbabilities.buffer as ArrayBuffer];
-    if (result.populationProbabilities) transfer.push(result.populationProbabilities.buffer as ArrayBuffer);
-    post({ type: 'shadow', ...result }, transfer);
-  });
-  flush();
-  post({ type: 'job-done', backend });
+  return { hooks, flush };
 }
 
 function serialize(e: unknown): SerializedError {

@@ -1,5 +1,6 @@
 /** Messages between the shadow-training pool (main thread) and its worker threads. */
 import type { BackendPreference } from '../backend';
+import type { DefendJob, DefendJobResult } from '../defenses/training/job';
 import type { GroupJob, GroupSetup } from './train-group';
 
 export interface WorkerSetup extends GroupSetup {
@@ -10,7 +11,9 @@ export interface WorkerSetup extends GroupSetup {
 
 export type ToWorker =
   | { type: 'setup'; setup: WorkerSetup }
-  | { type: 'train'; job: GroupJob };
+  | { type: 'train'; job: GroupJob }
+  /** A defended model (defenses/training): needs no setup; `stop` as in WorkerSetup. */
+  | { type: 'defend'; job: DefendJob; stop: Int32Array };
 
 export interface SerializedError {
   name: string;
@@ -26,5 +29,6 @@ export type FromWorker =
   | { type: 'shadow'; shadow: number; auditProbabilities: Float32Array; populationProbabilities?: Float32Array }
   /** backend: what the job's shadows ran on (a tfjs backend, or 'wasm-simd' for the stacked trainer). */
   | { type: 'job-done'; backend: string }
+  | { type: 'defended'; result: DefendJobResult }
   | { type: 'stopped' }
   | { type: 'error'; error: SerializedError };

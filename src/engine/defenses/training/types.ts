@@ -48,7 +48,10 @@ export interface DefendedTrainingRequest {
   defense: TrainingDefenseSpec;
   /** Cache folder for trained defended models (content-addressed like shadows). */
   cacheDir: string;
+  /** Worker threads to train on; 0 trains in the calling thread. Default: one per core, at most one per model. */
   workers?: number;
+  /** The manifest the defense came from, named in InputErrors about its params (else the architecture file). */
+  manifestFile?: string;
 }
 
 export interface DefendedModel {
@@ -58,6 +61,8 @@ export interface DefendedModel {
   fromCache: boolean;
   /** Training examples per second (0 when cached). */
   samplesPerSecond: number;
+  /** Training examples processed, over all models (0 when cached). */
+  samples?: number;
   /** Notes for the report, e.g. "per-example gradients computed in a loop: Conv2D". */
   notes: string[];
 }
