@@ -1,6 +1,7 @@
 /**
- * The files an audit reads: the model (and, for a TF.js model.json, its weight shards)
- * and every dataset and labels file. Their contents are part of the result cache key.
+ * The files an audit reads: the model or every model of an ensemble (and, for a TF.js
+ * model.json, its weight shards), the shadow architecture file, and every dataset and
+ * labels file. Their contents are part of the result cache key.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +11,8 @@ import type { AuditSpec } from '../engine/manifest';
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 export function auditInputFiles(spec: AuditSpec): string[] {
-  const files = [spec.model, ...weightShards(spec.model)];
+  const models = [...(spec.ensemble ?? [spec.model]), ...(spec.shadow.architecture !== undefined ? [spec.shadow.architecture] : [])];
+  const files = models.flatMap((m) => [m, ...weightShards(m)]);
   for (const ds of [spec.members, spec.nonMembers, spec.population]) {
     if (!ds) continue;
     files.push(ds.path);
