@@ -10,6 +10,8 @@ import type { AuditRun } from './run-audit';
 import { relativeTo } from './run-audit';
 import { classMixDistance, countOverlap } from './record-checks';
 import { REPORTED_FPRS } from '../metrics/types';
+import { defenseFindings } from './defense-findings';
+import { ensembleLeakageFinding } from './ensemble-finding';
 
 /** Accuracy on members minus accuracy on non-members above this is a finding. */
 export const GENERALIZATION_GAP_LIMIT = 0.1;
@@ -27,7 +29,7 @@ export interface FindingContext {
 
 type Path = (string | number)[];
 
-function locate(ctx: FindingContext, spec: AuditSpec, candidates: { path: Path; part?: 'key' | 'value' }[]): Finding['location'] {
+export function locate(ctx: FindingContext, spec: AuditSpec, candidates: { path: Path; part?: 'key' | 'value' }[]): Finding['location'] {
   if (!ctx.manifestFile) return { file: relativeTo(ctx.root, spec.model) };
   for (const c of candidates) {
     const range = ctx.ranges?.rangeOf(c.path, c.part);
@@ -164,6 +166,11 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
     }
   }
 
+  if (result.ensemble) {
+    const leak = ensembleLeakageFinding(result.ensemble, spec.name, locate(ctx, spec, [{ path: auditPath(spec, 'model'), part: 'value' }]));
+    if (leak) findings.push(leak);
+  }
+
   for (const e of result.errors) {
     findings.push({
       rule: 'invalid-input',
@@ -175,10 +182,12 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
       related: [],
     });
   }
+  findings.push(...defenseFindings(result, spec, ctx));
   return findings;
 }
 
-function measure(attack: AttackResult, rule: PolicyRule): number | undefined {
+/** The attack's value of a policy rule's metric; undefined when the data cannot measure it. */
+export function measure(attack: AttackResult, rule: PolicyRule): number | undefined {
   switch (rule.metric) {
     case 'auc':
       return attack.metrics.auc;

@@ -10,10 +10,15 @@ import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema
 import type { Dataset } from '../artifacts/dataset';
 import { buildAttackResult } from './attack-result';
 import { computeModelOutputs } from './model-outputs';
-import { createAttackContext, type AttackContextOptions } from './attack-context';
+import type { AttackContextOptions } from './attack-context';
+import { prepareAuditedModel, type AuditedModel } from '../defenses/apply-audited';
+import { evaluateDefenses } from '../defenses/evaluate';
+import { trainDefendedModel } from '../defenses/training';
 import { runAttack } from './run-attack';
 import { throwIfCancelled, type AuditHooks } from './progress';
 import { accuracy, classCountsOf } from './record-checks';
+import { compareEnsemble, computeEnsembleOutputs, disableWhiteBox } from './ensemble-audit';
+import { computeRiskPredictors } from './risk-predictors';
 
 export interface AuditRun {
   result: AuditResult;
@@ -26,10 +31,21 @@ export interface AuditRun {
 
 export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks = {}, options: AttackContextOptions = {}): Promise<AuditRun> {
   const started = Date.now();
-  const total = spec.attacks.length + 1;
+  const defenseSteps = spec.defenses ? spec.defenses.evaluate.length + 1 : 0;
+  const total = spec.attacks.length + 1 + defenseSteps;
   const report = (stage: string, done: number) => hooks.onProgress?.({ audit: spec.name, stage, done, total });
-  const outputs = await computeModelOutputs(spec, hooks.signal, (stage) => report(stage, 0));
-  const ctx = createAttackContext(spec, outputs, root, hooks, options);
+  // A list of models is an ensemble: the attacks below run against the average of their outputs.
+  const ensembleOutputs = spec.ensemble ? await computeEnsembleOutputs(spec, hooks.signal, (stage) => report(stage, 0)) : undefined;
+  const target = ensembleOutputs?.ensemble ?? (await computeModelOutputs(spec, hooks.signal, (stage) => report(stage, 0)));
+  let audited: AuditedModel;
+  try {
+    audited = await prepareAuditedModel(spec, target, { root, hooks, options }, trainDefendedModel, (stage) => report(stage, 0));
+  } catch (e) {
+    target.model.dispose();
+    throw e;
+  }
+  const { outputs, context: ctx } = audited;
+  if (ensembleOutputs) disableWhiteBox(ctx);
   try {
     const numClasses = outputs.model.numClasses;
     const attacks: AttackResult[] = [];
@@ -39,7 +55,7 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
       report(`attack ${id}`, i + 1);
       try {
         const run = await runAttack(id, ctx);
-        attacks.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, spec.privacy?.delta));
+        attacks.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, audited.boundDelta));
       } catch (e) {
         const name = (e as Error).name;
         if (name === 'CancelledError' || name === 'AbortError' || hooks.signal?.aborted) throw e;
@@ -49,6 +65,21 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
         errors.push({ attack: id, message: (e as Error).message });
       }
     }
+    let defenses: AuditResult['defenses'];
+    if (spec.defenses) {
+      // One progress step per evaluation (the baseline first): stages read "defense <id>: ...".
+      let step = spec.attacks.length;
+      let current = '';
+      const onStage = (stage: string) => {
+        const evaluation = stage.slice(0, stage.indexOf(':'));
+        if (evaluation !== current) (current = evaluation), step++;
+        report(stage, step);
+      };
+      defenses = await evaluateDefenses({ spec, defenses: spec.defenses, target, root, hooks, options, train: trainDefendedModel, onStage });
+    }
+    const ensemble = ensembleOutputs
+      ? await compareEnsemble(spec, ensembleOutputs, spec.defense ? undefined : attacks, root, hooks, options, (stage) => report(stage, spec.attacks.length))
+      : undefined;
     report('done', total);
     const summary = (ds: Dataset): DatasetSummary => ({
       file: relativeTo(root, ds.source), count: ds.count, featureShape: ds.featureShape, classCounts: classCountsOf(ds, numClasses),
@@ -65,12 +96,20 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
       },
       attacks,
       errors,
+      ...(defenses ? { defenses } : {}),
+      riskPredictors: computeRiskPredictors(
+        { probabilities: outputs.members.probabilities, labels: outputs.members.dataset.labels },
+        { probabilities: outputs.nonMembers.probabilities, labels: outputs.nonMembers.dataset.labels },
+        numClasses,
+      ),
+      ...(ensemble ? { ensemble } : {}),
+      ...(audited.appliedDefense ? { appliedDefense: audited.appliedDefense } : {}),
       durationMs: Date.now() - started,
     };
     return { result, members: outputs.members.dataset, nonMembers: outputs.nonMembers.dataset, numClasses };
   } finally {
-    ctx.dispose();
-    outputs.model.dispose();
+    audited.dispose();
+    target.model.dispose();
   }
 }
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { DatasetSpec } from '../artifacts/dataset';
 import { DEFAULT_ATTACKS } from '../attacks/catalog';
 import type { Severity } from '../../shared/rules';
+import { buildDefenseSpec, defaultDefenseAttacks, type RawDefenseConfig } from '../defenses/config';
 import { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW } from './defaults';
 import type { AuditSpec, Manifest, PolicyMetric, PolicyRule, ShadowSpec } from './types';
 
@@ -22,7 +23,8 @@ type RawDataset = string | RawDatasetObject;
 
 interface RawAudit {
   name: string;
-  model: string;
+  /** A path, or a list of paths: an ensemble. */
+  model: string | string[];
   members: RawDataset;
   nonMembers: RawDataset;
   population?: RawDataset;
@@ -32,6 +34,8 @@ interface RawAudit {
   policy?: { rules: { metric: PolicyMetric; fpr?: number; max: number; severity?: Severity }[] };
   privacy?: { claimedEpsilon: number; delta: number };
   shadow?: Partial<ShadowSpec>;
+  defenses?: { attacks?: string[]; evaluate: RawDefenseConfig[] };
+  defense?: RawDefenseConfig;
 }
 
 export interface RawManifest {
@@ -50,7 +54,7 @@ function buildAudit(raw: RawAudit, index: number, dir: string): AuditSpec {
   const dataset = (d: RawDataset) => buildDataset(d, raw, dir);
   const audit: AuditSpec = {
     name: raw.name,
-    model: path.resolve(dir, raw.model),
+    model: path.resolve(dir, Array.isArray(raw.model) ? raw.model[0] : raw.model),
     members: dataset(raw.members),
     nonMembers: dataset(raw.nonMembers),
     attacks: [...(raw.attacks ?? DEFAULT_ATTACKS)],
@@ -58,8 +62,17 @@ function buildAudit(raw: RawAudit, index: number, dir: string): AuditSpec {
     shadow: { ...DEFAULT_SHADOW, ...raw.shadow, queries: [...(raw.shadow?.queries ?? DEFAULT_SHADOW.queries)] },
     index,
   };
+  if (raw.shadow?.architecture !== undefined) audit.shadow.architecture = path.resolve(dir, raw.shadow.architecture);
+  if (Array.isArray(raw.model)) audit.ensemble = raw.model.map((m) => path.resolve(dir, m));
   if (raw.population !== undefined) audit.population = dataset(raw.population);
   if (raw.privacy) audit.privacy = { claimedEpsilon: raw.privacy.claimedEpsilon, delta: raw.privacy.delta };
+  if (raw.defenses) {
+    audit.defenses = {
+      attacks: [...(raw.defenses.attacks ?? defaultDefenseAttacks(audit.attacks))],
+      evaluate: raw.defenses.evaluate.map((d, j) => buildDefenseSpec(d, audit.shadow, ['audits', index, 'defenses', 'evaluate', j])),
+    };
+  }
+  if (raw.defense) audit.defense = buildDefenseSpec(raw.defense, audit.shadow, ['audits', index, 'defense']);
   return audit;
 }
 

@@ -155,7 +155,10 @@ function isDatasetPath(path: JsonPath): boolean {
 }
 
 function isAttackItem(path: JsonPath): boolean {
-  return path.length === 4 && path[0] === 'audits' && path[2] === 'attacks' && typeof path[3] === 'number';
+  if (path[0] !== 'audits' || typeof path[path.length - 1] !== 'number') return false;
+  if (path.length === 4) return path[2] === 'attacks';
+  // audits[i].defenses.attacks[j]
+  return path.length === 5 && path[2] === 'defenses' && path[3] === 'attacks';
 }
 
 /** ajv's instancePath (a JSON pointer) -> path segments, numbers where the data is an array. */

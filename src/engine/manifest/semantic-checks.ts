@@ -5,9 +5,11 @@
  * the user sees everything at once; every check skips values of the wrong type (the
  * schema reports those).
  */
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { isKnownAttack, knownAttacks, parseThresholdAttack } from '../attacks/catalog';
-import { formatFromName } from '../artifacts/datasets/format';
+import { ACCEPTED_FORMATS_TEXT, formatFromName } from '../artifacts/datasets/format';
+import { checkAuditDefenses } from '../defenses/config-checks';
 import type { ManifestRanges } from './ranges';
 import { didYouMean } from './suggest';
 import { subjectOf } from './wording';
@@ -50,11 +52,18 @@ export function semanticProblems(root: unknown, ranges: ManifestRanges, ctx: Sem
     if (typeof audit['model'] === 'string' && audit['model'] !== '') {
       checkExisting(report, ctx, [...at, 'model'], audit['model'], 'model file');
     }
+    // A list of models is an ensemble: each entry must exist (the schema checks types and count).
+    if (Array.isArray(audit['model'])) {
+      audit['model'].forEach((file: unknown, i) => {
+        if (typeof file === 'string' && file !== '') checkExisting(report, ctx, [...at, 'model', i], file, 'ensemble model file');
+      });
+    }
 
     for (const key of DATASET_KEYS) checkDataset(report, ctx, [...at, key], audit[key]);
 
     checkAttacks(report, [...at, 'attacks'], audit['attacks'], audit['population'] !== undefined);
     checkPolicy(report, [...at, 'policy', 'rules'], isObject(audit['policy']) ? audit['policy']['rules'] : undefined);
+    checkAuditDefenses(report, at, audit);
   });
   return problems;
 }
@@ -69,10 +78,11 @@ function checkDataset(report: Report, ctx: SemanticContext, at: JsonPath, datase
   const exists = checkExisting(report, ctx, pathAt, file, 'dataset file');
 
   const explicitFormat = typeof spec['format'] === 'string' ? spec['format'] : undefined;
-  const format = explicitFormat ?? formatFromName(file);
+  // A folder is an image folder, as for the loader.
+  const format = explicitFormat ?? formatFromName(file) ?? (exists && isDirectory(path.resolve(ctx.dir, file)) ? 'images' : undefined);
   // The loader would refuse the file; say so while the manifest is being written.
   if (exists && format === undefined) {
-    report('error', pathAt, `expected a dataset file name that tells its format (.csv, .tsv, .jsonl, .ndjson, .npy, .npz, .idx or *-ubyte, optionally .gz), found "${file}"; add "format".`);
+    report('error', pathAt, `expected a dataset file name that tells its format (${ACCEPTED_FORMATS_TEXT}), found "${file}"; add "format".`);
   }
   if (typeof spec['labelsPath'] === 'string' && spec['labelsPath'] !== '') {
     checkExisting(report, ctx, [...at, 'labelsPath'], spec['labelsPath'], 'labels file');
@@ -81,6 +91,14 @@ function checkDataset(report: Report, ctx: SemanticContext, at: JsonPath, datase
     if (spec[key] !== undefined && format !== undefined && format !== 'npz') {
       report('warning', [...at, key], `"${key}" only applies to NPZ archives, but "${file}" is ${format}; it is ignored.`, 'key');
     }
+  }
+}
+
+function isDirectory(absolute: string): boolean {
+  try {
+    return statSync(absolute).isDirectory();
+  } catch {
+    return false;
   }
 }
 

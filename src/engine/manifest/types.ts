@@ -33,12 +33,36 @@ export interface ShadowSpec {
   /** Absent: the number of members. */
   trainSize?: number;
   queries: ('identity' | 'mirror' | 'shift')[];
+  /** Absolute path of the model file whose architecture shadows copy; absent: the target's. */
+  architecture?: string;
+}
+
+/** One defense with its settings, defaults filled (see the schema's "defenseConfig" and defenses/catalog.ts). */
+export interface DefenseSpec {
+  name: string;
+  kind: 'training' | 'inference';
+  /** The defense's own parameters, defaults filled; retraining settings are in `train`. */
+  params: Record<string, number>;
+  /** Training-time only: epochs, batchSize, learningRate (the audit's shadow settings unless overridden), optimizer, seed. */
+  train?: { epochs: number; batchSize: number; learningRate: number; optimizer: 'adam' | 'sgd'; seed: number };
+  /** The configuration as written (name first), defaults filled: reports show it, a quick fix pastes it. */
+  config: Record<string, unknown>;
+  /** Where it sits in the manifest, for ranges. */
+  path: JsonPath;
+}
+
+export interface DefensesSpec {
+  /** Attacks run against every defense: the manifest's list, or the audit's attacks that need no shadow models. */
+  attacks: string[];
+  evaluate: DefenseSpec[];
 }
 
 export interface AuditSpec {
   name: string;
-  /** Absolute path of the model file. */
+  /** Absolute path of the model file; for an ensemble, its first model (shadow architecture, finding anchor). */
   model: string;
+  /** Manifest "model" as a list: absolute paths of the ensemble's models, whose probabilities are averaged. */
+  ensemble?: string[];
   /** Dataset paths are absolute; the audit's label and preprocess are folded in. */
   members: DatasetSpec;
   nonMembers: DatasetSpec;
@@ -49,6 +73,10 @@ export interface AuditSpec {
   policy: PolicyRule[];
   privacy?: PrivacyClaim;
   shadow: ShadowSpec;
+  /** Defenses to evaluate side by side (manifest "defenses"). */
+  defenses?: DefensesSpec;
+  /** The defense the model is served or trained with (manifest "defense"): the audit checks the defended model. */
+  defense?: DefenseSpec;
   /** Position in the manifest's "audits" array, for ranges: ['audits', index, ...]. */
   index: number;
 }

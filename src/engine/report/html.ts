@@ -17,8 +17,10 @@ import {
   sortBySeverity,
 } from './format';
 import { html, SafeHtml } from './safe-html';
-import type { AttackResult, AuditReport, AuditResult, DatasetSummary, Finding } from './schema';
+import type { AttackResult, AuditReport, AuditResult, DatasetSummary, DefenseComparison, EnsembleComparison, Finding } from './schema';
 import { rocFigure, ROC_CSS } from './svg-roc';
+import { defenseAttackCells, defenseAttackHeader, defenseRows, defenseTableCells, defenseTableHeader } from './defense-table';
+import { tradeoffFigure, TRADEOFF_CSS } from './svg-tradeoff';
 
 const PAGE_CSS = `
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #656d76; --grid: #d8dee4; --panel: #f6f8fa;
@@ -50,7 +52,8 @@ ul.findings > li.sev-low { border-color: var(--low); }
 ul.related { margin: 0.2rem 0 0; padding-left: 1.2rem; color: var(--muted); }
 .counts > span { margin-left: 1rem; } .counts .n { font-weight: 600; }
 footer { margin-top: 3rem; color: var(--muted); font-size: 0.9em; }
-${ROC_CSS}`;
+${ROC_CSS}${TRADEOFF_CSS}
+tr.recommended td { background: var(--panel); font-weight: 600; }`;
 
 export function toHtml(report: AuditReport): string {
   const general = report.findings.filter((f) => f.audit === undefined || !report.audits.some((a) => a.name === f.audit));
@@ -130,13 +133,51 @@ ${audit.population && html`<dt>Population</dt><dd>${dataset(audit.population)}</
 <dt>Findings</dt><dd>${findings.length}</dd>
 <dt>Backend</dt><dd>${backend}</dd>
 <dt>Duration</dt><dd>${(audit.durationMs / 1000).toFixed(1)} s</dd>
+${audit.riskPredictors && html`<dt>Risk predictors</dt><dd>Jensen-Shannon distance between members and non-members (base 2: 0 alike, 1 disjoint): entropy ${fixed(audit.riskPredictors.entropyJsDistance)}, cross-entropy ${fixed(audit.riskPredictors.crossEntropyJsDistance)}</dd>`}
 </dl>
 <h3>Findings</h3>
 ${findingList(findings)}
 ${audit.attacks.length > 0 && attackSections(audit, nonMembers)}
 ${audit.errors.length > 0 &&
     html`<h3>Attacks that failed</h3><ul>${audit.errors.map((e) => html`<li><code>${e.attack}</code>: ${e.message}</li>`)}</ul>`}
+${audit.defenses && defenseSection(audit.name, audit.defenses)}
+${audit.ensemble && ensembleSection(audit.ensemble)}
 </section>`;
+}
+
+/** Each ensemble model alone against the averaged ensemble, on the attacks all of them ran. */
+function ensembleSection(e: EnsembleComparison): SafeHtml {
+  const row = (name: SafeHtml, m: { testAccuracy: number; worstTpr: number; bestAuc: number }) =>
+    html`<tr><td>${name}</td><td>${percent(m.testAccuracy, 1)}</td><td>${percent(m.worstTpr)}</td><td>${fixed(m.bestAuc)}</td></tr>`;
+  return html`<h3>Ensemble</h3>
+<p>${e.raisedLeakage ? 'Averaging raised leakage above every single model.' : 'Averaging did not leak more than the leakiest single model.'}</p>
+<table class="ensemble">
+<thead><tr><th>Model</th><th>Test accuracy</th><th>Worst TPR at ${fprLabel(e.frontFpr)} FPR</th><th>Best AUC</th></tr></thead>
+<tbody>${e.members.map((m) => row(html`<code>${m.model}</code>`, m))}${row(html`ensemble (average)`, e.ensemble)}</tbody>
+</table>`;
+}
+
+/** The trade-off chart, the table of settings, and every attack's numbers per setting. */
+export function defenseSection(auditName: string, c: DefenseComparison): SafeHtml {
+  const rows = defenseRows(c);
+  const detail = defenseAttackCells(c);
+  const recommended = rows.find((r) => r.recommended);
+  const errors = rows.flatMap((r) => r.errors.map((e) => ({ id: r.id, e })));
+  return html`<h3>Defenses</h3>
+<p>${recommended
+    ? html`Recommended: <code>${recommended.id}</code>, on the Pareto front and within the policy at the least accuracy cost (${percent(recommended.accuracyCost, 1)} of test accuracy).`
+    : html`No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy.' : 'no Pareto-optimal setting meets the policy.'}`}</p>
+${tradeoffFigure(c, `Defenses of ${auditName}: test accuracy against the worst attack's TPR at ${fprLabel(Number(c.frontFpr))} FPR`)}
+<div class="scroll"><table class="defenses">
+<thead><tr>${defenseTableHeader(c.frontFpr).map((h) => html`<th>${h}</th>`)}</tr></thead>
+<tbody>${rows.map((r) => html`<tr${r.recommended && html` class="recommended"`}>${defenseTableCells(r).map((cell, i) => (i === 0 ? html`<td><code>${cell}</code></td>` : html`<td>${cell}</td>`))}</tr>`)}</tbody>
+</table></div>
+<p class="muted">Cost: test accuracy lost against the undefended model. DP eps: epsilon accounted by DP-SGD's RDP accountant; eps &gt;=: the largest empirical lower bound the attacks prove (95% confidence).</p>
+${detail.length > 0 && html`<div class="scroll"><table class="defense-attacks">
+<thead><tr>${defenseAttackHeader().map((h) => html`<th>${h}</th>`)}</tr></thead>
+<tbody>${detail.map((row) => html`<tr>${row.map((cell, i) => (i < 2 ? html`<td><code>${cell}</code></td>` : html`<td>${cell}</td>`))}</tr>`)}</tbody>
+</table></div>`}
+${errors.length > 0 && html`<ul>${errors.map((x) => html`<li><code>${x.id}</code>: ${x.e}</li>`)}</ul>`}`;
 }
 
 function attackSections(audit: AuditResult, nonMembers: number): SafeHtml {

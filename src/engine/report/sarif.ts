@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { RULES, ruleDocPath, type RuleName, type Severity } from '../../shared/rules';
 import type { AuditReport, Finding, TextRange } from './schema';
+import { defenseRows } from './defense-table';
 import { absolutePathToFileUri, isAbsolutePath, relativePathToUri } from './sarif-uri';
 
 export const SARIF_VERSION = '2.1.0';
@@ -116,6 +117,7 @@ export function toSarif(report: AuditReport): SarifLog {
     ),
   );
 
+  const tradeoffs = defenseTradeoffs(report);
   const run: SarifRun = {
     tool: { driver: { name: report.tool.name, version: report.tool.version, rules } },
     invocations: [
@@ -135,9 +137,39 @@ export function toSarif(report: AuditReport): SarifLog {
       backend: report.backend,
       createdAt: report.createdAt,
       ...(report.manifest !== undefined ? { manifest: report.manifest } : {}),
+      ...(tradeoffs.length ? { defenseTradeoffs: tradeoffs } : {}),
     },
   };
   return { $schema: SARIF_SCHEMA_URI, version: SARIF_VERSION, runs: [run] };
+}
+
+/** The trade-off table of every audit that evaluated defenses, for CI dashboards: plain numbers, null for n/a. */
+function defenseTradeoffs(report: AuditReport): Record<string, unknown>[] {
+  return report.audits.flatMap((audit) => {
+    const c = audit.defenses;
+    if (!c) return [];
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    return [{
+      audit: audit.name,
+      frontFpr: Number(c.frontFpr),
+      ...(c.recommendation ? { recommendation: c.recommendation } : {}),
+      rows: defenseRows(c).map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        testAccuracy: finite(r.testAccuracy),
+        trainAccuracy: finite(r.trainAccuracy),
+        accuracyCost: finite(r.accuracyCost),
+        worstTpr: finite(r.worstTpr),
+        bestAuc: finite(r.bestAuc),
+        ...(r.accountedEpsilon !== undefined ? { accountedEpsilon: r.accountedEpsilon } : {}),
+        ...(r.empiricalEpsilon !== undefined ? { empiricalEpsilon: finite(r.empiricalEpsilon) } : {}),
+        paretoOptimal: r.paretoOptimal,
+        meetsPolicy: r.meetsPolicy,
+        recommended: r.recommended,
+        ...(r.errors.length ? { errors: r.errors } : {}),
+      })),
+    }];
+  });
 }
 
 /** Rules in RULES order, only those some finding uses. */

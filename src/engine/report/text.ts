@@ -11,7 +11,8 @@ import {
   ruleLabel,
   SEVERITIES_DESC,
 } from './format';
-import type { AuditReport, AuditResult, DatasetSummary, Finding } from './schema';
+import { defenseAttackCells, defenseAttackHeader, defenseRows, defenseTableCells, defenseTableHeader } from './defense-table';
+import type { AuditReport, AuditResult, DatasetSummary, DefenseComparison, EnsembleComparison, Finding } from './schema';
 
 /** Marks a TPR whose target FPR is below 1/non-members. */
 const UNMEASURABLE_MARK = '*';
@@ -52,11 +53,52 @@ function auditLines(audit: AuditResult): string[] {
   ];
   const lines = [`== Audit ${audit.name} ==`, ...alignColumns(summary, ['left', 'left'])];
   if (audit.attacks.length > 0) lines.push('', ...attackTable(audit));
+  if (audit.riskPredictors) {
+    const r = audit.riskPredictors;
+    lines.push('', `Risk predictors (Jensen-Shannon distance, members vs non-members, base 2: 0 alike, 1 disjoint): entropy ${fixed(r.entropyJsDistance)}, cross-entropy ${fixed(r.crossEntropyJsDistance)}`);
+  }
+  if (audit.ensemble) lines.push('', ...ensembleLines(audit.ensemble));
+  if (audit.appliedDefense) lines.push('', `Audited with defense: ${JSON.stringify(audit.appliedDefense)}`);
+  if (audit.defenses) lines.push('', ...defenseLines(audit.defenses));
   if (audit.errors.length > 0) {
     lines.push('', 'Failed attacks:', ...audit.errors.map((e) => `  ${e.attack}: ${e.message}`));
   }
   const notes = audit.attacks.flatMap((a) => (a.notes ?? []).map((n) => `  ${a.id}: ${n}`));
   if (notes.length > 0) lines.push('', 'Notes:', ...notes);
+  return lines;
+}
+
+/** Each ensemble model alone against the averaged ensemble, on the attacks all of them ran. */
+function ensembleLines(e: EnsembleComparison): string[] {
+  const header = ['Model', 'Test acc.', `Worst TPR@${fprLabel(e.frontFpr)} FPR`, 'Best AUC'];
+  const row = (name: string, m: { testAccuracy: number; worstTpr: number; bestAuc: number }) => [name, percent(m.testAccuracy, 1), percent(m.worstTpr), fixed(m.bestAuc)];
+  const rows = [...e.members.map((m) => row(m.model, m)), row('ensemble (average)', e.ensemble)];
+  const verdict = e.raisedLeakage ? 'Averaging raised leakage above every single model.' : 'Averaging did not leak more than the leakiest single model.';
+  return [`Ensemble: ${verdict}`, ...alignColumns([header, ...rows], ['left', 'right', 'right', 'right']).map((l) => `  ${l}`)];
+}
+
+/** The trade-off table (one row per defense setting) and each attack's numbers per setting. */
+export function defenseLines(c: DefenseComparison): string[] {
+  const rows = defenseRows(c);
+  const header = defenseTableHeader(c.frontFpr);
+  const align: Align[] = header.map((_, i) => (i < 2 ? 'left' : 'right'));
+  const lines = [
+    `Defenses (trade-off read at TPR at ${fprLabel(c.frontFpr)} FPR; cost = test accuracy lost against the undefended model):`,
+    ...alignColumns([header, ...rows.map(defenseTableCells)], align).map((l) => `  ${l}`),
+  ];
+  const recommended = rows.find((r) => r.recommended);
+  lines.push(
+    recommended
+      ? `  Recommended: ${recommended.id} (on the Pareto front, meets the policy, least accuracy cost).`
+      : `  No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy' : 'no Pareto-optimal setting meets the policy'}.`,
+  );
+  const detail = defenseAttackCells(c);
+  if (detail.length > 0) {
+    const dHeader = defenseAttackHeader();
+    lines.push('', 'Attacks against each defense:', ...alignColumns([dHeader, ...detail], dHeader.map((_, i) => (i < 2 ? 'left' : 'right'))).map((l) => `  ${l}`));
+  }
+  const failures = rows.flatMap((r) => r.errors.map((e) => `  ${r.id}: ${e}`));
+  if (failures.length > 0) lines.push('', 'Defense errors:', ...failures);
   return lines;
 }
 

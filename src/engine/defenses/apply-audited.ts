@@ -1,0 +1,66 @@
+/**
+ * The model an audit attacks: the target as loaded, or, when the manifest names the
+ * "defense" it is served or trained with, the defended model (outputs wrapped, or the
+ * architecture retrained on the members). Every defense setting of the audit is checked
+ * against the data before anything is trained.
+ */
+import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
+import { createAttackContext } from '../audit/attack-context';
+import type { ModelOutputs } from '../audit/model-outputs';
+import type { AuditHooks } from '../audit/progress';
+import type { AuditSpec } from '../manifest/types';
+import { applyDefense, checkDefenseSettings, defenseCacheDir } from './apply';
+import { defendedContext } from './evaluate';
+import type { TrainDefendedModel } from './training/types';
+
+export interface AuditedModel {
+  outputs: ModelOutputs;
+  context: AttackContext;
+  /** AuditResult.appliedDefense: the configuration, with DP-SGD's accounted privacy. */
+  appliedDefense?: Record<string, unknown>;
+  /** Delta of the empirical epsilon bounds: the manifest's privacy claim, else the applied DP-SGD's. */
+  boundDelta?: number;
+  /** Releases the contexts and a retrained model; never the target. */
+  dispose(): void;
+}
+
+export async function prepareAuditedModel(
+  spec: AuditSpec,
+  target: ModelOutputs,
+  where: { root: string; hooks: AuditHooks; options: AttackContextOptions },
+  train: TrainDefendedModel,
+  onStage?: (stage: string) => void,
+): Promise<AuditedModel> {
+  const members = target.members.dataset.count;
+  const numClasses = target.model.numClasses;
+  const manifestFile = where.options.manifestFile ?? spec.model;
+  for (const d of [...(spec.defense ? [spec.defense] : []), ...(spec.defenses?.evaluate ?? [])]) checkDefenseSettings(d, members, numClasses, manifestFile);
+  const applied = spec.defense;
+  if (!applied) {
+    const context = createAttackContext(spec, target, where.root, where.hooks, where.options);
+    return { outputs: target, context, boundDelta: spec.privacy?.delta, dispose: () => context.dispose() };
+  }
+  onStage?.(`defense ${applied.name}: ${applied.kind === 'training' ? 'retraining' : 'applying'}`);
+  const defended = await applyDefense(applied, target, {
+    audit: spec,
+    manifestFile: where.options.manifestFile,
+    cacheDir: defenseCacheDir(where.root, where.options.cacheDir),
+    workers: where.options.workers,
+    train,
+    signal: where.hooks.signal,
+    onProgress: (done, total) => onStage?.(`defense ${applied.name}: retraining ${done}/${total}`),
+  });
+  const baseContext = createAttackContext(spec, target, where.root, where.hooks, where.options);
+  const context = defendedContext({ spec, ...where }, baseContext, defended, applied.name);
+  return {
+    outputs: defended.outputs,
+    context,
+    appliedDefense: { ...applied.config, ...(defended.dp ? { dp: defended.dp } : {}) },
+    boundDelta: spec.privacy?.delta ?? defended.dp?.delta,
+    dispose: () => {
+      context.dispose();
+      baseContext.dispose();
+      defended.dispose();
+    },
+  };
+}

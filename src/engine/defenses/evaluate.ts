@@ -1,0 +1,215 @@
+/**
+ * Defenses side by side: the undefended baseline and every configured defense, each attacked
+ * with the same attacks on the same members and non-members, then the Pareto front of
+ * (test accuracy up, worst TPR at 0.1% FPR down) and the recommendation. One failing
+ * defense is recorded in its own errors and the others still run.
+ */
+import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
+import { createAttackContext } from '../audit/attack-context';
+import { buildAttackResult } from '../audit/attack-result';
+import { measure } from '../audit/findings';
+import type { ModelOutputs } from '../audit/model-outputs';
+import { throwIfCancelled, type AuditHooks } from '../audit/progress';
+import { accuracy } from '../audit/record-checks';
+import { runAttack } from '../audit/run-attack';
+import { isInputError } from '../errors';
+import type { AuditSpec, DefenseSpec, DefensesSpec } from '../manifest/types';
+import type { ReportedFpr } from '../metrics/types';
+import type { AttackResult, DefenseAttackOutcome, DefenseComparison, DefenseEvaluation } from '../report/schema';
+import { applyDefense, checkDefenseSettings, defenseCacheDir, type DefendedOutputs } from './apply';
+import { defenseId } from './config';
+import { paretoOptimal } from './pareto';
+import { recommendDefense } from './recommend';
+import type { TrainDefendedModel } from './training/types';
+
+/** The trade-off is read at TPR at 0.1% FPR, the number that matters for membership privacy. */
+export const FRONT_FPR: ReportedFpr = '0.001';
+/** Delta of the empirical epsilon bound when neither the manifest's privacy claim nor DP-SGD gives one. */
+export const DEFAULT_BOUND_DELTA = 1e-5;
+/** The `attack` of an error that stopped the whole defense (training failed, bad setting). */
+export const DEFENSE_FAILURE = 'defense';
+
+export interface DefenseEvaluationRequest {
+  spec: AuditSpec;
+  defenses: DefensesSpec;
+  /** The undefended target's outputs; never disposed here. */
+  target: ModelOutputs;
+  root: string;
+  hooks: AuditHooks;
+  options: AttackContextOptions;
+  train: TrainDefendedModel;
+  /** Progress inside the defense step, in words. */
+  onStage?: (stage: string) => void;
+}
+
+export async function evaluateDefenses(req: DefenseEvaluationRequest): Promise<DefenseComparison> {
+  const { spec, defenses, target } = req;
+  const numClasses = target.model.numClasses;
+  // Every setting is checked against the data before the first defense is trained.
+  for (const d of defenses.evaluate) checkDefenseSettings(d, target.members.dataset.count, numClasses, req.options.manifestFile ?? spec.model);
+  const baseContext = createAttackContext(spec, target, req.root, req.hooks, req.options);
+  try {
+    const baseline = await attackDefended(req, baseContext, undefined, undefined, Date.now());
+    const evaluations: DefenseEvaluation[] = [];
+    const ids = new Set<string>(['none']);
+    for (const [j, d] of defenses.evaluate.entries()) {
+      throwIfCancelled(req.hooks.signal);
+      evaluations.push(await evaluateOne(req, baseContext, d, j, uniqueId(defenseId(d), ids)));
+    }
+    const all = [baseline, ...evaluations];
+    const front = paretoOptimal(all.map((e) => ({ accuracy: e.testAccuracy, risk: e.worstTpr })));
+    all.forEach((e, i) => (e.paretoOptimal = front[i]!));
+    const recommendation = recommendDefense(baseline, evaluations);
+    return { frontFpr: FRONT_FPR, baseline, evaluations, ...(recommendation ? { recommendation } : {}) };
+  } finally {
+    baseContext.dispose();
+  }
+}
+
+function uniqueId(id: string, taken: Set<string>): string {
+  let unique = id;
+  for (let n = 2; taken.has(unique); n++) unique = `${id} (${n})`;
+  taken.add(unique);
+  return unique;
+}
+
+async function evaluateOne(req: DefenseEvaluationRequest, baseContext: AttackContext, d: DefenseSpec, j: number, id: string): Promise<DefenseEvaluation> {
+  const started = Date.now();
+  let defended: DefendedOutputs | undefined;
+  try {
+    req.onStage?.(`defense ${id}: ${d.kind === 'training' ? 'retraining' : 'applying'}`);
+    defended = await applyDefense(d, req.target, {
+      audit: req.spec,
+      manifestFile: req.options.manifestFile,
+      cacheDir: defenseCacheDir(req.root, req.options.cacheDir),
+      workers: req.options.workers,
+      train: req.train,
+      signal: req.hooks.signal,
+      onProgress: (done, total) => req.onStage?.(`defense ${id}: retraining ${done}/${total}`),
+    });
+    const context = defendedContext({ spec: req.spec, root: req.root, hooks: req.hooks, options: req.options }, baseContext, defended, d.name);
+    try {
+      return await attackDefended(req, context, { spec: d, index: j, id }, defended, started);
+    } finally {
+      context.dispose();
+    }
+  } catch (e) {
+    if (isCancellation(e, req.hooks.signal)) throw e;
+    return failedEvaluation(d, j, id, e as Error, started);
+  } finally {
+    defended?.dispose();
+  }
+}
+
+/**
+ * The attack context of a defended model. Inference-time: shadow attacks see the shadows'
+ * outputs through the same transform (an adaptive attacker who knows the defense); the
+ * white-box attack reads the target's weights, which an output defense does not change.
+ * Training-time: neither shadows trained like the target nor the retrained weights exist
+ * for the attacker here, so those attacks are refused.
+ */
+export function defendedContext(
+  where: { spec: AuditSpec; root: string; hooks: AuditHooks; options: AttackContextOptions },
+  baseContext: AttackContext,
+  defended: DefendedOutputs,
+  defenseName: string,
+): AttackContext {
+  const context = createAttackContext(where.spec, defended.outputs, where.root, where.hooks, where.options);
+  const transform = defended.transform;
+  if (transform) {
+    let shadows: ReturnType<AttackContext['shadows']> | undefined;
+    context.shadows = () =>
+      (shadows ??= baseContext.shadows().then((s) => ({
+        ...s,
+        auditProbabilities: s.auditProbabilities.map(transform),
+        populationProbabilities: s.populationProbabilities?.map(transform),
+      })));
+    context.whiteBox = baseContext.whiteBox;
+  } else {
+    context.shadows = () => Promise.reject(new Error(`shadow models would have to be retrained with "${defenseName}" like the defended model; this attack is not run against training-time defenses`));
+    context.whiteBox = () => Promise.reject(new Error(`the retrained model's weights are not available to the white-box attack; it is not run against training-time defenses`));
+  }
+  return context;
+}
+
+async function attackDefended(
+  req: DefenseEvaluationRequest,
+  context: AttackContext,
+  defense: { spec: DefenseSpec; index: number; id: string } | undefined,
+  defended: DefendedOutputs | undefined,
+  started: number,
+): Promise<DefenseEvaluation> {
+  const { outputs, numClasses } = context;
+  const id = defense?.id ?? 'none';
+  const delta = defense?.spec.name === 'dp-sgd' ? defense.spec.params['delta']! : req.spec.privacy?.delta ?? DEFAULT_BOUND_DELTA;
+  const results: AttackResult[] = [];
+  const errors: DefenseEvaluation['errors'] = [];
+  for (const attack of req.defenses.attacks) {
+    throwIfCancelled(req.hooks.signal);
+    req.onStage?.(`defense ${id}: attack ${attack}`);
+    try {
+      const run = await runAttack(attack, context);
+      results.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, delta));
+    } catch (e) {
+      if (isCancellation(e, req.hooks.signal)) throw e;
+      errors.push({ attack, message: (e as Error).message });
+    }
+  }
+  const evaluation: DefenseEvaluation = {
+    id,
+    defense: defense?.spec.name ?? 'none',
+    kind: defense?.spec.kind ?? 'none',
+    config: defense ? { ...defense.spec.config } : { name: 'none' },
+    ...(defense ? { manifestIndex: defense.index } : {}),
+    testAccuracy: accuracy(outputs.nonMembers.probabilities, outputs.nonMembers.dataset.labels, numClasses),
+    trainAccuracy: accuracy(outputs.members.probabilities, outputs.members.dataset.labels, numClasses),
+    attacks: results.map(outcomeOf),
+    ...(defended?.dp ? { dp: defended.dp } : {}),
+    worstTpr: results.length ? Math.max(...results.map((r) => r.metrics.tprAtFpr[FRONT_FPR].tpr)) : NaN,
+    paretoOptimal: false,
+    meetsPolicy: results.length > 0 && errors.length === 0 && results.every((r) => withinPolicy(r, req.spec)),
+    errors,
+    durationMs: Date.now() - started,
+  };
+  return evaluation;
+}
+
+function withinPolicy(result: AttackResult, spec: AuditSpec): boolean {
+  return spec.policy.every((rule) => {
+    const measured = measure(result, rule);
+    return measured === undefined || measured <= rule.max;
+  });
+}
+
+function outcomeOf(r: AttackResult): DefenseAttackOutcome {
+  return {
+    attack: r.id,
+    auc: r.metrics.auc,
+    advantage: r.metrics.advantage,
+    tprAtFpr: r.metrics.tprAtFpr,
+    ...(r.epsilonLowerBound ? { epsilonLowerBound: r.epsilonLowerBound } : {}),
+  };
+}
+
+function failedEvaluation(d: DefenseSpec, j: number, id: string, e: Error, started: number): DefenseEvaluation {
+  return {
+    id,
+    defense: d.name,
+    kind: d.kind,
+    config: { ...d.config },
+    manifestIndex: j,
+    testAccuracy: NaN,
+    trainAccuracy: NaN,
+    attacks: [],
+    worstTpr: NaN,
+    paretoOptimal: false,
+    meetsPolicy: false,
+    errors: [{ attack: DEFENSE_FAILURE, message: isInputError(e) ? e.message : `${d.name} failed: ${e.message}` }],
+    durationMs: Date.now() - started,
+  };
+}
+
+function isCancellation(e: unknown, signal?: AbortSignal): boolean {
+  const name = (e as Error | undefined)?.name;
+  return name === 'CancelledError' || name === 'AbortError' || signal?.aborted === true;
+}
