@@ -8,13 +8,16 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { auditTarget, CancelledError, TOOL_VERSION } from '../engine/audit';
 import { isInputError } from '../engine/errors';
+import { parseQueueUrl } from '../engine/queue/queue-url';
 import { computeAttackMetrics } from '../engine/metrics';
 import { renderReport, toText, writeReports, type ReportFormat } from '../engine/report';
 import { SEVERITY_ORDER, type Severity } from '../shared/rules';
 import { readScoredMembership } from './evaluate-input';
 import { metricsToText } from './format-metrics';
 import { ProgressBar } from './progress-bar';
+import { registerInspectCommand } from './inspect-command';
 import { registerScoreCommand } from './score-command';
+import { registerWorkerCommand } from './worker-command';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -53,7 +56,9 @@ export function buildProgram(): Command {
       if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT_USAGE, 'privacy-lint.workers', `--workers expects a whole number >= 0, found "${v}"`);
       return n;
     })
-    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string; attacks?: string; cacheDir?: string; workers?: number }) => {
+    .option('--queue <url>', 'train shadow models on `privacy-lint worker`s of this Redis queue (redis://HOST:PORT) instead of locally')
+    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string; attacks?: string; cacheDir?: string; workers?: number; queue?: string }) => {
+      if (opts.queue !== undefined) parseQueueUrl(opts.queue);
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
       const bar = new ProgressBar();
       const controller = new AbortController();
@@ -66,6 +71,7 @@ export function buildProgram(): Command {
           attacks: opts.attacks?.split(',').map((s) => s.trim()),
           cacheDir: opts.cacheDir,
           workers: opts.workers,
+          queueUrl: opts.queue,
           signal: controller.signal,
           onProgress: (p) => bar.update(p),
         });
@@ -99,6 +105,8 @@ export function buildProgram(): Command {
     });
 
   registerScoreCommand(program);
+  registerInspectCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

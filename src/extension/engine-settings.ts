@@ -11,6 +11,7 @@ export const SECTION = 'modelPrivacy';
 export const SETTINGS = {
   backend: 'engine.backend',
   workers: 'engine.workers',
+  queueUrl: 'queue.url',
   maxTprAtFpr: 'policy.maxTprAtFpr',
   fpr: 'policy.fpr',
   maxAuc: 'policy.maxAuc',
@@ -23,6 +24,7 @@ export const DEFAULT_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.gi
 export const DEFAULTS = {
   backend: 'auto',
   workers: 0,
+  queueUrl: '',
   maxTprAtFpr: 0.01,
   fpr: 0.001,
   maxAuc: 0.6,
@@ -34,7 +36,7 @@ const BACKENDS: readonly EngineSettings['backend'][] = ['auto', 'tensorflow', 'w
 export const RESTART_SECTIONS: readonly string[] = [`${SECTION}.engine`];
 
 /** Sections the running engine takes over at once (DidChangeEngineSettingsNotification). */
-export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`];
+export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`, `${SECTION}.queue`];
 
 /** What a configuration change means for a running engine; `affects` is the event's affectsConfiguration. */
 export function settingsChangeEffect(affects: (section: string) => boolean): { send: boolean; restart: boolean } {
@@ -47,6 +49,7 @@ export function readEngineSettings(get: (key: string) => unknown): EngineSetting
   return {
     backend: BACKENDS.includes(backend as EngineSettings['backend']) ? (backend as EngineSettings['backend']) : DEFAULTS.backend,
     workers: nonNegativeInteger(get(SETTINGS.workers), DEFAULTS.workers),
+    queueUrl: queueUrl(get(SETTINGS.queueUrl)),
     sweepAttacks: stringArray(get(SETTINGS.sweepAttacks)) ?? [],
     defaultPolicy: {
       maxTprAtFpr: fraction(get(SETTINGS.maxTprAtFpr), DEFAULTS.maxTprAtFpr),
@@ -59,6 +62,11 @@ export function readEngineSettings(get: (key: string) => unknown): EngineSetting
 
 export function readExclude(get: (key: string) => unknown): string[] {
   return stringArray(get(SETTINGS.exclude)) ?? [...DEFAULT_EXCLUDE];
+}
+
+/** Only the shape is checked here (the extension never loads the engine); the server parses it fully. */
+function queueUrl(value: unknown): string {
+  return typeof value === 'string' && /^rediss?:\/\/\S+$/.test(value.trim()) ? value.trim() : DEFAULTS.queueUrl;
 }
 
 function nonNegativeInteger(value: unknown, fallback: number): number {

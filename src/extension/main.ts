@@ -13,6 +13,7 @@ import { CONTEXT_KEYS, TREE_VIEW_ID } from './command-ids';
 import { registerCommands } from './commands/register';
 import { watchConfiguration } from './config-watcher';
 import { Ctx } from './ctx';
+import { ArtifactScanSync } from './detection/artifact-scan-sync';
 import { publishDetectionContext, setContext } from './detection/context-keys';
 import { FindingHoverProvider } from './hover/hover-provider';
 import { registerReportSerializer } from './report/report-serializer';
@@ -54,6 +55,12 @@ export function activate(context: vscode.ExtensionContext): ModelPrivacyApi {
     vscode.languages.registerCodeActionsProvider([MANIFEST_SELECTOR, MODEL_SELECTOR], new PrivacyCodeActionProvider(ctx.results, ctx.detector), PrivacyCodeActionProvider.metadata),
     vscode.languages.registerHoverProvider([MANIFEST_SELECTOR, MODEL_SELECTOR], new FindingHoverProvider(ctx.results, context.extensionUri)),
     watchConfiguration(ctx),
+    new ArtifactScanSync({
+      snapshot: () => ctx.detector.snapshot(),
+      onDetectionChange: (listener) => ctx.detector.onDidChange(listener),
+      client: () => ctx.client,
+      onEngineChange: (listener) => ctx.onDidChange(listener),
+    }, log),
     ctx.detector.onDidChange(publishDetectionContext),
     ctx.onDidChange(publishEngineContext),
     ctx.runs.onDidChange(publishEngineContext),

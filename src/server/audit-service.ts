@@ -99,6 +99,7 @@ export class AuditService {
         {
           manifestFile: resolved.manifestFile, manifestText: resolved.manifestText, proposed: resolved.proposed,
           root: resolved.root, audits: toRun, backend: settings.backend, workers: settings.workers,
+          ...(settings.queueUrl ? { queueUrl: settings.queueUrl } : {}),
           ...(this.deps.shadowCacheDir ? { shadowCacheDir: this.deps.shadowCacheDir } : {}),
           ...(attacks ? { attacks: [...attacks] } : {}),
         },

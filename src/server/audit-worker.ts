@@ -57,6 +57,7 @@ async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
       const report = await auditResolved(resolved, {
         backend: job.backend,
         workers: job.workers,
+        ...(job.queueUrl ? { queueUrl: job.queueUrl } : {}),
         ...(job.shadowCacheDir ? { cacheDir: job.shadowCacheDir } : {}),
         only: [audit],
         attacks: job.attacks,

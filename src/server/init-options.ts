@@ -2,11 +2,13 @@
  * initializationOptions as sent by the client, checked field by field: an older or
  * buggy client must get defaults and a log line, not a server that fails to start.
  */
+import { parseQueueUrl } from '../engine/queue/queue-url';
 import type { EngineSettings, InitializationOptions } from '../shared/protocol';
 
 export const DEFAULT_SETTINGS: EngineSettings = {
   backend: 'auto',
   workers: 0,
+  queueUrl: '',
   sweepAttacks: [],
   defaultPolicy: { maxTprAtFpr: 0.01, fpr: 0.001, maxAuc: 0.6 },
   exclude: [],
@@ -43,6 +45,8 @@ export function readSettings(raw: unknown, notes: string[]): EngineSettings {
   if (BACKENDS.includes(s.backend as EngineSettings['backend'])) settings.backend = s.backend as EngineSettings['backend'];
   else if (s.backend !== undefined) notes.push(`unknown backend ${JSON.stringify(s.backend)}; using "auto"`);
   if (typeof s.workers === 'number' && Number.isInteger(s.workers) && s.workers >= 0) settings.workers = s.workers;
+  if (typeof s.queueUrl === 'string' && (s.queueUrl === '' || isQueueUrl(s.queueUrl))) settings.queueUrl = s.queueUrl;
+  else if (s.queueUrl !== undefined) notes.push(`queue URL ${JSON.stringify(s.queueUrl)} is not a redis:// URL; training shadow models locally`);
   if (isStringArray(s.sweepAttacks)) settings.sweepAttacks = s.sweepAttacks;
   if (isStringArray(s.exclude)) settings.exclude = s.exclude;
   if (isObject(s.defaultPolicy)) {
@@ -52,6 +56,15 @@ export function readSettings(raw: unknown, notes: string[]): EngineSettings {
     }
   }
   return settings;
+}
+
+function isQueueUrl(v: string): boolean {
+  try {
+    parseQueueUrl(v, 'queue URL');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

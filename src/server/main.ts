@@ -29,6 +29,7 @@ import {
   ProposeManifestRequest,
   ReportRequest,
   ResultsChangedNotification,
+  ScanArtifactsRequest,
   StatusNotification,
   StatusRequest,
   SummariesRequest,
@@ -40,6 +41,7 @@ import type { Log } from './log';
 import { withDefaultPolicy } from './proposal-policy';
 import { guarded, guarded0, UserFacingError } from './request-guard';
 import { reportOf } from './result-cache';
+import { ArtifactScanService } from './artifact-scan-service';
 import { EngineSession } from './session';
 import { pathKey, uriToPath } from './uris';
 
@@ -294,6 +296,20 @@ connection.onRequest(ProposeManifestRequest, guarded(ProposeManifestRequest.meth
   const proposal = proposeManifest(params.folder);
   const text = proposal.audits > 0 ? withDefaultPolicy(proposal.text, s.settings.defaultPolicy) : proposal.text;
   return { text, audits: proposal.audits };
+}));
+
+// --- Artifact scans ----------------------------------------------------------------
+
+let artifactScans: ArtifactScanService | undefined;
+
+// No trust check, unlike audits: scanning reads the files' bytes and never loads or runs
+// them, so it is safe in Restricted Mode too. (The extension starts this process only in
+// trusted workspaces today; if that changes, scans may run there unchanged.)
+connection.onRequest(ScanArtifactsRequest, guarded(ScanArtifactsRequest.method, log, (params) => {
+  const s = current();
+  if (!Array.isArray(params?.files) || !params.files.every((f) => typeof f === 'string')) throw new UserFacingError('ScanArtifactsRequest needs a list of file paths');
+  artifactScans ??= new ArtifactScanService(s.publisher, log, s.options.docsBaseUri);
+  return artifactScans.scanFiles(params.files);
 }));
 
 // --- Lifecycle ---------------------------------------------------------------------

@@ -22,6 +22,8 @@ export interface RunAuditJob {
   backend: EngineSettings['backend'];
   /** Shadow-training threads (0 = one per core). */
   workers: number;
+  /** Redis URL of the shadow-training queue; absent = train locally. */
+  queueUrl?: string;
   /** Shadow-model cache in the extension's storage, so training leaves nothing in the workspace. */
   shadowCacheDir?: string;
 }

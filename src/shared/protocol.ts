@@ -30,6 +30,8 @@ export interface EngineSettings {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Worker threads for training (0 = one per core). Read once at start, as backend. */
   workers: number;
+  /** Redis URL of a BullMQ queue whose `privacy-lint worker`s train shadow models; '' or absent = train locally. Applied at once. */
+  queueUrl?: string;
   /** Attacks a sweep runs when a manifest lists none; empty = the engine's defaults. */
   sweepAttacks: string[];
   /** Policy applied to detected models audited without a manifest. */
@@ -125,3 +127,30 @@ export const ReportRequest = new RequestType<ReportParams, AuditReport | null, v
 export const ResultsChangedNotification = new NotificationType<{ summaries: AuditSummary[] }>('modelPrivacy/resultsChanged');
 export const ProposeManifestRequest = new RequestType<ProposeManifestParams, ProposeManifestResult, void>('modelPrivacy/proposeManifest');
 export const SummariesRequest = new RequestType0<AuditSummary[], void>('modelPrivacy/summaries');
+
+/**
+ * Static scans of the workspace's model and data files (pickles, checkpoints, NPY/NPZ,
+ * safetensors, Keras). The list replaces the previous one: files no longer listed lose
+ * their scan diagnostics. Scanning reads bytes only; nothing is loaded or run.
+ */
+export interface ScanArtifactsParams {
+  /** Absolute paths of the candidate files detection found. */
+  files: string[];
+}
+
+export interface ArtifactScanSummary {
+  file: string;
+  format: string;
+  pickleBased: boolean;
+  /** Findings published as errors and as warnings. */
+  errors: number;
+  warnings: number;
+}
+
+export interface ScanArtifactsResult {
+  summaries: ArtifactScanSummary[];
+  /** Files that could not be read (deleted since detection, permissions), with why. */
+  unreadable: { file: string; message: string }[];
+}
+
+export const ScanArtifactsRequest = new RequestType<ScanArtifactsParams, ScanArtifactsResult, void>('modelPrivacy/scanArtifacts');

@@ -66,11 +66,11 @@ test('settings map to EngineSettings; out-of-range values fall back to defaults'
     'sweep.attacks': ['loss-threshold'], exclude: ['**/tmp/**'],
   };
   assert.deepEqual(readEngineSettings((k) => values[k]), {
-    backend: 'wasm', workers: 2, sweepAttacks: ['loss-threshold'], defaultPolicy: { maxTprAtFpr: 0.05, fpr: 0.01, maxAuc: 0.65 }, exclude: ['**/tmp/**'],
+    backend: 'wasm', workers: 2, sweepAttacks: ['loss-threshold'], defaultPolicy: { maxTprAtFpr: 0.05, fpr: 0.01, maxAuc: 0.65 }, exclude: ['**/tmp/**'], queueUrl: '',
   });
   const bad: Record<string, unknown> = { 'engine.backend': 'gpu', 'engine.workers': -1, 'policy.maxAuc': 3, 'sweep.attacks': [1], exclude: 'x' };
   assert.deepEqual(readEngineSettings((k) => bad[k]), {
-    backend: 'auto', workers: 0, sweepAttacks: [], defaultPolicy: { maxTprAtFpr: 0.01, fpr: 0.001, maxAuc: 0.6 }, exclude: [...DEFAULT_EXCLUDE],
+    backend: 'auto', workers: 0, sweepAttacks: [], defaultPolicy: { maxTprAtFpr: 0.01, fpr: 0.001, maxAuc: 0.6 }, exclude: [...DEFAULT_EXCLUDE], queueUrl: '',
   });
 });
 

@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS, readInitOptions } from '../../src/server/init-options
 test('well-formed options are taken as given', () => {
   const settings = { backend: 'wasm', workers: 2, sweepAttacks: ['loss-threshold'], defaultPolicy: { maxTprAtFpr: 0.02, fpr: 0.01, maxAuc: 0.7 }, exclude: ['**/tmp/**'] };
   const { options, notes } = readInitOptions({ storagePath: '/s', settings, trusted: false, docsBaseUri: 'file:///ext/' });
-  assert.deepEqual(options, { storagePath: '/s', settings, trusted: false, docsBaseUri: 'file:///ext/' });
+  assert.deepEqual(options, { storagePath: '/s', settings: { ...settings, queueUrl: '' }, trusted: false, docsBaseUri: 'file:///ext/' }, 'no queue URL: train locally');
   assert.deepEqual(notes, []);
 });
 

@@ -9,6 +9,7 @@ import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradi
 import { augmentRecords, queryVariants, type QueryName } from '../attacks/augmentations';
 import { computeSignals, type SignalScores } from '../attacks/signals';
 import type { AuditSpec } from '../manifest';
+import { parseQueueUrl } from '../queue/queue-url';
 import { trainShadowModels, type ShadowOutputs } from '../shadow';
 import type { ModelOutputs } from './model-outputs';
 import type { AuditHooks } from './progress';
@@ -32,6 +33,8 @@ export interface AttackContextOptions {
   /** Folder of the shadow-model cache; default `.privacy-lint-cache/shadows` beside the manifest. */
   cacheDir?: string;
   workers?: number;
+  /** Redis URL of a BullMQ queue: shadows train on its workers (docs/distributed.md). */
+  queueUrl?: string;
   /** The manifest the audit came from, so shadow-setting errors name its key. */
   manifestFile?: string;
 }
@@ -56,13 +59,14 @@ export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root
     shadows: () =>
       (shadows ??= trainShadowModels(
         {
-          architectureFile: spec.model,
+          architectureFile: spec.shadow.architecture ?? spec.model,
           auditRecords,
           population: outputs.population?.dataset,
           numClasses,
           settings: { ...spec.shadow, trainSize: spec.shadow.trainSize ?? outputs.members.dataset.count, workers: options.workers ?? 0 },
           cacheDir: options.cacheDir ?? path.join(root, '.privacy-lint-cache', 'shadows'),
           ...(options.manifestFile ? { settingsSource: { file: options.manifestFile, fieldPrefix: `audits[${spec.index}].shadow` } } : {}),
+          ...(options.queueUrl ? { queue: parseQueueUrl(options.queueUrl) } : {}),
         },
         {
           signal: hooks.signal,

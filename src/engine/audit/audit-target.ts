@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend, type BackendPreference } from '../backend';
+import { DefenseSettingError } from '../defenses/apply';
 import { InputError, isInputError } from '../errors';
 import { findManifests, parseManifest, proposeManifest, type AuditSpec, type Manifest, type ManifestRanges } from '../manifest';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type Finding } from '../report/schema';
@@ -13,6 +14,11 @@ import { findingsForAudit, type FindingContext } from './findings';
 import type { AuditHooks } from './progress';
 import { relativeTo, runAudit } from './run-audit';
 import { TOOL_VERSION } from './version';
+import { isUnsupportedLayerError } from '../artifacts/models/keras-config';
+import { RULES, type RuleName } from '../../shared/rules';
+
+/** Keras layer classes that hold serialised Python code. */
+const LAMBDA_CLASSES = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda']);
 
 export interface AuditOptions extends AuditHooks {
   backend?: BackendPreference;
@@ -24,6 +30,8 @@ export interface AuditOptions extends AuditHooks {
   cacheDir?: string;
   /** Shadow-training worker threads; 0 = one per core. */
   workers?: number;
+  /** Redis URL (redis://HOST:PORT): enqueue shadow training for `privacy-lint worker`s instead of training locally. */
+  queueUrl?: string;
 }
 
 export interface ResolvedManifest {
@@ -98,7 +106,7 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
     .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a));
   for (const spec of specs) {
     try {
-      const run = await runAudit(spec, resolved.root, options, { cacheDir: options.cacheDir, workers: options.workers, manifestFile: resolved.file });
+      const run = await runAudit(spec, resolved.root, options, { cacheDir: options.cacheDir, workers: options.workers, queueUrl: options.queueUrl, manifestFile: resolved.file });
       report.audits.push(run.result);
       report.findings.push(...findingsForAudit(run, spec, ctx));
       options.onAuditDone?.(run.result);
@@ -112,6 +120,11 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
 
 /** Puts a data or model error on the manifest key that named the file, with the file's own position in the message. */
 function inputErrorFinding(e: InputError, spec: AuditSpec, ctx: FindingContext): Finding {
+  if (e instanceof DefenseSettingError && ctx.manifestFile) {
+    // A defense setting the data rules out: on its key, or on the defense when the key is a default.
+    const range = ctx.ranges?.rangeOf(e.manifestPath, 'value') ?? ctx.ranges?.rangeOf(e.manifestPath.slice(0, -1), 'value');
+    return { rule: 'invalid-input', severity: 'high', audit: spec.name, message: e.message, location: { file: relativeTo(ctx.root, ctx.manifestFile), range }, related: [] };
+  }
   const roles: [string, string | undefined][] = [
     ['model', spec.model],
     ['members', spec.members.path],
@@ -123,11 +136,15 @@ function inputErrorFinding(e: InputError, spec: AuditSpec, ctx: FindingContext):
   ];
   const same = (a?: string) => a !== undefined && path.resolve(a) === path.resolve(e.location.file);
   const role = roles.find(([, p]) => same(p))?.[0] ?? 'model';
-  const range = ctx.ranges?.rangeOf(['audits', spec.index, role], 'value');
+  // A model of an ensemble: on its entry of the "model" list.
+  const member = spec.ensemble?.findIndex((m) => same(m)) ?? -1;
+  const range = ctx.ranges?.rangeOf(member >= 0 ? ['audits', spec.index, 'model', member] : ['audits', spec.index, role], 'value');
   const file = ctx.manifestFile ?? e.location.file;
+  // A layer the engine cannot rebuild is its own finding: Lambda layers carry code (MPL012).
+  const rule: RuleName = isUnsupportedLayerError(e) ? (LAMBDA_CLASSES.has(e.layerClass) ? 'serialized-code' : 'unsupported-layer') : 'invalid-input';
   return {
-    rule: 'invalid-input',
-    severity: 'high',
+    rule,
+    severity: RULES[rule].defaultSeverity,
     audit: spec.name,
     message: e.message,
     location: { file: relativeTo(ctx.root, file), range },

@@ -25,7 +25,8 @@ import { checkRecords, checkSettings, checkTrainSize, workerCount, type Settings
 import type { GroupJob, GroupSetup } from './train-group';
 import { trainerFor, type Trainer } from './trainer-choice';
 import { buildTrainingSets } from './training-sets';
-import { runWorkerPool } from './worker-pool';
+import { runWorkerPool, type PoolRun } from './worker-pool';
+import type { QueueTarget } from '../queue/queue-url';
 
 export { keepMatrix } from './keep-matrix';
 export type { ShadowProgress } from './progress-tracker';
@@ -43,6 +44,18 @@ export interface ShadowRequest {
   cacheDir: string;
   /** Where the settings were written, so errors can point there (default: "shadow settings"). */
   settingsSource?: SettingsSource;
+  /** Train the missing shadows on workers of this BullMQ queue instead of local threads (docs/distributed.md). */
+  queue?: QueueTarget;
+}
+
+/** Runs the jobs of a shadow run: the local worker-thread pool, or the distributed queue. */
+export type ShadowExecutor = (run: PoolRun) => Promise<{ backend: string }>;
+
+/** Loaded only for a queued run, so a local run never loads BullMQ. */
+function executorFor(req: ShadowRequest): ShadowExecutor {
+  if (req.queue === undefined) return runWorkerPool;
+  const queue = require('../queue/run-queued-jobs') as typeof import('../queue/run-queued-jobs');
+  return queue.queueExecutor({ target: req.queue, source: req.auditRecords.source });
 }
 
 export interface ShadowOutputs {
@@ -86,7 +99,7 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
   const { settings, auditRecords, population, numClasses } = req;
   const variants = checkSettings(settings, req.settingsSource);
   checkRecords(auditRecords, population, numClasses, variants, req.settingsSource);
-  const architecture = readArchitecture(req.architectureFile);
+  const architecture = await readArchitecture(req.architectureFile);
   const optimizer = resolveOptimizer(architecture.trainingConfig, settings);
 
   const S = settings.count;
@@ -136,7 +149,7 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
   if (missing.length > 0) {
     const maxStack = stack === undefined ? 1 : Math.max(1, Math.min(MAX_STACK, Math.floor(STACK_PARAMETER_BYTES / (16 * parameterCount(stack)))));
     const jobs = chooseJobs(missing, sets.members, trainer, workers, maxStack);
-    const result = await runWorkerPool({
+    const result = await executorFor(req)({
       setup: { ...setup, backend: currentBackend()?.name ?? 'auto' },
       jobs,
       workers,
