@@ -1,7 +1,7 @@
 // Shared by both ways of running the integration suite: in code-server (run.mjs, what
 // this machine can do) and in a downloaded VS Code (run-electron.mjs, the ecosystem's
 // standard runner, for machines with network access).
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,9 @@ function writeDefensesFixture(workspace) {
   writeFileSync(path.join(workspace, DEFENSES_FIXTURE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/** A malicious pickle (os.system through STACK_GLOBAL) under a name detection ignores. */
+export const SCAN_FIXTURE = 'scan-fixture.pickle-bytes';
+
 /** A throwaway copy of the example, without results a previous CLI run may have left. */
 export function exampleWorkspace() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mpl-integration-'));
@@ -60,6 +63,8 @@ export function exampleWorkspace() {
     filter: (src) => !/[\\/](privacy-report|\.privacy-lint-cache)([\\/]|$)/.test(src),
   });
   writeDefensesFixture(workspace);
+  // For scan.test.ts, which copies it to a .pkl name detection sees; this name it does not.
+  copyFileSync(path.join(PROJECT_ROOT, 'test/fixtures/scan/os-system-stack-global.pkl'), path.join(workspace, SCAN_FIXTURE));
   return { dir, workspace };
 }
 
