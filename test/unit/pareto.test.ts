@@ -2,6 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { paretoOptimal } from '../../src/engine/defenses/pareto';
 import { recommendDefense } from '../../src/engine/defenses/recommend';
+import { policyLimitAt } from '../../src/engine/defenses/evaluate';
+import type { AuditSpec } from '../../src/engine/manifest';
 import type { DefenseEvaluation } from '../../src/engine/report/schema';
 
 describe('paretoOptimal', () => {
@@ -71,4 +73,11 @@ describe('recommendDefense', () => {
     assert.equal(recommendDefense({ ...baseline, meetsPolicy: true }, [evaluation('l2', 0.85, 0.001, true, true)]), undefined, 'baseline fine');
     assert.equal(recommendDefense(baseline, [evaluation('l2', 0.85, 0.05, true, false)]), undefined, 'nothing meets the policy');
   });
+});
+
+test('the policy limit at the front FPR is the tightest tprAtFpr rule there, and absent without one', () => {
+  const spec = (policy: AuditSpec['policy']) => ({ policy }) as AuditSpec;
+  const tpr = (fpr: number, max: number) => ({ metric: 'tprAtFpr' as const, fpr, max, severity: 'high' as const });
+  assert.equal(policyLimitAt(spec([tpr(0.001, 0.02), tpr(0.001, 0.01), tpr(0.01, 0.001)]), 0.001), 0.01, 'the smaller of the two limits at 0.1% FPR; the 1% rule is ignored');
+  assert.equal(policyLimitAt(spec([{ metric: 'auc', max: 0.6, severity: 'medium' }, tpr(0.01, 0.05)]), 0.001), undefined, 'no rule at 0.1% FPR: no limit');
 });

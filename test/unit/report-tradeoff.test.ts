@@ -178,3 +178,9 @@ test('the trade-off attack choice is stored, kept for a re-sent report, and drop
   assert.equal(pickTradeoffAttack(report.audits[0]!.defenses, 42), undefined, 'a foreign stored value is ignored');
   assert.equal(pickTradeoffAttack(undefined, 'label-only'), undefined, 'no comparison, no choice');
 });
+
+test('the comparison\'s policyMaxTpr draws the policy line and wins over a finding\'s policyMax', () => {
+  const report = sampleDefensesReport({ policyMax: 0.005 });
+  report.audits[0]!.defenses!.policyMaxTpr = 0.01;
+  assert.deepEqual(policyLine(report, report.audits[0]!), { value: 0.01, label: 'policy: TPR ≤ 1%' }, 'the engine\'s limit at the front FPR');
+});

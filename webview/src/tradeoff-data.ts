@@ -135,13 +135,17 @@ export interface PolicyLine {
 }
 
 /**
- * The TPR the policy allows at the front FPR, from the recommendation finding's data
- * (policyMax). The report carries the policy nowhere else, and a guessed limit (the
- * default policy's, say) could contradict the manifest's own, so without it no line is
- * drawn; the table's "meets policy" is the engine's verdict either way.
+ * The TPR the policy allows at the front FPR: the comparison's policyMaxTpr, or the
+ * recommendation finding's data (policyMax) in reports written before it existed. A
+ * guessed limit (the default policy's, say) could contradict the manifest's own, so
+ * without either no line is drawn; the table's "meets policy" is the engine's verdict.
  */
 export function policyLine(report: AuditReport, audit: AuditResult): PolicyLine | undefined {
   if (!audit.defenses) return undefined;
+  const fromComparison = audit.defenses.policyMaxTpr;
+  if (typeof fromComparison === 'number' && Number.isFinite(fromComparison) && fromComparison > 0) {
+    return { value: fromComparison, label: `policy: TPR ≤ ${formatRate(fromComparison)}` };
+  }
   const finding = report.findings.find((f) => f.rule === 'defense-recommendation' && f.audit === audit.name && typeof f.data?.policyMax === 'number');
   const max = finding?.data?.policyMax;
   if (typeof max !== 'number' || !Number.isFinite(max) || max <= 0) return undefined;

@@ -60,10 +60,17 @@ export async function evaluateDefenses(req: DefenseEvaluationRequest): Promise<D
     const front = paretoOptimal(all.map((e) => ({ accuracy: e.testAccuracy, risk: e.worstTpr })));
     all.forEach((e, i) => (e.paretoOptimal = front[i]!));
     const recommendation = recommendDefense(baseline, evaluations);
-    return { frontFpr: FRONT_FPR, baseline, evaluations, ...(recommendation ? { recommendation } : {}) };
+    const policyMaxTpr = policyLimitAt(spec, Number(FRONT_FPR));
+    return { frontFpr: FRONT_FPR, baseline, evaluations, ...(policyMaxTpr !== undefined ? { policyMaxTpr } : {}), ...(recommendation ? { recommendation } : {}) };
   } finally {
     baseContext.dispose();
   }
+}
+
+/** The tightest TPR limit the audit's policy sets at this FPR; undefined when no rule reads TPR there. */
+export function policyLimitAt(spec: AuditSpec, fpr: number): number | undefined {
+  const limits = spec.policy.filter((r) => r.metric === 'tprAtFpr' && r.fpr === fpr).map((r) => r.max);
+  return limits.length > 0 ? Math.min(...limits) : undefined;
 }
 
 function uniqueId(id: string, taken: Set<string>): string {

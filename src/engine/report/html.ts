@@ -167,7 +167,7 @@ export function defenseSection(auditName: string, c: DefenseComparison): SafeHtm
 <p>${recommended
     ? html`Recommended: <code>${recommended.id}</code>, on the Pareto front and within the policy at the least accuracy cost (${percent(recommended.accuracyCost, 1)} of test accuracy).`
     : html`No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy.' : 'no Pareto-optimal setting meets the policy.'}`}</p>
-${tradeoffFigure(c, `Defenses of ${auditName}: test accuracy against the worst attack's TPR at ${fprLabel(Number(c.frontFpr))} FPR`)}
+${tradeoffFigure(c, `Defenses of ${auditName}: test accuracy against the worst attack's TPR at ${fprLabel(Number(c.frontFpr))} FPR`, c.policyMaxTpr)}
 <div class="scroll"><table class="defenses">
 <thead><tr>${defenseTableHeader(c.frontFpr).map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>${rows.map((r) => html`<tr${r.recommended && html` class="recommended"`}>${defenseTableCells(r).map((cell, i) => (i === 0 ? html`<td><code>${cell}</code></td>` : html`<td>${cell}</td>`))}</tr>`)}</tbody>

@@ -126,6 +126,8 @@ export interface DefenseComparison {
   frontFpr: ReportedFpr;
   baseline: DefenseEvaluation;
   evaluations: DefenseEvaluation[];
+  /** The policy's limit on TPR at frontFpr (the tightest tprAtFpr rule there), when it has one: the chart's policy line. */
+  policyMaxTpr?: number;
   /** The Pareto-optimal evaluation that meets the policy with the least accuracy cost, if any. */
   recommendation?: { id: string; accuracyCost: number; worstTpr: number };
 }
