@@ -43,7 +43,9 @@ def per_sample_functorch(model, x, y):
     return list(grads)
 
 
-def per_sample_hooks(model, x, y):
+def linear_activations(model, x, y):
+    """One forward and backward pass on the summed loss; per Linear layer, the input it saw
+    (a, [n, in]) and the gradient of the loss at its output (delta, [n, out])."""
     inputs, outputs = {}, {}
     handles = []
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
@@ -55,9 +57,12 @@ def per_sample_hooks(model, x, y):
     loss.backward()
     for h in handles:
         h.remove()
+    return [(inputs[m], outputs[m]) for m in linears]
+
+
+def per_sample_hooks(model, x, y):
     grads = []
-    for m in linears:
-        a, d = inputs[m], outputs[m]
+    for a, d in linear_activations(model, x, y):
         grads.append(torch.einsum('ni,nj->nji', a, d))  # [n, out, in] like weight
         grads.append(d)
     return grads
@@ -66,23 +71,13 @@ def per_sample_hooks(model, x, y):
 def clipped_sums_factorised(model, x, y, clip):
     """Our engine's trick in torch: per-example norms ||a_i||^2 ||delta_i||^2 (+ bias
     ||delta_i||^2) and the clipped sum A^T diag(c) Delta, without per-example gradients."""
-    inputs, outputs = {}, {}
-    handles = []
-    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
-    for m in linears:
-        handles.append(m.register_forward_hook(lambda mod, inp, out: inputs.__setitem__(mod, inp[0].detach())))
-        handles.append(m.register_full_backward_hook(lambda mod, gin, gout: outputs.__setitem__(mod, gout[0].detach())))
-    loss = torch.nn.functional.cross_entropy(model(x), y, reduction='sum')
-    model.zero_grad()
-    loss.backward()
-    for h in handles:
-        h.remove()
-    squared = sum(inputs[m].pow(2).sum(1).add(1) * outputs[m].pow(2).sum(1) for m in linears)
+    layers = linear_activations(model, x, y)
+    squared = sum(a.pow(2).sum(1).add(1) * d.pow(2).sum(1) for a, d in layers)
     factors = torch.clamp(clip / torch.clamp(torch.sqrt(squared), min=1e-12), max=1.0)
     sums = []
-    for m in linears:
-        scaled = outputs[m] * factors.unsqueeze(1)
-        sums.append(scaled.t() @ inputs[m])
+    for a, d in layers:
+        scaled = d * factors.unsqueeze(1)
+        sums.append(scaled.t() @ a)
         sums.append(scaled.sum(0))
     return sums
 

@@ -1,21 +1,16 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancelledError } from '../../src/engine/audit/progress';
-import { initBackend } from '../../src/engine/backend';
 import { trainDefendedModel } from '../../src/engine/defenses/training';
 import { removeStaleEntries } from '../../src/engine/defenses/training/defended-cache';
-import { entryOf, overfitData, probabilities, request, type OverfitData, removeTemporaryDirs, temporaryDir } from './defense-training-fixture';
+import { entryOf, probabilities, request, type OverfitData, temporaryDir, withOverfitData } from './defense-training-fixture';
 
 let data: OverfitData;
 
 describe('defended models: worker threads and the content-addressed cache', () => {
-  before(async () => {
-    await initBackend('auto');
-    data = await overfitData();
-  });
-  after(removeTemporaryDirs);
+  withOverfitData((d) => (data = d));
 
   test('trains on worker threads, then loads from the cache without training', async () => {
     const req = { ...request(data, 'ensemble', { members: 2 }, { epochs: 10 }), workers: 2 };

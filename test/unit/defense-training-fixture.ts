@@ -1,17 +1,20 @@
 /**
  * Shared by the defense-training and dp-sgd tests: the overfit workspace's records and
  * model (random labels, so a plainly retrained model can only memorise its members),
- * a request builder, and helpers to read a defended model's weights from the cache.
+ * the suite set-up, a request builder, and helpers to read a defended model's weights
+ * from the cache.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { after, before } from 'node:test';
 import type { Dataset } from '../../src/engine/artifacts/dataset';
 import { loadDataset } from '../../src/engine/artifacts/datasets';
 import { readLayersModelArtifacts } from '../../src/engine/artifacts/models/tfjs-layers-files';
 import type { Classifier } from '../../src/engine/artifacts/models';
+import { initBackend } from '../../src/engine/backend';
 import type { DefendedTrainingRequest, TrainingDefenseName, RetrainSettings } from '../../src/engine/defenses/training';
 import { overfitWorkspace } from '../helpers/overfit-workspace';
 
@@ -26,6 +29,18 @@ export async function overfitData(): Promise<OverfitData> {
   const { dir } = await overfitWorkspace();
   const load = (file: string) => loadDataset({ path: path.join(dir, file), label: 'label' });
   return { modelFile: path.join(dir, 'model', 'model.json'), members: await load('train.csv'), nonMembers: await load('test.csv'), reference: await load('population.csv') };
+}
+
+/**
+ * Call inside a describe: before its tests, starts the backend and hands the overfit data
+ * to `use`; after them, removes the temporary folders.
+ */
+export function withOverfitData(use: (data: OverfitData) => void): void {
+  before(async () => {
+    await initBackend('auto');
+    use(await overfitData());
+  });
+  after(removeTemporaryDirs);
 }
 
 export const TRAIN: RetrainSettings = { epochs: 40, batchSize: 32, learningRate: 0.01, optimizer: 'adam', seed: 7 };

@@ -1,13 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../src/engine/artifacts/models';
-import { initBackend } from '../../src/engine/backend';
 import { trainDefendedModel, type DefendedModel, type TrainingDefenseName } from '../../src/engine/defenses/training';
 import { memberShares } from '../../src/engine/defenses/training/shares';
 import { InputError } from '../../src/engine/errors';
-import { entryOf, kernelNorm, loadCachedModel, overfitData, probabilities, request, summarise, type OverfitData, removeTemporaryDirs } from './defense-training-fixture';
+import { entryOf, kernelNorm, loadCachedModel, probabilities, request, summarise, type OverfitData, withOverfitData } from './defense-training-fixture';
 
 let data: OverfitData;
 const trained = new Map<string, { out: DefendedModel; cacheDir: string }>();
@@ -55,11 +54,7 @@ function averageKl(member: Float32Array, reference: Float32Array): number {
 }
 
 describe('training-time defenses on an overfit-prone task (random labels)', () => {
-  before(async () => {
-    await initBackend('auto');
-    data = await overfitData();
-  });
-  after(removeTemporaryDirs);
+  withOverfitData((d) => (data = d));
 
   test('plain retraining memorises the members (the reference point)', async () => {
     const { out } = await defended('none');

@@ -1,20 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../../src/engine/backend';
 import { dpSgdEpsilon } from '../../src/engine/defenses/rdp-accountant';
 import { trainDefendedModel } from '../../src/engine/defenses/training';
-import { overfitData, probabilities, request, summarise, TRAIN, type OverfitData, removeTemporaryDirs, temporaryDir } from './defense-training-fixture';
+import { probabilities, request, summarise, TRAIN, type OverfitData, temporaryDir, withOverfitData } from './defense-training-fixture';
 
 let data: OverfitData;
 
 describe('DP-SGD defended retraining', () => {
-  before(async () => {
-    await initBackend('auto');
-    data = await overfitData();
-  });
-  after(removeTemporaryDirs);
+  withOverfitData((d) => (data = d));
 
   test('reports the epsilon the RDP accountant gives for exactly the run', async () => {
     const params = { noiseMultiplier: 1.1, clipNorm: 1, delta: 1e-5 };

@@ -1,29 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gaussianRandom } from '../../src/engine/random';
 import { predictedLabels } from '../../src/engine/attacks/signals';
 import { rocAucScore } from '../../src/engine/metrics';
 import { fitMemGuard, memGuard } from '../../src/engine/defenses/memguard';
-
-const CLASSES = 5;
-
-/**
- * Outputs of an overfit model: members get a large logit margin on their label (memorised),
- * records it never saw a small one. Same generator, different seeds, for every group.
- */
-function overfitOutputs(records: number, margin: number, seed: number): Float32Array {
-  const normal = gaussianRandom(seed);
-  const out = new Float32Array(records * CLASSES);
-  for (let r = 0; r < records; r++) {
-    const label = r % CLASSES;
-    const logits = Array.from({ length: CLASSES }, (_, c) => normal() + (c === label ? margin + normal() : 0));
-    const max = Math.max(...logits);
-    const exps = logits.map((l) => Math.exp(l - max));
-    const sum = exps.reduce((a, b) => a + b, 0);
-    exps.forEach((e, c) => (out[r * CLASSES + c] = e / sum));
-  }
-  return out;
-}
+import { assertDistributions, CLASSES, overfitOutputs } from './output-defense-fixture';
 
 const members = overfitOutputs(120, 7, 1);
 const nonMembers = overfitOutputs(120, 2.5, 2);
@@ -34,18 +14,6 @@ function membershipAuc(memberScores: ArrayLike<number>, nonMemberScores: ArrayLi
   const scores = [...Array.from(memberScores), ...Array.from(nonMemberScores)];
   const truth = scores.map((_, i) => i < memberScores.length);
   return rocAucScore(scores, truth);
-}
-
-function assertDistributions(out: Float32Array, what: string): void {
-  for (let r = 0; r < out.length / CLASSES; r++) {
-    let sum = 0;
-    for (let c = 0; c < CLASSES; c++) {
-      const p = out[r * CLASSES + c];
-      assert.ok(p >= 0 && Number.isFinite(p), `${what}: record ${r} class ${c} is ${p}`);
-      sum += p;
-    }
-    assert.ok(Math.abs(sum - 1) < 1e-6, `${what}: record ${r} sums to ${sum}`);
-  }
 }
 
 describe('MemGuard', () => {

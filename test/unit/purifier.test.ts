@@ -1,48 +1,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gaussianRandom } from '../../src/engine/random';
 import { computeSignals, predictedLabels } from '../../src/engine/attacks/signals';
 import { fitPurifier, purifier, PURIFIER_MAX_FIT_RECORDS } from '../../src/engine/defenses/purifier';
 import { evenlySpacedIndices } from '../../src/engine/defenses/confidence-rows';
+import { assertDistributions, CLASSES, overfitOutputs } from './output-defense-fixture';
 
-const CLASSES = 5;
 const RECORDS = 120;
 
-/** Outputs of an overfit model: a large logit margin on the label for members, a small one otherwise. */
-function overfitOutputs(margin: number, seed: number): Float32Array {
-  const normal = gaussianRandom(seed);
-  const out = new Float32Array(RECORDS * CLASSES);
-  for (let r = 0; r < RECORDS; r++) {
-    const label = r % CLASSES;
-    const logits = Array.from({ length: CLASSES }, (_, c) => normal() + (c === label ? margin + normal() : 0));
-    const max = Math.max(...logits);
-    const exps = logits.map((l) => Math.exp(l - max));
-    const sum = exps.reduce((a, b) => a + b, 0);
-    exps.forEach((e, c) => (out[r * CLASSES + c] = e / sum));
-  }
-  return out;
-}
-
 const labels = Int32Array.from({ length: RECORDS }, (_, r) => r % CLASSES);
-const members = overfitOutputs(7, 1);
-const nonMembers = overfitOutputs(2.5, 2);
-const reference = overfitOutputs(2.5, 3);
+const members = overfitOutputs(RECORDS, 7, 1);
+const nonMembers = overfitOutputs(RECORDS, 2.5, 2);
+const reference = overfitOutputs(RECORDS, 2.5, 3);
 
 function meanConfidence(probs: Float32Array): number {
   const confidence = computeSignals(probs, CLASSES, labels).confidence;
   return confidence.reduce((a, b) => a + b, 0) / confidence.length;
-}
-
-function assertDistributions(out: Float32Array, what: string): void {
-  for (let r = 0; r < out.length / CLASSES; r++) {
-    let sum = 0;
-    for (let c = 0; c < CLASSES; c++) {
-      const p = out[r * CLASSES + c];
-      assert.ok(p >= 0 && Number.isFinite(p), `${what}: record ${r} class ${c} is ${p}`);
-      sum += p;
-    }
-    assert.ok(Math.abs(sum - 1) < 1e-6, `${what}: record ${r} sums to ${sum}`);
-  }
 }
 
 describe('PURIFIER confidence reshaping', () => {

@@ -1,16 +1,20 @@
 /**
- * Row helpers shared by the learned output defenses (MemGuard, PURIFIER): the same
- * guarantees as output-defenses.ts (inputs checked, rows renormalised in float64, stored
- * back as float32 distributions whose first largest entry is the top class).
+ * Row helpers shared by the output defenses (output-defenses.ts, MemGuard, PURIFIER):
+ * inputs checked, rows renormalised in float64, stored back as float32 distributions
+ * whose first largest entry is the top class.
  */
 
-/** Checks a row-major `records x numClasses` probability array; returns the record count. */
-export function checkProbabilityRows(what: string, probs: Float32Array, numClasses: number): number {
-  if (!Number.isInteger(numClasses) || numClasses < 2) {
-    throw new RangeError(`${what}: numClasses must be an integer >= 2, got ${numClasses}`);
+/**
+ * Checks a row-major `records x numClasses` probability array; returns the record count.
+ * Messages start with `what: ` when it is given.
+ */
+export function checkProbabilityRows(what: string | undefined, probs: Float32Array, numClasses: number, minClasses = 2): number {
+  const fail = (message: string): RangeError => new RangeError(what === undefined ? message : `${what}: ${message}`);
+  if (!Number.isInteger(numClasses) || numClasses < minClasses) {
+    throw fail(`numClasses must be an integer >= ${minClasses}, got ${numClasses}`);
   }
   if (probs.length % numClasses !== 0) {
-    throw new RangeError(`${what}: probabilities length ${probs.length} is not a multiple of numClasses ${numClasses}`);
+    throw fail(`probabilities length ${probs.length} is not a multiple of numClasses ${numClasses}`);
   }
   const records = probs.length / numClasses;
   for (let r = 0; r < records; r++) {
@@ -18,11 +22,11 @@ export function checkProbabilityRows(what: string, probs: Float32Array, numClass
     for (let c = 0; c < numClasses; c++) {
       const p = probs[r * numClasses + c];
       if (!(p >= 0) || !Number.isFinite(p)) {
-        throw new RangeError(`${what}: probabilities must be finite and >= 0: record ${r}, class ${c} is ${p}`);
+        throw fail(`probabilities must be finite and >= 0: record ${r}, class ${c} is ${p}`);
       }
       sum += p;
     }
-    if (sum <= 0) throw new RangeError(`${what}: probabilities of record ${r} sum to 0`);
+    if (sum <= 0) throw fail(`probabilities of record ${r} sum to 0`);
   }
   return records;
 }

@@ -9,68 +9,11 @@
  * the confidence information attacks feed on is reduced.
  */
 import { gaussianRandom } from '../random';
+import { argmax, checkProbabilityRows, readRow, softmax, writeRow } from './confidence-rows';
 
+/** A single class is allowed here: every defense below is defined for it. */
 function checkProbabilities(probs: Float32Array, numClasses: number): number {
-  if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new RangeError(`numClasses must be an integer >= 1, got ${numClasses}`);
-  }
-  if (probs.length % numClasses !== 0) {
-    throw new RangeError(`probabilities length ${probs.length} is not a multiple of numClasses ${numClasses}`);
-  }
-  const records = probs.length / numClasses;
-  for (let r = 0; r < records; r++) {
-    let sum = 0;
-    for (let c = 0; c < numClasses; c++) {
-      const p = probs[r * numClasses + c];
-      if (!(p >= 0) || !Number.isFinite(p)) {
-        throw new RangeError(`probabilities must be finite and >= 0: record ${r}, class ${c} is ${p}`);
-      }
-      sum += p;
-    }
-    if (sum <= 0) throw new RangeError(`probabilities of record ${r} sum to 0`);
-  }
-  return records;
-}
-
-/** Input row r as float64, renormalised: softmax outputs in float32 rarely sum to exactly 1. */
-function readRow(probs: Float32Array, numClasses: number, r: number): Float64Array {
-  const row = Float64Array.from(probs.subarray(r * numClasses, (r + 1) * numClasses));
-  let sum = 0;
-  for (const p of row) sum += p;
-  for (let c = 0; c < numClasses; c++) row[c] /= sum;
-  return row;
-}
-
-/** First index of the largest value: the predicted class. */
-function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let c = 1; c < row.length; c++) if (row[c] > row[best]) best = c;
-  return best;
-}
-
-/**
- * Stores a float64 distribution as float32. Rounding each entry can leave the sum off by
- * several ulps; the leftover goes to a largest entry, where it is relatively smallest.
- * A surplus goes to the first largest entry; a deficit to the last one, so that lowering
- * it cannot hand the top spot (first index of the maximum) to a tied class.
- */
-function writeRow(out: Float32Array, offset: number, row: Float64Array): void {
-  let sum = 0;
-  for (let c = 0; c < row.length; c++) {
-    out[offset + c] = row[c];
-    sum += out[offset + c];
-  }
-  const residual = 1 - sum;
-  let target = offset + argmax(row);
-  if (residual < 0) {
-    for (let c = row.length - 1; c >= 0; c--) {
-      if (out[offset + c] === out[target]) {
-        target = offset + c;
-        break;
-      }
-    }
-  }
-  out[target] = Math.max(0, out[target] + residual);
+  return checkProbabilityRows(undefined, probs, numClasses, 1);
 }
 
 function checkNonNegative(name: string, value: number): void {
@@ -239,20 +182,12 @@ export function gaussianNoise(probs: Float32Array, numClasses: number, sigma: nu
   for (let r = 0; r < records; r++) {
     const row = readRow(probs, numClasses, r);
     const logits = new Float64Array(numClasses);
-    let max = -Infinity;
     for (let c = 0; c < numClasses; c++) {
       // Draw for every class, zeros included, so the stream does not depend on the data.
       const noise = sigma * normal();
       logits[c] = Math.log(row[c]) + noise;
-      if (logits[c] > max) max = logits[c];
     }
-    let sum = 0;
-    for (let c = 0; c < numClasses; c++) {
-      logits[c] = Math.exp(logits[c] - max);
-      sum += logits[c];
-    }
-    for (let c = 0; c < numClasses; c++) logits[c] /= sum;
-    writeRow(out, r * numClasses, logits);
+    writeRow(out, r * numClasses, softmax(logits));
   }
   return out;
 }

@@ -8,28 +8,22 @@
  */
 import type { QueryName } from '../attacks/augmentations';
 import type { BackendPreference } from '../backend';
-import type { Architecture } from '../shadow/architecture';
 import type { OptimizerSpec } from '../shadow/optimizer';
 import type { GroupJob, GroupSetup, ShadowResult } from '../shadow/train-group';
 
 /** Bump when the payload changes shape; a worker refuses other versions. */
 export const JOB_FORMAT_VERSION = 1;
 
-export interface ShadowJobData {
+/** The run-wide part of a job: the group setup minus the records. */
+export type JobSetup = Omit<GroupSetup, 'store'> & { backend: BackendPreference };
+
+export interface ShadowJobData extends JobSetup {
   format: number;
   /** The audit run that enqueued the job (its cancel flag is keyed by it). */
   runId: string;
   /** recordsDigest of the records the shadows train on and are scored on. */
   recordsDigest: string;
-  architecture: Architecture;
-  optimizer: OptimizerSpec;
-  numClasses: number;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  queries: QueryName[];
-  backend: BackendPreference;
-  shadows: number[];
+  shadows: GroupJob['shadows'];
   /** Per shadow, its training records (indices into the record store), base64 int32. */
   members: string[];
 }
@@ -45,9 +39,6 @@ export interface ShadowJobResult {
   backend: string;
   shadows: EncodedShadow[];
 }
-
-/** The run-wide part of a job: the group setup minus the records. */
-export type JobSetup = Omit<GroupSetup, 'store'> & { backend: BackendPreference };
 
 export function encodeJob(runId: string, recordsDigest: string, setup: JobSetup, job: GroupJob): ShadowJobData {
   return {

@@ -13,9 +13,10 @@
  *   population probabilities           float32 x populationCount x numClasses
  *   SHA-256 of everything above        32 bytes
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { removeOldTemporaries, temporaryName } from '../cache-temporaries';
 
 const MAGIC = Buffer.from('MPLSHDW1', 'ascii');
 const DIGEST_BYTES = 32;
@@ -52,7 +53,7 @@ export function writeCachedShadow(cacheDir: string, header: CacheHeader, shadow:
   parts.push(hash.digest());
 
   const file = cacheFile(cacheDir, header.key);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = temporaryName(file);
   const fd = fs.openSync(tmp, 'w');
   try {
     for (const p of parts) fs.writeSync(fd, p);
@@ -114,19 +115,5 @@ const STALE_TEMPORARY_MS = 10 * 60 * 1000;
 
 /** Deletes temporary files a killed run left behind (never a finished cache file). */
 export function removeStaleTemporaries(cacheDir: string, now = Date.now()): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(cacheDir);
-  } catch {
-    return; // no cache yet
-  }
-  for (const name of names) {
-    if (!/^shadow-[0-9a-f]{64}\.bin\.\d+\.[0-9a-f]+\.tmp$/.test(name)) continue;
-    const file = path.join(cacheDir, name);
-    try {
-      if (now - fs.statSync(file).mtimeMs > STALE_TEMPORARY_MS) fs.rmSync(file, { force: true });
-    } catch {
-      // Removed meanwhile by another run: nothing to do.
-    }
-  }
+  removeOldTemporaries(cacheDir, 'shadow-[0-9a-f]{64}\\.bin', STALE_TEMPORARY_MS, now);
 }

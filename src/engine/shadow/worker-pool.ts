@@ -28,112 +28,21 @@ export interface PoolRun {
 
 /** Resolves with the backend the workers ran on once every job is done. */
 export function runWorkerPool(run: PoolRun): Promise<{ backend: string }> {
-  if (run.signal?.aborted) return Promise.reject(new CancelledError());
-  return new Promise((resolve, reject) => {
-    const stop = new Int32Array(new SharedArrayBuffer(4));
-    const setup: WorkerSetup = { ...run.setup, stop };
-    const queue = [...run.jobs];
-    const live = new Set<Worker>();
-    /** The job each worker is on; a worker that exits holding one has lost it. */
-    const busy = new Map<Worker, GroupJob>();
-    let failure: unknown;
-    let backend = '';
-    let graceTimer: NodeJS.Timeout | undefined;
-
-    const settle = (): void => {
-      clearTimeout(graceTimer);
-      run.signal?.removeEventListener('abort', onAbort);
-      if (failure !== undefined) reject(failure);
-      else resolve({ backend });
-    };
-
-    const stopAll = (reason: unknown): void => {
-      if (failure !== undefined) return;
-      failure = reason;
-      queue.length = 0;
-      Atomics.store(stop, 0, 1);
-      graceTimer = setTimeout(() => {
-        for (const w of live) void w.terminate();
-      }, STOP_GRACE_MS);
-      if (live.size === 0) settle();
-    };
-
-    const onAbort = (): void => stopAll(new CancelledError());
-    run.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const nextJob = (worker: Worker): void => {
-      busy.delete(worker);
-      const job = failure === undefined ? queue.shift() : undefined;
-      if (job === undefined) {
-        void worker.terminate();
-        return;
-      }
-      busy.set(worker, job);
-      const message: ToWorker = { type: 'train', job };
-      worker.postMessage(message);
-    };
-
-    const onMessage = (worker: Worker, message: FromWorker): void => {
-      switch (message.type) {
-        case 'ready':
-          nextJob(worker);
-          return;
-        case 'progress':
-          try {
-            run.onSamples(message.samples);
-          } catch (e) {
-            stopAll(e);
-          }
-          return;
-        case 'shadow':
-          try {
-            run.onShadow(message);
-          } catch (e) {
-            stopAll(e);
-          }
-          return;
-        case 'job-done':
-          backend = message.backend;
-          nextJob(worker);
-          return;
-        case 'stopped':
-          busy.delete(worker);
-          void worker.terminate();
-          return;
-        case 'error':
-          stopAll(deserialize(message.error));
-          void worker.terminate();
-          return;
-      }
-    };
-
-    const count = Math.max(1, Math.min(run.workers, queue.length));
-    for (let i = 0; i < count; i++) {
-      let worker: Worker;
-      try {
-        worker = startShadowWorker();
-      } catch (e) {
-        stopAll(e);
-        break;
-      }
-      live.add(worker);
-      // Worker console output (tfjs banners) must not mix into a CLI's stdout (JSON reports).
-      worker.stdout.pipe(process.stderr, { end: false });
-      worker.on('message', (m: FromWorker) => onMessage(worker, m));
-      worker.on('error', (e) => stopAll(e));
-      worker.on('exit', (code) => {
-        live.delete(worker);
-        if (failure === undefined && (busy.has(worker) || (live.size === 0 && queue.length > 0))) {
-          stopAll(new Error(`a shadow worker exited (code ${code}) before finishing its shadows`));
-        }
-        busy.delete(worker);
-        if (live.size === 0) settle();
-      });
-      const message: ToWorker = { type: 'setup', setup };
-      worker.postMessage(message);
-    }
-    if (live.size === 0 && failure !== undefined) settle();
-  });
+  let backend = '';
+  return runPool({
+    jobs: run.jobs,
+    workers: run.workers,
+    signal: run.signal,
+    onSamples: run.onSamples,
+    setupMessage: (stop) => ({ type: 'setup', setup: { ...run.setup, stop } }),
+    jobMessage: (job) => ({ type: 'train', job }),
+    onResult: (message) => {
+      if (message.type === 'shadow') run.onShadow(message);
+      else if (message.type === 'job-done') backend = message.backend;
+      return message.type === 'job-done';
+    },
+    lostWork: (code) => `a shadow worker exited (code ${code}) before finishing its shadows`,
+  }).then(() => ({ backend }));
 }
 
 export interface DefendPoolRun {
@@ -150,23 +59,64 @@ export interface DefendPoolRun {
  * job's result, in job order.
  */
 export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
-  if (run.signal?.aborted) return Promise.reject(new CancelledError());
+  const results: DefendJobResult[] = [];
+  return runPool({
+    jobs: run.jobs,
+    workers: run.workers,
+    signal: run.signal,
+    onSamples: run.onSamples,
+    jobMessage: (job, stop) => ({ type: 'defend', job, stop }),
+    onResult: (message) => {
+      if (message.type !== 'defended') return false;
+      results.push(message.result);
+      return true;
+    },
+    lostWork: (code) => `a worker exited (code ${code}) before finishing its defended model`,
+  }).then(() => {
+    if (results.length !== run.jobs.length) throw new Error(`only ${results.length} of ${run.jobs.length} defended models were trained`);
+    return results.sort((a, b) => a.modelIndex - b.modelIndex);
+  });
+}
+
+/** What runPool needs to know about one kind of job. */
+interface PoolSpec<J> {
+  jobs: J[];
+  workers: number;
+  signal?: AbortSignal;
+  /** Training samples just done; a throw fails the run. */
+  onSamples: (count: number) => void;
+  /** Sent to each new worker, which answers 'ready' before its first job; without it the first job goes out at once. */
+  setupMessage?: (stop: Int32Array) => ToWorker;
+  jobMessage: (job: J, stop: Int32Array) => ToWorker;
+  /** The kind's own result messages; true when the worker has finished its job. A throw fails the run. */
+  onResult: (message: FromWorker) => boolean;
+  /** Why the run failed when a worker exited holding a job, or before any job was done. */
+  lostWork: (exitCode: number) => string;
+}
+
+/**
+ * The worker lifecycle both pools share: start workers, hand each the next job as it
+ * finishes one, raise the stop flag on the first failure or on abort (terminating
+ * workers still running STOP_GRACE_MS later), and settle once every worker has exited.
+ */
+function runPool<J>(spec: PoolSpec<J>): Promise<void> {
+  if (spec.signal?.aborted) return Promise.reject(new CancelledError());
   return new Promise((resolve, reject) => {
     const stop = new Int32Array(new SharedArrayBuffer(4));
-    const queue = [...run.jobs];
-    const results: DefendJobResult[] = [];
+    const queue = [...spec.jobs];
     const live = new Set<Worker>();
-    const busy = new Map<Worker, DefendJob>();
+    /** The job each worker is on; a worker that exits holding one has lost it. */
+    const busy = new Map<Worker, J>();
     let failure: unknown;
     let graceTimer: NodeJS.Timeout | undefined;
 
     const settle = (): void => {
       clearTimeout(graceTimer);
-      run.signal?.removeEventListener('abort', onAbort);
+      spec.signal?.removeEventListener('abort', onAbort);
       if (failure !== undefined) reject(failure);
-      else if (results.length !== run.jobs.length) reject(new Error(`only ${results.length} of ${run.jobs.length} defended models were trained`));
-      else resolve(results.sort((a, b) => a.modelIndex - b.modelIndex));
+      else resolve();
     };
+
     const stopAll = (reason: unknown): void => {
       if (failure !== undefined) return;
       failure = reason;
@@ -177,8 +127,9 @@ export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
       }, STOP_GRACE_MS);
       if (live.size === 0) settle();
     };
+
     const onAbort = (): void => stopAll(new CancelledError());
-    run.signal?.addEventListener('abort', onAbort, { once: true });
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
 
     const nextJob = (worker: Worker): void => {
       busy.delete(worker);
@@ -188,30 +139,43 @@ export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
         return;
       }
       busy.set(worker, job);
-      const message: ToWorker = { type: 'defend', job, stop };
-      worker.postMessage(message);
+      worker.postMessage(spec.jobMessage(job, stop));
     };
 
     const onMessage = (worker: Worker, message: FromWorker): void => {
-      if (message.type === 'progress') {
-        try {
-          run.onSamples(message.samples);
-        } catch (e) {
-          stopAll(e);
+      switch (message.type) {
+        case 'ready':
+          nextJob(worker);
+          return;
+        case 'progress':
+          try {
+            spec.onSamples(message.samples);
+          } catch (e) {
+            stopAll(e);
+          }
+          return;
+        case 'stopped':
+          busy.delete(worker);
+          void worker.terminate();
+          return;
+        case 'error':
+          stopAll(deserialize(message.error));
+          void worker.terminate();
+          return;
+        default: {
+          let jobDone: boolean;
+          try {
+            jobDone = spec.onResult(message);
+          } catch (e) {
+            stopAll(e);
+            return;
+          }
+          if (jobDone) nextJob(worker);
         }
-      } else if (message.type === 'defended') {
-        results.push(message.result);
-        nextJob(worker);
-      } else if (message.type === 'stopped') {
-        busy.delete(worker);
-        void worker.terminate();
-      } else if (message.type === 'error') {
-        stopAll(deserialize(message.error));
-        void worker.terminate();
       }
     };
 
-    const count = Math.max(1, Math.min(run.workers, queue.length));
+    const count = Math.max(1, Math.min(spec.workers, queue.length));
     for (let i = 0; i < count; i++) {
       let worker: Worker;
       try {
@@ -221,18 +185,20 @@ export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
         break;
       }
       live.add(worker);
+      // Worker console output (tfjs banners) must not mix into a CLI's stdout (JSON reports).
       worker.stdout.pipe(process.stderr, { end: false });
       worker.on('message', (m: FromWorker) => onMessage(worker, m));
       worker.on('error', (e) => stopAll(e));
       worker.on('exit', (code) => {
         live.delete(worker);
-        if (failure === undefined && busy.has(worker)) {
-          stopAll(new Error(`a worker exited (code ${code}) before finishing its defended model`));
+        if (failure === undefined && (busy.has(worker) || (live.size === 0 && queue.length > 0))) {
+          stopAll(new Error(spec.lostWork(code)));
         }
         busy.delete(worker);
         if (live.size === 0) settle();
       });
-      nextJob(worker);
+      if (spec.setupMessage === undefined) nextJob(worker);
+      else worker.postMessage(spec.setupMessage(stop));
     }
     if (live.size === 0 && failure !== undefined) settle();
   });

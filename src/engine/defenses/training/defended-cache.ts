@@ -8,11 +8,12 @@
  * per file and is written last; the folder is built under a temporary name and renamed,
  * so a killed run leaves no half entry. An entry that does not verify is retrained.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset } from '../../artifacts/dataset';
 import { readLayersModelArtifacts } from '../../artifacts/models/tfjs-layers-files';
+import { removeOldTemporaries, temporaryName } from '../../cache-temporaries';
 import type { Architecture } from '../../shadow/architecture';
 import type { OptimizerSpec } from '../../shadow/optimizer';
 import { NEEDS_REFERENCE } from './params';
@@ -85,7 +86,7 @@ export function modelDir(root: string, index: number): string {
 /** A fresh temporary folder to train into; finish with commitEntry. */
 export function startEntry(cacheDir: string, key: string): string {
   fs.mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${entryDir(cacheDir, key)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = temporaryName(entryDir(cacheDir, key));
   fs.mkdirSync(tmp);
   return tmp;
 }
@@ -144,19 +145,5 @@ const STALE_TEMPORARY_MS = 24 * 60 * 60 * 1000;
 
 /** Deletes temporary entry folders a killed run left behind (never a committed entry). */
 export function removeStaleEntries(cacheDir: string, now = Date.now()): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(cacheDir);
-  } catch {
-    return; // no cache yet
-  }
-  for (const name of names) {
-    if (!/^defended-[0-9a-f]{64}\.\d+\.[0-9a-f]+\.tmp$/.test(name)) continue;
-    const dir = path.join(cacheDir, name);
-    try {
-      if (now - fs.statSync(dir).mtimeMs > STALE_TEMPORARY_MS) fs.rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Removed meanwhile by another run: nothing to do.
-    }
-  }
+  removeOldTemporaries(cacheDir, 'defended-[0-9a-f]{64}', STALE_TEMPORARY_MS, now);
 }
