@@ -18,6 +18,7 @@ import { ProgressBar } from './progress-bar';
 import { registerInspectCommand } from './inspect-command';
 import { registerScoreCommand } from './score-command';
 import { registerWorkerCommand } from './worker-command';
+import { registerSweepCommand } from './sweep-command';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -107,6 +108,7 @@ export function buildProgram(): Command {
   registerScoreCommand(program);
   registerInspectCommand(program);
   registerWorkerCommand(program);
+  registerSweepCommand(program);
   return program;
 }
 
