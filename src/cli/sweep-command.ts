@@ -5,6 +5,7 @@
  * Exit codes as `audit`: 0 nothing at or above --fail-on, 1 something is, 2 a manifest or
  * its inputs cannot be used (or a usage error); 130 when cancelled with Ctrl+C.
  */
+import { parseQueueUrl } from '../engine/queue/queue-url';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -29,6 +30,7 @@ interface SweepCommandOptions {
   attacks?: string;
   cacheDir?: string;
   workers?: number;
+  queue?: string;
   exclude: string[];
   maxManifests: number;
 }
@@ -108,10 +110,12 @@ export function registerSweepCommand(program: Command): void {
     .option('--attacks <ids>', 'run these attacks instead of each manifest\'s (comma-separated)')
     .option('--cache-dir <dir>', 'shadow-model cache folder (default: .privacy-lint-cache/shadows beside each manifest)')
     .option('--workers <n>', 'worker threads for shadow training (0 = one per core)', wholeNumber('--workers', 0))
+    .option('--queue <url>', 'train shadow models on `privacy-lint worker`s of this Redis queue (redis://HOST:PORT) instead of locally')
     .option('--exclude <names>', 'folder names not searched, comma-separated (replaces the default list)', list, [...SWEEP_EXCLUDED_FOLDERS])
     .option('--max-manifests <n>', 'audit at most this many manifests (in path order); more is reported as an input error', wholeNumber('--max-manifests', 1), DEFAULT_MAX_MANIFESTS)
     .action(async (folder: string, opts: SweepCommandOptions) => {
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
+      if (opts.queue !== undefined) parseQueueUrl(opts.queue);
       const bar = new ProgressBar();
       const controller = new AbortController();
       const onSigint = () => controller.abort();
@@ -139,6 +143,7 @@ export function registerSweepCommand(program: Command): void {
           attacks: opts.attacks ? list(opts.attacks) : undefined,
           cacheDir: opts.cacheDir,
           workers: opts.workers,
+          queueUrl: opts.queue,
           signal: controller.signal,
           onManifestStart: (_manifest, _index, count) => {
             total = count;

@@ -281,6 +281,9 @@ test('privacy-lint sweep writes one combined JSON, SARIF and text report and exi
   // Usage errors.
   assert.equal(cli(['sweep', dir, '--concurrency', '0']).code, 2, '--concurrency 0 is a usage error');
   assert.equal(cli(['sweep', dir, '--format', 'html']).code, 2, 'html is not a sweep format');
+  const queue = cli(['sweep', dir, '--queue', 'http://localhost:6379']);
+  assert.equal(queue.code, 2, 'a --queue that is not a Redis URL is a usage error');
+  assert.match(queue.stderr, /--queue: expected a redis:\/\/ or rediss:\/\/ URL/, 'and says what was expected');
   assert.equal(cli(['sweep', dir, '--format', 'json,text']).code, 2, 'several formats need --out');
   const empty = cli(['sweep', path.join(base, 'cli-out')]);
   assert.equal(empty.code, 2, 'nothing to sweep exits 2');
