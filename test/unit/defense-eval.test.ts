@@ -36,10 +36,11 @@ function byId(evaluations: DefenseEvaluation[], prefix: string): DefenseEvaluati
   return e;
 }
 
-/** A model answering 1/numClasses for every class: nothing to learn about membership. */
+/** A model answering 1/numClasses for every class: nothing to learn about membership, and no weights to read. */
 function uniformClassifier(like: Classifier): Classifier {
   return {
     ...like,
+    format: 'uniform',
     predictProbabilities: async (_f, _s, count) => new Float32Array(count * like.numClasses).fill(1 / like.numClasses),
     dispose: () => undefined,
   };
@@ -155,9 +156,14 @@ describe('defenses side by side, training-time (injected trainer)', () => {
       assert.equal(l2!.testAccuracy, share0, 'uniform model accuracy = class-0 share of non-members');
       assert.equal(l2!.worstTpr, 0, 'all scores tie: no member found at 0.1% FPR');
       assert.ok(l2!.attacks.every((a) => a.auc === 0.5), 'all attacks at chance');
-      assert.equal(l2!.errors.length, 1, 'the white-box attack is refused against a retrained model');
-      assert.match(l2!.errors[0]!.message, /white-box/, 'with a clear reason');
+      assert.equal(l2!.errors.length, 1, 'the white-box attack is refused against a retrained model without weights');
+      assert.match(l2!.errors[0]!.message, /white-box attack is not run against "l2": the retrained model \(uniform\) offers no gradient access/, 'with a clear reason');
       assert.equal(l2!.meetsPolicy, false, 'a refused attack leaves the policy unproven');
+      // The "DP-SGD" model is a TF.js Layers model (the target's own file): the white-box attack
+      // reads that file's weights, so it scores exactly as on the undefended target.
+      assert.deepEqual(dp!.errors, [], 'every attack runs against a retrained Layers model');
+      const whiteBoxAuc = (e: DefenseEvaluation) => e.attacks.find((a) => a.attack === 'white-box-gradient-norm')?.auc;
+      assert.equal(whiteBoxAuc(dp!), whiteBoxAuc(c.baseline), 'white-box on the retrained model\'s file (here: the target\'s)');
       assert.deepEqual(dp!.dp?.epsilon, 0.05, 'accounted epsilon passed through');
       assert.equal(dp!.attacks[0]!.epsilonLowerBound?.delta, 0.00001, 'empirical bound at the DP-SGD delta');
       assert.ok(dp!.attacks[0]!.epsilonLowerBound!.epsilon > 0.05, 'the leaky "DP" model is caught');

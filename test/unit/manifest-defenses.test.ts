@@ -121,19 +121,25 @@ describe('manifest "defenses" and "defense"', () => {
     assert.equal(parse(manifestWith('"defenses": { "evaluate": [ { "name": "neuguard" } ] }', true)).problems.length, 0, 'fine with population');
   });
 
-  test('shadow attacks against training-time defenses are refused on the attack id', () => {
-    const text = manifestWith('"defenses": { "attacks": ["loss-threshold", "lira-offline"], "evaluate": [ { "name": "top-k" }, { "name": "l2" } ] }', true);
-    const p = theProblem(parse(text).problems, /needs shadow models/);
-    assert.equal(slice(text, p.range), '"lira-offline"', 'range of the attack');
-    assert.match(p.message, /evaluate\[1\] \("l2"\)/, 'names the retrained defense');
+  test('shadow attacks against training-time defenses are allowed (defended shadows), except against kl-pruning', () => {
+    const retrained = manifestWith('"defenses": { "attacks": ["loss-threshold", "lira-offline"], "evaluate": [ { "name": "top-k" }, { "name": "l2" }, { "name": "dp-sgd" } ] }', true);
+    assert.deepEqual(parse(retrained).problems.map((p) => p.message), [], 'shadows are retrained with l2 and dp-sgd: no problem');
     const inferenceOnly = manifestWith('"defenses": { "attacks": ["lira-offline"], "evaluate": [ { "name": "top-k" } ] }', true);
     assert.deepEqual(parse(inferenceOnly).problems, [], 'adaptive shadow attack against inference-time defenses is fine');
+    const text = manifestWith('"defenses": { "attacks": ["loss-threshold", "lira-offline"], "evaluate": [ { "name": "l2" }, { "name": "kl-pruning" } ] }', true);
+    const p = theProblem(parse(text).problems, /needs shadow models/);
+    assert.equal(p.severity, 'error', 'an error');
+    assert.equal(slice(text, p.range), '"lira-offline"', 'range of the attack');
+    assert.match(p.message, /evaluate\[1\] \("kl-pruning"\)/, 'names the defense shadows cannot reproduce');
+    assert.match(p.message, /target's own trained weights/, 'with the reason');
   });
 
-  test('shadow attacks in the audit with a training-time "defense" are refused', () => {
-    const text = manifestWith('"attacks": ["rmia"], "defense": { "name": "dp-sgd" }', true);
+  test('shadow attacks in the audit with a training-time "defense" are allowed, except with kl-pruning', () => {
+    assert.deepEqual(parse(manifestWith('"attacks": ["rmia"], "defense": { "name": "dp-sgd" }', true)).problems.map((p) => p.message), [], 'dp-sgd: shadows retrained with it');
+    const text = manifestWith('"attacks": ["loss-threshold", "rmia"], "defense": { "name": "kl-pruning" }', true);
     const p = theProblem(parse(text).problems, /needs shadow models/);
     assert.equal(slice(text, p.range), '"rmia"', 'range of the attack');
+    assert.match(p.message, /"defense" \("kl-pruning"\) cannot be reproduced on shadows/, 'names the defense');
   });
 
   test('unknown attack in defenses.attacks: one error with a suggestion, not a schema duplicate', () => {

@@ -2,7 +2,9 @@
  * The model an audit attacks: the target as loaded, or, when the manifest names the
  * "defense" it is served or trained with, the defended model (outputs wrapped, or the
  * architecture retrained on the members). Every defense setting of the audit is checked
- * against the data before anything is trained.
+ * against the data before anything is trained. The attacks see the defended model as in
+ * a defense evaluation (defendedContext): shadow attacks against a training-time defense
+ * use shadows retrained with it.
  */
 import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
 import { createAttackContext } from '../audit/attack-context';
@@ -51,7 +53,7 @@ export async function prepareAuditedModel(
     onProgress: (done, total) => onStage?.(`defense ${applied.name}: retraining ${done}/${total}`),
   });
   const baseContext = createAttackContext(spec, target, where.root, where.hooks, where.options);
-  const context = defendedContext({ spec, ...where }, baseContext, defended, applied.name);
+  const context = defendedContext({ spec, ...where }, baseContext, defended, applied, train);
   return {
     outputs: defended.outputs,
     context,

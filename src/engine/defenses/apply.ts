@@ -14,7 +14,7 @@ import { formatPath } from '../manifest/wording';
 import { fitMemGuard } from './memguard';
 import { fitPurifier } from './purifier';
 import { gaussianNoise, labelsOnly, reverseSigmoid, roundProbabilities, topK } from './output-defenses';
-import type { DefendedModel, TrainDefendedModel, TrainingDefenseName } from './training/types';
+import type { DefendedModel, TrainDefendedModel, TrainingDefenseName, TrainingDefenseSpec } from './training/types';
 
 /** Served probabilities (records x classes) -> defended probabilities, row by row. */
 export type OutputTransform = (probabilities: Float32Array) => Float32Array;
@@ -25,6 +25,10 @@ export interface DefendedOutputs {
   /** Inference-time: the transform, which an adaptive attacker also applies to its shadows' outputs. */
   transform?: OutputTransform;
   dp?: DefendedModel['dp'];
+  /** Training-time: the retrained model's model.json when it is one TF.js Layers model (the white-box attack reads its weights). */
+  weightsFile?: string;
+  /** Training-time without weightsFile: why the retrained model offers no gradient access. */
+  noWeights?: string;
   notes: string[];
   /** Releases what the defense created (a retrained model); never the target. */
   dispose(): void;
@@ -139,7 +143,7 @@ export async function applyDefense(spec: DefenseSpec, target: ModelOutputs, ctx:
       members: target.members.dataset,
       reference: target.population?.dataset,
       numClasses: target.model.numClasses,
-      defense: { name: spec.name as TrainingDefenseName, params: { ...spec.params }, train: spec.train! },
+      defense: trainingSpecOf(spec),
       cacheDir: ctx.cacheDir,
       // The audit's 0 means "one per core"; the trainer's 0 means "in this thread".
       ...(ctx.workers ? { workers: ctx.workers } : {}),
@@ -162,11 +166,20 @@ export async function applyDefense(spec: DefenseSpec, target: ModelOutputs, ctx:
     const notes = [...defended.notes];
     if (defended.fromCache) notes.push('Defended model read from the cache.');
     else if (defended.samplesPerSecond > 0) notes.push(`Retrained at ${Math.round(defended.samplesPerSecond)} samples/s.`);
-    return { outputs, kind: 'training', dp: defended.dp, notes, dispose: () => model.dispose() };
+    const weights = model.format === 'tfjs-layers' && model.file.toLowerCase().endsWith('.json')
+      ? { weightsFile: model.file }
+      : { noWeights: model.format === 'ensemble' ? 'the retrained model is an ensemble whose outputs are averaged, not one model with gradients' : `the retrained model (${model.format}) offers no gradient access` };
+    return { outputs, kind: 'training', dp: defended.dp, ...weights, notes, dispose: () => model.dispose() };
   } catch (e) {
     model.dispose();
     throw e;
   }
+}
+
+/** A training-time defense as the trainer takes it: its params and retraining settings. */
+export function trainingSpecOf(spec: DefenseSpec): TrainingDefenseSpec {
+  if (spec.kind !== 'training' || spec.train === undefined) throw new Error(`"${spec.name}" is not a training-time defense`);
+  return { name: spec.name as TrainingDefenseName, params: { ...spec.params }, train: { ...spec.train } };
 }
 
 /** Where retrained models are cached: beside the shadow models. */

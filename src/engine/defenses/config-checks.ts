@@ -1,14 +1,15 @@
 /**
  * Checks of an audit's "defense" and "defenses" that the schema cannot express, run with
  * the other semantic checks so they show while the manifest is written, before any
- * training: attack ids known to the catalog, shadow-model attacks against retrained models,
- * defenses that need reference data without "population". Numeric ranges (clip norm,
- * delta, noise, k) are the schema's.
+ * training: attack ids known to the catalog, shadow-model attacks against a retrained defense
+ * the shadows cannot reproduce (shadowless-defenses.ts), defenses that need reference data
+ * without "population". Numeric ranges (clip norm, delta, noise, k) are the schema's.
  */
 import { isKnownAttack, knownAttacks, needsShadowModels } from '../attacks/catalog';
 import { didYouMean } from '../manifest/suggest';
 import type { JsonPath, ManifestProblem } from '../manifest/types';
 import { defenseInfo } from './catalog';
+import { shadowRefusal } from './shadowless-defenses';
 
 type Report = (severity: ManifestProblem['severity'], at: JsonPath, message: string, part?: 'key' | 'value') => void;
 type Json = Record<string, unknown>;
@@ -20,26 +21,28 @@ export function checkAuditDefenses(report: Report, at: JsonPath, audit: Json): v
   evaluate.forEach((config, j) => checkConfig(report, [...at, 'defenses', 'evaluate', j], config, hasPopulation));
   checkConfig(report, [...at, 'defense'], audit['defense'], hasPopulation);
 
-  const retrained = evaluate.map((c, j) => ({ j, info: isObject(c) && typeof c['name'] === 'string' ? defenseInfo(c['name']) : undefined }))
-    .filter((d) => d.info?.kind === 'training');
+  // Shadow attacks against other training-time defenses use shadows retrained with the defense.
+  const shadowless = evaluate.map((c, j) => ({ j, name: isObject(c) && typeof c['name'] === 'string' ? c['name'] : '' }))
+    .filter((d) => shadowRefusal(d.name) !== undefined);
   if (defenses && Array.isArray(defenses['attacks'])) {
     (defenses['attacks'] as unknown[]).forEach((id, i) => {
       if (typeof id !== 'string') return;
       const where = [...at, 'defenses', 'attacks', i];
       if (!isKnownAttack(id)) {
         report('error', where, `expected a known attack id, found "${id}".${didYouMean(id, knownAttacks())} Known attacks: ${knownAttacks().join(', ')}.`);
-      } else if (needsShadowModels(id) && retrained.length > 0) {
-        const first = retrained[0]!;
-        report('error', where, `attack "${id}" needs shadow models trained like the target, but defenses.evaluate[${first.j}] ("${first.info!.name}") retrains the model with a defense the shadows do not reproduce; remove the attack or evaluate only inference-time defenses.`);
+      } else if (needsShadowModels(id) && shadowless.length > 0) {
+        const first = shadowless[0]!;
+        report('error', where, `attack "${id}" needs shadow models trained like the target, but defenses.evaluate[${first.j}] ("${first.name}") cannot be reproduced on shadows: ${shadowRefusal(first.name)}; remove the attack or that defense.`);
       }
     });
   }
 
-  const applied = isObject(audit['defense']) && typeof audit['defense']['name'] === 'string' ? defenseInfo(audit['defense']['name']) : undefined;
-  if (applied?.kind === 'training' && Array.isArray(audit['attacks'])) {
+  const applied = isObject(audit['defense']) && typeof audit['defense']['name'] === 'string' ? audit['defense']['name'] : undefined;
+  const refusal = applied !== undefined ? shadowRefusal(applied) : undefined;
+  if (refusal !== undefined && Array.isArray(audit['attacks'])) {
     (audit['attacks'] as unknown[]).forEach((id, i) => {
       if (typeof id === 'string' && needsShadowModels(id)) {
-        report('error', [...at, 'attacks', i], `attack "${id}" needs shadow models trained like the target, but "defense" ("${applied.name}") retrains the model with a defense the shadows do not reproduce; remove the attack or use an inference-time defense.`);
+        report('error', [...at, 'attacks', i], `attack "${id}" needs shadow models trained like the target, but "defense" ("${applied}") cannot be reproduced on shadows: ${refusal}; remove the attack or use another defense.`);
       }
     });
   }

@@ -4,6 +4,7 @@
  * (test accuracy up, worst TPR at 0.1% FPR down) and the recommendation. One failing
  * defense is recorded in its own errors and the others still run.
  */
+import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
 import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
 import { createAttackContext } from '../audit/attack-context';
 import { buildAttackResult } from '../audit/attack-result';
@@ -16,8 +17,10 @@ import { isInputError } from '../errors';
 import type { AuditSpec, DefenseSpec, DefensesSpec } from '../manifest/types';
 import type { ReportedFpr } from '../metrics/types';
 import type { AttackResult, DefenseAttackOutcome, DefenseComparison, DefenseEvaluation } from '../report/schema';
-import { applyDefense, checkDefenseSettings, defenseCacheDir, type DefendedOutputs } from './apply';
+import type { ShadowHooks } from '../shadow';
+import { applyDefense, checkDefenseSettings, defenseCacheDir, trainingSpecOf, type DefendedOutputs } from './apply';
 import { defenseId } from './config';
+import { trainDefendedShadows, type DefendedShadowRequest } from './defended-shadows';
 import { paretoOptimal } from './pareto';
 import { recommendDefense } from './recommend';
 import type { TrainDefendedModel } from './training/types';
@@ -94,7 +97,7 @@ async function evaluateOne(req: DefenseEvaluationRequest, baseContext: AttackCon
       signal: req.hooks.signal,
       onProgress: (done, total) => req.onStage?.(`defense ${id}: retraining ${done}/${total}`),
     });
-    const context = defendedContext({ spec: req.spec, root: req.root, hooks: req.hooks, options: req.options }, baseContext, defended, d.name);
+    const context = defendedContext({ spec: req.spec, root: req.root, hooks: req.hooks, options: req.options }, baseContext, defended, d, req.train);
     try {
       return await attackDefended(req, context, { spec: d, index: j, id }, defended, started);
     } finally {
@@ -109,17 +112,20 @@ async function evaluateOne(req: DefenseEvaluationRequest, baseContext: AttackCon
 }
 
 /**
- * The attack context of a defended model. Inference-time: shadow attacks see the shadows'
- * outputs through the same transform (an adaptive attacker who knows the defense); the
+ * The attack context of a defended model, for an adaptive attacker who knows the defense.
+ * Inference-time: shadow attacks see the shadows' outputs through the same transform; the
  * white-box attack reads the target's weights, which an output defense does not change.
- * Training-time: neither shadows trained like the target nor the retrained weights exist
- * for the attacker here, so those attacks are refused.
+ * Training-time: the shadows are retrained with the same defense and recipe as the
+ * defended target (defended-shadows.ts; refused for defenses shadows cannot reproduce),
+ * and the white-box attack reads the retrained model's weights when it is one TF.js
+ * Layers model.
  */
 export function defendedContext(
   where: { spec: AuditSpec; root: string; hooks: AuditHooks; options: AttackContextOptions },
   baseContext: AttackContext,
   defended: DefendedOutputs,
-  defenseName: string,
+  defense: DefenseSpec,
+  train: TrainDefendedModel,
 ): AttackContext {
   const context = createAttackContext(where.spec, defended.outputs, where.root, where.hooks, where.options);
   const transform = defended.transform;
@@ -132,11 +138,62 @@ export function defendedContext(
         populationProbabilities: s.populationProbabilities?.map(transform),
       })));
     context.whiteBox = baseContext.whiteBox;
-  } else {
-    context.shadows = () => Promise.reject(new Error(`shadow models would have to be retrained with "${defenseName}" like the defended model; this attack is not run against training-time defenses`));
-    context.whiteBox = () => Promise.reject(new Error(`the retrained model's weights are not available to the white-box attack; it is not run against training-time defenses`));
+    return context;
   }
+  let shadows: ReturnType<AttackContext['shadows']> | undefined;
+  context.shadows = () => (shadows ??= trainDefendedShadows(defendedShadowRequest(where, context, defense, train), shadowHooks(where.spec, where.hooks, defense.name)));
+  const weights = defended.weightsFile;
+  if (weights === undefined) {
+    const reason = defended.noWeights ?? 'the retrained model offers no gradient access';
+    context.whiteBox = () => Promise.reject(new Error(`the white-box attack is not run against "${defense.name}": ${reason}`));
+    return context;
+  }
+  let whiteBox: Promise<WhiteBoxModel> | undefined;
+  context.whiteBox = () => (whiteBox ??= loadWhiteBoxModel(weights));
+  const dispose = context.dispose;
+  context.dispose = () => {
+    dispose();
+    void whiteBox?.then((m) => m.dispose()).catch(() => undefined);
+  };
   return context;
+}
+
+/** The defended shadows of a training-time defense: the audit's shadow settings, the defense as the target was retrained. */
+function defendedShadowRequest(
+  where: { spec: AuditSpec; root: string; options: AttackContextOptions },
+  context: AttackContext,
+  defense: DefenseSpec,
+  train: TrainDefendedModel,
+): DefendedShadowRequest {
+  const { spec, options } = where;
+  const members = context.outputs.members.dataset.count;
+  return {
+    architectureFile: spec.shadow.architecture ?? spec.model,
+    targetModelFile: spec.model,
+    auditRecords: context.auditRecords,
+    population: context.outputs.population?.dataset,
+    numClasses: context.numClasses,
+    settings: { ...spec.shadow, trainSize: spec.shadow.trainSize ?? members, workers: options.workers ?? 0 },
+    ...(options.manifestFile ? { settingsSource: { file: options.manifestFile, fieldPrefix: `audits[${spec.index}].shadow` }, manifestFile: options.manifestFile } : {}),
+    defense: trainingSpecOf(defense),
+    train,
+    cacheDir: defenseCacheDir(where.root, options.cacheDir),
+    // The audit's 0 means "one per core"; the trainer's 0 means "in this thread".
+    ...(options.workers ? { workers: options.workers } : {}),
+  };
+}
+
+function shadowHooks(spec: AuditSpec, hooks: AuditHooks, defenseName: string): ShadowHooks {
+  return {
+    signal: hooks.signal,
+    onProgress: (p) =>
+      hooks.onProgress?.({
+        audit: spec.name,
+        stage: `${defenseName} shadow models ${p.done}/${p.total}, ${Math.round(p.samplesPerSecond)} samples/s${Number.isFinite(p.etaSeconds) ? `, ${Math.ceil(p.etaSeconds)} s left` : ''}`,
+        done: p.done,
+        total: p.total,
+      }),
+  };
 }
 
 async function attackDefended(
