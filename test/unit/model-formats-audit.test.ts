@@ -2,8 +2,9 @@
  * End to end through auditTarget: a Keras .h5 target with a loss-threshold attack and a
  * shadow attack (4 shadows copying its architecture, 1 epoch), an ONNX target whose
  * shadows copy the Keras file named by `shadow.architecture`, and an ONNX target without
- * it. The loss-threshold AUC and member accuracy are checked against numpy/torch values
- * computed by scripts/make-model-fixtures.py.
+ * it, whose shadows use the default architecture for its declared shape. The
+ * loss-threshold AUC and member accuracy are checked against numpy/torch values computed
+ * by scripts/make-model-fixtures.py.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,11 +33,25 @@ test('Keras and ONNX targets are audited, shadows included', { timeout: 50_000 }
     assert.ok(lira, `${name}: the shadow attack ran`);
     assert.ok(lira.metrics.auc >= 0 && lira.metrics.auc <= 1, `${name}: LiRA AUC ${lira.metrics.auc}`);
     assert.ok(lira.notes?.some((n) => /4 shadow models/.test(n)), `${name}: 4 shadows trained: ${lira.notes}`);
+    assert.ok(!lira.notes?.some((n) => /default architecture/.test(n)), `${name}: shadows copy a real architecture: ${lira.notes}`);
   }
-  // Without shadow.architecture the black-box target's shadow attack fails with a finding saying what to set.
-  const missing = report.findings.find((f) => f.audit === 'onnx-without-architecture' && /shadow\.architecture/.test(f.message));
-  assert.ok(missing, `a finding asks for shadow.architecture: ${JSON.stringify(report.findings.map((f) => [f.audit, f.rule, f.message]))}`);
-  assert.match(missing.message, /set "shadow": \{"architecture"/, 'the message says what to set');
+  // The explicit architecture is used: same Keras file, records and settings as keras-h5, so its shadows come from that audit's cache.
+  const explicit = report.audits.find((a) => a.name === 'onnx-with-keras-shadows')?.attacks.find((a) => a.id === 'lira-offline');
+  assert.ok(explicit?.notes?.some((n) => /4 shadow models \(4 from cache\)/.test(n)), `the Keras shadows are reused: ${explicit?.notes}`);
+
+  // Without shadow.architecture the black-box target's shadows use the default architecture, and say so.
+  const defaulted = report.audits.find((a) => a.name === 'onnx-without-architecture');
+  assert.ok(defaulted, `onnx-without-architecture ran: ${JSON.stringify(report.findings.map((f) => [f.audit, f.rule, f.message]))}`);
+  assert.deepEqual(defaulted.errors, [], 'onnx-without-architecture: no attack failed');
+  const lira = defaulted.attacks.find((a) => a.id === 'lira-offline');
+  assert.ok(lira, 'onnx-without-architecture: the shadow attack ran');
+  assert.ok(lira.metrics.auc >= 0 && lira.metrics.auc <= 1, `default shadows: LiRA AUC ${lira.metrics.auc}`);
+  assert.ok(lira.notes?.includes('Shadow models use a default architecture (Dense 128-Dense 3) because torch-mlp.onnx is a black box (an ONNX model); set shadow.architecture to copy the real one.'),
+    `the note names the default architecture and why: ${lira.notes}`);
+  // Same records and settings as the Keras shadows, yet none of theirs is reused.
+  assert.ok(lira.notes?.some((n) => /4 shadow models \(0 from cache\)/.test(n)), `default shadows are trained, not taken from the Keras ones: ${lira.notes}`);
+  assert.ok(!report.findings.some((f) => f.audit === 'onnx-without-architecture' && /shadow\.architecture/.test(f.message)),
+    `no finding asks for shadow.architecture any more: ${JSON.stringify(report.findings.map((f) => [f.audit, f.rule, f.message]))}`);
 });
 
 test('a Lambda layer is a serialized-code finding and an unknown layer an unsupported-layer finding, on the model key', { timeout: 30_000 }, async () => {

@@ -2,7 +2,7 @@
  * Keras .h5 / .keras, ONNX and TF.js graph models: each loader's probabilities equal the
  * reference computed in numpy/torch by scripts/make-model-fixtures.py, unsupported and
  * Lambda layers are refused by name, pickle-based files are never loaded, and shadow
- * models can take their architecture from Keras files.
+ * models take their architecture from Keras files, or a default one for black boxes.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,10 @@ import { InputError } from '../../src/engine/errors';
 import { loadModel, readKerasModelConfig, UnsupportedLayerError } from '../../src/engine/artifacts/models';
 import { normaliseKerasConfig } from '../../src/engine/artifacts/models/keras-config';
 import { detectOutputKind, toProbabilities } from '../../src/engine/artifacts/models/black-box-outputs';
-import { readArchitecture } from '../../src/engine/shadow/architecture';
+import { denseStackOf, readArchitecture, type Architecture } from '../../src/engine/shadow/architecture';
+import { runDigest } from '../../src/engine/shadow/cache-key';
+import { buildRecordStore } from '../../src/engine/shadow/record-store';
+import { trainerFor } from '../../src/engine/shadow/trainer-choice';
 import { loadWhiteBoxModel } from '../../src/engine/artifacts/models/gradient-access';
 import { proposeManifest } from '../../src/engine/manifest';
 
@@ -161,11 +164,124 @@ describe('shadow architecture from Keras files', () => {
     assert.equal(zip.topology.class_name, 'Model', 'Keras 3 Functional becomes a TF.js Model');
   });
 
-  test('black-box targets say to set shadow.architecture', async () => {
-    for (const file of ['torch-mlp.onnx', 'graph-model/model.json']) {
-      await rejectsWith(readArchitecture(path.join(FIXTURES, file)), /set "shadow": \{"architecture"/, file);
-    }
+  test('a Lambda layer in the architecture file is refused by name', async () => {
     await rejectsWith(readArchitecture(path.join(FIXTURES, 'keras2-lambda.h5')), /Lambda/, 'Lambda architecture');
+  });
+});
+
+describe('default shadow architecture for black boxes', () => {
+  /** Builds the topology in TF.js and checks it is the default Dense stack for the shape. */
+  async function checkDefault(arch: Architecture, inputShape: number[], classes: number, what: string): Promise<void> {
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    assert.ok(arch.defaulted, `${what}: marked as defaulted`);
+    assert.equal(arch.trainingConfig, undefined, `${what}: no training config of its own (the shadow settings apply)`);
+    assert.equal(arch.defaulted.summary, `${inputShape.length > 1 ? 'Flatten-' : ''}Dense 128-Dense ${classes}`, `${what}: summary`);
+    assert.deepEqual(denseStackOf(arch.topology), {
+      inputSize: size,
+      layers: [{ units: 128, activation: 'relu', useBias: true }, { units: classes, activation: 'softmax', useBias: true }],
+    }, `${what}: a Dense stack the stacked trainer takes`);
+    const model = await tfl.models.modelFromJSON({ modelTopology: arch.topology } as unknown as tfl.ModelAndWeightsConfig);
+    try {
+      assert.deepEqual(model.inputs[0].shape, [null, ...inputShape], `${what}: TF.js input shape`);
+      assert.deepEqual(model.outputs[0].shape, [null, classes], `${what}: TF.js output shape`);
+      assert.equal(model.countParams(), size * 128 + 128 + 128 * classes + classes, `${what}: parameters of Dense 128 + Dense ${classes}`);
+    } finally {
+      model.dispose();
+    }
+  }
+
+  for (const file of ['torch-mlp.onnx', 'torch-fixed-batch.onnx', 'graph-model/model.json']) {
+    test(`${file}: Dense 128-Dense k for the shape the loader reports`, { timeout: 30_000 }, async () => {
+      const arch = await readArchitecture(path.join(FIXTURES, file));
+      // The loader (onnxruntime / tfjs-converter, which runs the model) is the independent reference.
+      const loaded = await loadModel(path.join(FIXTURES, file));
+      try {
+        const shape = loaded.inputShape;
+        assert.ok(shape.every((d): d is number => typeof d === 'number'), `${file}: the loader reports a fixed input shape [${shape.join(', ')}]`);
+        await checkDefault(arch, shape, loaded.numClasses, file);
+      } finally {
+        loaded.dispose();
+      }
+      const kind = file.endsWith('.onnx') ? 'an ONNX model' : 'a TF.js graph model';
+      assert.equal(arch.defaulted?.reason, `${file.endsWith('.onnx') ? file : 'graph-model/model.json'} is a black box (${kind})`, `${file}: reason`);
+    });
+  }
+
+  test('the stacked trainer takes the default for records of the declared shape', async () => {
+    const arch = await readArchitecture(path.join(FIXTURES, 'torch-mlp.onnx'));
+    const records = { source: 'records', count: 2, featureShape: [4], features: new Float32Array(8), labels: Int32Array.from([0, 2]) };
+    const choice = trainerFor({ architecture: arch, store: buildRecordStore(records, undefined), numClasses: 3 });
+    assert.equal(choice.trainer, 'stacked', `stacked trainer: ${choice.reason}`);
+    const wrong = { ...records, featureShape: [5], features: new Float32Array(10) };
+    assert.throws(() => trainerFor({ architecture: arch, store: buildRecordStore(wrong, undefined), numClasses: 3 }), /takes 4 input values per record but the records have 5/, 'records of another shape are refused');
+  });
+
+  test('the shadow cache key covers the default topology', async () => {
+    const settings = { epochs: 1, batchSize: 8, learningRate: 0.001, optimizer: 'adam', seed: 3, trainSize: 16, queries: ['identity'] };
+    const optimizer = { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, source: 'settings' } as const;
+    const onnx = await readArchitecture(path.join(FIXTURES, 'torch-mlp.onnx'));
+    const again = await readArchitecture(path.join(FIXTURES, 'torch-mlp.onnx'));
+    const keras = await readArchitecture(path.join(FIXTURES, 'keras2-mlp.h5'));
+    const digest = (a: Architecture) => runDigest('records', a, settings, optimizer);
+    assert.equal(digest(onnx), digest(again), 'the same default gives the same key (cached shadows are found again)');
+    assert.notEqual(digest(onnx), digest({ ...keras, trainingConfig: undefined }), 'another topology, same everything else: another key');
+    const wider = { ...onnx, topology: JSON.parse(JSON.stringify(onnx.topology).replace('"units":3', '"units":4')) };
+    assert.notEqual(JSON.stringify(wider.topology), JSON.stringify(onnx.topology), 'the edit changed the topology');
+    assert.notEqual(digest(onnx), digest(wider), 'a default for another class count: another key');
+  });
+
+  test('a graph model of rank-3 input gets a Flatten, and a 1-unit output means 2 classes', { timeout: 30_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-default-arch-'));
+    try {
+      const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size) })) });
+      const write = (name: string, signature: Record<string, unknown>): string => {
+        const file = path.join(dir, name, 'model.json');
+        fs.mkdirSync(path.dirname(file));
+        fs.writeFileSync(file, JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [], signature }));
+        return file;
+      };
+      const image = write('image', { inputs: { 'x:0': { name: 'x:0', dtype: 'DT_FLOAT', tensorShape: dims(-1, 2, 3) } }, outputs: { 'y:0': { name: 'y:0', tensorShape: dims(-1, 5) } } });
+      await checkDefault(await readArchitecture(image), [2, 3], 5, 'rank-3 input');
+      const binary = write('binary', { inputs: { 'x:0': { name: 'x:0', tensorShape: dims(-1, 7) } }, outputs: { 'y:0': { name: 'y:0', tensorShape: dims(-1, 1) } } });
+      await checkDefault(await readArchitecture(binary), [7], 2, 'sigmoid output');
+      const noOutputs = write('no-outputs', { inputs: { 'x:0': { name: 'x:0', tensorShape: dims(-1, 7) } } });
+      const e = await rejectsWith(readArchitecture(noOutputs), /declares no outputs.*set "shadow": \{"architecture"/, 'no declared outputs');
+      assert.equal(e.location.field, 'signature.outputs', 'no outputs: field');
+      const dynamic = write('dynamic', { inputs: { 'x:0': { name: 'x:0', tensorShape: dims(-1, 2, -1) } }, outputs: { 'y:0': { name: 'y:0', tensorShape: dims(-1, 5) } } });
+      await rejectsWith(readArchitecture(dynamic), /shape \[\?, 2, \?\]: dimension 2 \("unknown"\) is dynamic.*set "shadow": \{"architecture"/, 'dynamic graph dim');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a truncated ONNX file gives an InputError or, cut after the graph, the same default; never a crash', async () => {
+    const bytes = fs.readFileSync(path.join(FIXTURES, 'torch-mlp.onnx'));
+    const whole = await readArchitecture(path.join(FIXTURES, 'torch-mlp.onnx'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-cut-'));
+    try {
+      const file = path.join(dir, 'cut.onnx');
+      let refused = 0;
+      for (let length = 0; length < bytes.length; length += 7) {
+        fs.writeFileSync(file, bytes.subarray(0, length));
+        try {
+          const arch = await readArchitecture(file);
+          assert.deepEqual(arch.topology, whole.topology, `cut at ${length}: a parse that succeeds reads the same shapes`);
+        } catch (e) {
+          assert.ok(e instanceof InputError, `cut at ${length}: ${(e as Error).message}`);
+          refused++;
+        }
+      }
+      assert.ok(refused > 0, `cuts inside the graph are refused (${refused} were)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a dynamic ONNX feature dimension gives a clear error naming it', async () => {
+    const e = await rejectsWith(readArchitecture(path.join(FIXTURES, 'torch-dynamic-features.onnx')),
+      /input "[^"]+" has shape \[batch, features\]: dimension 1 \("features"\) is dynamic.*set "shadow": \{"architecture"/, 'dynamic ONNX');
+    assert.equal(e.location.field, 'graph.input[0]', 'field');
+    assert.match(e.location.file, /torch-dynamic-features\.onnx$/, 'names the ONNX file');
   });
 });
 

@@ -15,6 +15,7 @@ import { whiteBoxGradientAttack } from '../attacks/white-box';
 import type { AttackDescription } from './attack-result';
 import type { AttackContext } from './attack-context';
 import { rmiaInput, shadowSignals } from './shadow-attack-inputs';
+import type { ShadowOutputs } from '../shadow';
 
 export interface AttackRun {
   description: AttackDescription;
@@ -58,7 +59,7 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
     const [shadows, target] = await Promise.all([ctx.shadows(), ctx.targetQueries()]);
     const input = shadowSignals(shadows, target, ctx.auditRecords.labels, 'lira-statistic');
     const result = liraScores(id, { ...input, keep: shadows.keep });
-    const notes = [`${shadows.shadows} shadow models (${shadows.fromCache} from cache), ${shadows.queries} quer${shadows.queries === 1 ? 'y' : 'ies'} per record.`];
+    const notes = [`${shadows.shadows} shadow models (${shadows.fromCache} from cache), ${shadows.queries} quer${shadows.queries === 1 ? 'y' : 'ies'} per record.`, ...architectureNotes(shadows)];
     if (result.zeroSpreadRecords.length) notes.push(`${result.zeroSpreadRecords.length} records had zero spread across shadows; their scores are extreme by construction.`);
     return { description: { id, family: 'lira', title: LIRA_TITLES[id] }, scores: split(result.scores, notes) };
   }
@@ -68,7 +69,7 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
       const input = shadowSignals(shadows, target, ctx.auditRecords.labels, 'loss');
       return {
         description: { id, family: 'reference', title: 'loss calibrated by record difficulty on reference models (Watson et al.)' },
-        scores: split(difficultyCalibratedScores(input), [`Reference models: the ${shadows.shadows} shadow models that did not train on each record.`]),
+        scores: split(difficultyCalibratedScores(input), [`Reference models: the ${shadows.shadows} shadow models that did not train on each record.`, ...architectureNotes(shadows)]),
       };
     }
     case 'rmia': {
@@ -79,7 +80,7 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
       const scores = rmiaScores(input, { mode: 'offline', offlineA: RMIA_DEFAULT_OFFLINE_A, gamma: RMIA_DEFAULT_GAMMA });
       return {
         description: { id, family: 'reference', title: 'RMIA, likelihood ratio against population records (Zarifzadeh et al.)' },
-        scores: split(scores, [`Offline RMIA with a = ${RMIA_DEFAULT_OFFLINE_A}, gamma = ${RMIA_DEFAULT_GAMMA}, ${population.dataset.count} population records.`]),
+        scores: split(scores, [`Offline RMIA with a = ${RMIA_DEFAULT_OFFLINE_A}, gamma = ${RMIA_DEFAULT_GAMMA}, ${population.dataset.count} population records.`, ...architectureNotes(shadows)]),
       };
     }
     case 'shokri': {
@@ -99,7 +100,10 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
         targetNonMembers: { probabilities: ctx.outputs.nonMembers.probabilities, labels: ctx.outputs.nonMembers.dataset.labels },
         numClasses: ctx.numClasses,
       });
-      return { description: { id, family: 'shadow-classifier', title: 'attack classifiers trained on shadow-model outputs (Shokri et al.)' }, scores };
+      return {
+        description: { id, family: 'shadow-classifier', title: 'attack classifiers trained on shadow-model outputs (Shokri et al.)' },
+        scores: { ...scores, notes: [...scores.notes, ...architectureNotes(shadows)] },
+      };
     }
     case 'label-only-augmentation':
     case 'label-only-boundary': {
@@ -120,4 +124,9 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
     }
   }
   throw new Error(`attack "${id}" is not implemented by this engine`);
+}
+
+/** What every shadow-model attack says about its shadows' architecture, when it was not the target's. */
+function architectureNotes(shadows: ShadowOutputs): string[] {
+  return shadows.architectureNote !== undefined ? [shadows.architectureNote] : [];
 }

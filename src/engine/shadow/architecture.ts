@@ -3,12 +3,16 @@
  * topology, or from a Keras .h5/.keras file; its weights are never read: shadows start
  * from fresh weights) and training config, plus the facts the trainers need: whether the
  * model is a plain Dense stack the stacked trainer handles, and what its output means.
+ * Black boxes (ONNX, TF.js graph models) hold no architecture: for them a default one is
+ * built for the input shape and class count their file declares (default-architecture.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { graphModelDeclaredShape, onnxDeclaredShape } from '../artifacts/models/black-box-shape';
 import { readKerasModelConfig } from '../artifacts/models/keras-model';
 import { checkSupportedLayers, normaliseKerasConfig } from '../artifacts/models/keras-config';
+import { defaultedArchitecture, defaultTopology, type DefaultedArchitecture } from './default-architecture';
 
 export interface Architecture {
   file: string;
@@ -16,6 +20,8 @@ export interface Architecture {
   topology: Record<string, unknown>;
   /** model.json `trainingConfig` (optimizer, loss), when the model was saved with one. */
   trainingConfig?: Record<string, unknown>;
+  /** Set when the file is a black box and the topology is our default, not the model's own. */
+  defaulted?: DefaultedArchitecture;
 }
 
 /** Largest model.json we parse; the topology of any real classifier is far smaller. */
@@ -24,6 +30,11 @@ const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 /** Black-box formats: their files carry no architecture the shadows could copy. */
 const BLACK_BOX_EXTENSIONS = ['.onnx'];
 
+/**
+ * The architecture in a model file. For a black box, a default Dense stack for the input
+ * shape and class count the file declares (read without running the model); an
+ * InputError when a dynamic feature dimension or an undeclared output prevents one.
+ */
 export async function readArchitecture(file: string): Promise<Architecture> {
   const lower = file.toLowerCase();
   if (lower.endsWith('.h5') || lower.endsWith('.hdf5') || lower.endsWith('.keras')) {
@@ -32,15 +43,11 @@ export async function readArchitecture(file: string): Promise<Architecture> {
     checkSupportedLayers(keras.config, file, keras.field);
     return { file, topology: normaliseKerasConfig(keras.config), trainingConfig: keras.trainingConfig };
   }
-  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) throw blackBox(file, 'an ONNX model');
+  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) {
+    const shape = onnxDeclaredShape(file);
+    return { file, topology: defaultTopology(shape), defaulted: defaultedArchitecture(file, shape, 'an ONNX model') };
+  }
   return readModelJsonArchitecture(file);
-}
-
-function blackBox(file: string, what: string): InputError {
-  return new InputError(
-    `${what} is audited as a black box and holds no architecture for shadow models to copy: set "shadow": {"architecture": "<path of a Keras .h5/.keras or TF.js Layers model.json>"} in the audit`,
-    { file, field: 'shadow.architecture' },
-  );
 }
 
 function readModelJsonArchitecture(file: string): Architecture {
@@ -57,7 +64,10 @@ function readModelJsonArchitecture(file: string): Architecture {
   } catch (e) {
     throw new InputError(`model.json is not valid JSON: ${(e as Error).message}`, { file });
   }
-  if (isObject(json) && json.format === 'graph-model') throw blackBox(file, 'a TF.js graph model');
+  if (isObject(json) && json.format === 'graph-model') {
+    const shape = graphModelDeclaredShape(json, file);
+    return { file, topology: defaultTopology(shape), defaulted: defaultedArchitecture(file, shape, 'a TF.js graph model') };
+  }
   if (!isObject(json) || !isObject(json.modelTopology)) {
     throw new InputError('missing "modelTopology": shadow models copy the target\'s Keras model config', { file, field: 'modelTopology' });
   }

@@ -15,6 +15,7 @@
 import type { Dataset } from '../artifacts/dataset';
 import { currentBackend } from '../backend';
 import { readArchitecture, type DenseStack } from './architecture';
+import { defaultArchitectureNote } from './default-architecture';
 import { readCachedShadow, removeStaleTemporaries, writeCachedShadow, type CacheHeader } from './cache';
 import { recordsDigest, runDigest, shadowKey } from './cache-key';
 import { keepMatrix } from './keep-matrix';
@@ -77,6 +78,8 @@ export interface ShadowOutputs {
   /** How the shadows of this run were trained, and why not stacked when not. */
   trainer: Trainer;
   trainerNote?: string;
+  /** Said by every shadow-model attack when the shadows use a default architecture (black-box target). */
+  architectureNote?: string;
   optimizer: OptimizerSpec;
   /** What the workers computed on: 'wasm-simd' (stacked trainer) or a tfjs backend; '' when all came from the cache. */
   backend: string;
@@ -177,6 +180,7 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
     samplesPerSecond: missing.length > 0 ? progress.rate() : 0,
     trainer,
     trainerNote: reason,
+    ...(architecture.defaulted ? { architectureNote: defaultArchitectureNote(architecture.defaulted) } : {}),
     optimizer,
     backend,
     workers: missing.length > 0 ? workers : 0,

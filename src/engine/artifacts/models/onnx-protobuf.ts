@@ -1,8 +1,12 @@
 /**
- * Just enough protobuf to check that bytes are an ONNX ModelProto and to count the
- * parameters its graph initializers hold (onnxruntime does not expose initializers).
+ * Just enough protobuf to check that bytes are an ONNX ModelProto, to count the
+ * parameters its graph initializers hold (onnxruntime does not expose initializers) and
+ * to read the declared shapes of its inputs and outputs without running it.
  * Field numbers from onnx.proto: ModelProto.graph = 7; GraphProto.initializer = 5,
- * sparse_initializer = 15; TensorProto.dims = 1; SparseTensorProto.dims = 3.
+ * input = 11, output = 12, sparse_initializer = 15; TensorProto.dims = 1, name = 8;
+ * SparseTensorProto.values = 1, dims = 3; ValueInfoProto.name = 1, type = 2;
+ * TypeProto.tensor_type = 1; TypeProto.Tensor.elem_type = 1, shape = 2;
+ * TensorShapeProto.dim = 1; Dimension.dim_value = 1, dim_param = 2.
  */
 import { InputError } from '../../errors';
 
@@ -120,4 +124,78 @@ export function onnxParameterCount(bytes: Uint8Array, file: string): number {
 function sparseValues(bytes: Uint8Array, sparse: Field): number {
   const values = fields(bytes, sparse.start!, sparse.end!).find((f) => f.number === 1 && f.wireType === 2);
   return values ? elementCount(bytes, values, 1) : 0;
+}
+
+/** One graph input or output as declared: each dim a size, a symbolic name, or null when unset. */
+export interface OnnxValueInfo {
+  name: string;
+  /** TensorProto.DataType (1 = float, 11 = double); undefined for a non-tensor value. */
+  elemType?: number;
+  /** Undefined when the shape (even its rank) is not declared. */
+  dims?: (number | string | null)[];
+}
+
+/**
+ * The graph's declared inputs (initializers listed as inputs, as IR < 4 files do, left
+ * out) and outputs, read from the protobuf alone; an InputError names the byte offset
+ * where the structure breaks.
+ */
+export function onnxGraphIo(bytes: Uint8Array, file: string): { inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[] } {
+  try {
+    const graph = fields(bytes, 0, bytes.length).find((f) => f.number === 7 && f.wireType === 2);
+    if (!graph) throw new Malformed(0, 'no graph (ModelProto field 7) found');
+    const initializers = new Set<string>();
+    const inputs: OnnxValueInfo[] = [];
+    const outputs: OnnxValueInfo[] = [];
+    for (const f of fields(bytes, graph.start!, graph.end!)) {
+      if (f.wireType !== 2) continue;
+      if (f.number === 5) initializers.add(stringField(bytes, f, 8));
+      else if (f.number === 15) {
+        const values = fields(bytes, f.start!, f.end!).find((v) => v.number === 1 && v.wireType === 2);
+        if (values) initializers.add(stringField(bytes, values, 8));
+      } else if (f.number === 11) inputs.push(valueInfo(bytes, f));
+      else if (f.number === 12) outputs.push(valueInfo(bytes, f));
+    }
+    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs };
+  } catch (e) {
+    if (e instanceof Malformed) {
+      throw new InputError(`not a valid ONNX model (protobuf ModelProto) at byte offset ${e.offset}: ${e.message}`, { file, field: `offset ${e.offset}` });
+    }
+    throw e;
+  }
+}
+
+/** The last occurrence of a string field (protobuf's rule for repeated scalars), or ''. */
+function stringField(bytes: Uint8Array, message: Field, number: number): string {
+  let value = '';
+  for (const f of fields(bytes, message.start!, message.end!)) {
+    if (f.number === number && f.wireType === 2) value = new TextDecoder().decode(bytes.subarray(f.start!, f.end!));
+  }
+  return value;
+}
+
+function valueInfo(bytes: Uint8Array, info: Field): OnnxValueInfo {
+  const name = stringField(bytes, info, 1);
+  const type = fields(bytes, info.start!, info.end!).find((f) => f.number === 2 && f.wireType === 2);
+  const tensor = type && fields(bytes, type.start!, type.end!).find((f) => f.number === 1 && f.wireType === 2);
+  if (!tensor) return { name };
+  let elemType: number | undefined;
+  let dims: (number | string | null)[] | undefined;
+  for (const f of fields(bytes, tensor.start!, tensor.end!)) {
+    if (f.number === 1 && f.wireType === 0) elemType = f.value;
+    else if (f.number === 2 && f.wireType === 2) {
+      dims = fields(bytes, f.start!, f.end!).filter((d) => d.number === 1 && d.wireType === 2).map((d) => dimension(bytes, d));
+    }
+  }
+  return { name, elemType, dims };
+}
+
+function dimension(bytes: Uint8Array, dim: Field): number | string | null {
+  let size: number | string | null = null;
+  for (const f of fields(bytes, dim.start!, dim.end!)) {
+    // A negative int64 arrives as a 10-byte varint far above 2^53: not a usable size.
+    if (f.number === 1 && f.wireType === 0) size = Number.isSafeInteger(f.value) ? f.value! : null;
+    else if (f.number === 2 && f.wireType === 2) size = new TextDecoder().decode(bytes.subarray(f.start!, f.end!));
+  }
+  return size;
 }
