@@ -5,16 +5,16 @@
  * Exit codes as `audit`: 0 nothing at or above --fail-on, 1 something is, 2 a manifest or
  * its inputs cannot be used (or a usage error); 130 when cancelled with Ctrl+C.
  */
-import { parseQueueUrl } from '../engine/queue/queue-url';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_MAX_MANIFESTS, SWEEP_EXCLUDED_FOLDERS, sweepWorkspace, TOOL_VERSION, type SweepResult } from '../engine/audit';
-import { REPORT_SCHEMA_VERSION, writeFileAtomic, type AuditReport } from '../engine/report';
+import { DEFAULT_MAX_MANIFESTS, SWEEP_EXCLUDED_FOLDERS, sweepWorkspace, type SweepResult } from '../engine/audit';
+import { writeFileAtomic, type AuditReport } from '../engine/report';
 import { SEVERITY_ORDER, type Severity } from '../shared/rules';
+import { parseQueueUrl } from '../engine/queue/queue-url';
 import { ProgressBar } from './progress-bar';
-import { isInputProblem, JsonReportList, sweepFindings, sweepToSarif, sweepToText, SWEEP_FILE_NAMES, SWEEP_FORMATS, type SweepFormat } from './sweep-output';
+import { folderReport, isInputProblem, JsonReportList, sweepFindings, sweepToSarif, sweepToText, SWEEP_FILE_NAMES, SWEEP_FORMATS, type SweepFormat } from './sweep-output';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -86,15 +86,7 @@ function writeStdout(text: string): Promise<void> {
 
 /** The sweep's own findings (the manifest cap) as a report of the swept folder, so the JSON list carries them too. */
 function sweepLevelReport(result: SweepResult): AuditReport {
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'privacy-lint', version: TOOL_VERSION },
-    createdAt: new Date().toISOString(),
-    backend: result.backend ?? 'none',
-    root: result.root,
-    audits: [],
-    findings: result.findings,
-  };
+  return folderReport(result, result.findings);
 }
 
 export function registerSweepCommand(program: Command): void {

@@ -63,17 +63,22 @@ export function sweepToText(result: SweepResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One SARIF run with every finding; failed and cancelled manifests and failed attacks become notifications. */
-export function sweepToSarif(result: SweepResult): SarifLog {
-  const combined: AuditReport = {
+/** A report of the swept folder itself, with no audits of its own: it carries findings. */
+export function folderReport(result: SweepResult, findings: AuditReport['findings']): AuditReport {
+  return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'privacy-lint', version: TOOL_VERSION },
     createdAt: new Date().toISOString(),
     backend: result.backend ?? 'none',
     root: result.root,
     audits: [],
-    findings: sweepFindings(result),
+    findings,
   };
+}
+
+/** One SARIF run with every finding; failed and cancelled manifests and failed attacks become notifications. */
+export function sweepToSarif(result: SweepResult): SarifLog {
+  const combined = folderReport(result, sweepFindings(result));
   const log = toSarif(combined);
   const run = log.runs[0];
   const notifications: SarifNotification[] = result.entries.flatMap((e) => [

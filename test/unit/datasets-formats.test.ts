@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import type { Dataset } from '../../src/engine/artifacts/dataset';
 import { loadDataset } from '../../src/engine/artifacts/datasets';
 import { formatFromName } from '../../src/engine/artifacts/datasets/format';

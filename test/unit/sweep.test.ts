@@ -48,7 +48,6 @@ function instrument(audit: SweepAuditFunction) {
   return { calls, stats, audit: wrapped };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A stand-in audit that takes `ms` and honours cancellation like the engine's. */
 function slowAudit(ms: (file: string) => number): SweepAuditFunction {

@@ -22,7 +22,6 @@ import {
   recordLayout,
   tabularNoiseBank,
   type LayoutPreference,
-  type RecordLayout,
 } from './label-only-augmentation';
 import {
   boundaryDirections,

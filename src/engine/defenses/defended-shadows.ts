@@ -14,15 +14,13 @@ import type { Classifier } from '../artifacts/models';
 import { augmentRecords, type QueryVariant } from '../attacks/augmentations';
 import { throwIfCancelled } from '../audit/progress';
 import { currentBackend } from '../backend';
-import type { ShadowHooks, ShadowOutputs } from '../shadow';
-import { keepMatrix } from '../shadow/keep-matrix';
+import { shadowSplit, type ShadowHooks, type ShadowOutputs } from '../shadow';
 import { resolveOptimizer } from '../shadow/optimizer';
 import { ProgressTracker } from '../shadow/progress-tracker';
 import { deriveSeed } from '../shadow/random';
 import { buildRecordStore, gatherFeatures, type RecordStore } from '../shadow/record-store';
 import type { ShadowScores } from '../shadow/scoring';
-import { checkRecords, checkSettings, checkTrainSize, settingError, type SettingsSource, type ShadowSettings } from '../shadow/settings';
-import { buildTrainingSets } from '../shadow/training-sets';
+import { checkRecords, checkSettings, settingError, type SettingsSource, type ShadowSettings } from '../shadow/settings';
 import { shadowRefusal } from './shadowless-defenses';
 import { NEEDS_REFERENCE } from './training/params';
 import type { DefendedTrainingRequest, TrainDefendedModel, TrainingDefenseSpec } from './training/types';
@@ -63,10 +61,7 @@ export async function trainDefendedShadows(req: DefendedShadowRequest, hooks: Sh
 
   // Exactly the plain shadows' split (trainShadowModels), so the two runs compare record for record.
   const S = settings.count;
-  const keep = keepMatrix(auditRecords.count, S, settings.seed);
-  const populationCount = population?.count ?? 0;
-  checkTrainSize(keep, auditRecords.count, populationCount, settings, req.settingsSource);
-  const sets = buildTrainingSets(keep, auditRecords.count, populationCount, S, settings.trainSize, settings.seed);
+  const { keep, sets } = shadowSplit(req);
   const store = buildRecordStore(auditRecords, population);
   const needsReference = NEEDS_REFERENCE.has(defense.name);
   // Checked for every shadow before the first is trained; each reference is built when its shadow trains.

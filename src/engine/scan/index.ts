@@ -16,7 +16,7 @@ import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
 import { hasProtocolHeader, scanPickleStreams } from './pickle-streams';
 import { readStart } from './read-bytes';
 import { checkSafetensors, headerLength, MAX_SAFETENSORS_HEADER } from './safetensors';
-import type { ArtifactFormat, ScanResult } from './types';
+import type { ScanResult } from './types';
 import { isZip } from './zip-archive';
 
 export type { ArtifactFormat, ScanResult, ScannedImport, SafetensorsSummary, SafetensorsTensor } from './types';

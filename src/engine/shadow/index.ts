@@ -106,10 +106,7 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
   const optimizer = resolveOptimizer(architecture.trainingConfig, settings);
 
   const S = settings.count;
-  const keep = keepMatrix(auditRecords.count, S, settings.seed);
-  const populationCount = population?.count ?? 0;
-  checkTrainSize(keep, auditRecords.count, populationCount, settings, req.settingsSource);
-  const sets = buildTrainingSets(keep, auditRecords.count, populationCount, S, settings.trainSize, settings.seed);
+  const { keep, populationCount, sets } = shadowSplit(req);
 
   const store = buildRecordStore(auditRecords, population);
   const setup: GroupSetup = {
@@ -185,6 +182,20 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
     backend,
     workers: missing.length > 0 ? workers : 0,
   };
+}
+
+/**
+ * Which records each shadow trains on: the seeded keep matrix over the audit records,
+ * filled up with population records to the training-set size. Shared by every kind of
+ * shadow (plain, queued, retrained with a defense) so that they compare record for record.
+ */
+export function shadowSplit(req: Pick<ShadowRequest, 'auditRecords' | 'population' | 'settings' | 'settingsSource'>): { keep: Uint8Array; populationCount: number; sets: ReturnType<typeof buildTrainingSets> } {
+  const { settings, auditRecords } = req;
+  const keep = keepMatrix(auditRecords.count, settings.count, settings.seed);
+  const populationCount = req.population?.count ?? 0;
+  checkTrainSize(keep, auditRecords.count, populationCount, settings, req.settingsSource);
+  const sets = buildTrainingSets(keep, auditRecords.count, populationCount, settings.count, settings.trainSize, settings.seed);
+  return { keep, populationCount, sets };
 }
 
 /**
