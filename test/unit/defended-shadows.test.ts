@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Dataset } from '../../src/engine/artifacts/dataset';
+import { concatDatasets, type Dataset } from '../../src/engine/artifacts/dataset';
 import { loadModel, type Classifier } from '../../src/engine/artifacts/models';
 import { queryVariants } from '../../src/engine/attacks/augmentations';
 import { computeModelOutputs } from '../../src/engine/audit/model-outputs';
@@ -56,16 +56,6 @@ function recordingTrainer(seen: DefendedTrainingRequest[]): TrainDefendedModel {
   };
 }
 
-function concat(a: Dataset, b: Dataset): Dataset {
-  const features = new Float32Array(a.features.length + b.features.length);
-  features.set(a.features);
-  features.set(b.features, a.features.length);
-  const labels = new Int32Array(a.count + b.count);
-  labels.set(a.labels);
-  labels.set(b.labels, a.count);
-  return { source: a.source, count: a.count + b.count, featureShape: a.featureShape, features, labels };
-}
-
 /** Mean accuracy of each shadow on the audit records it trained on (IN) and on the others (OUT), identity query. */
 function inOutAccuracy(s: ShadowOutputs, labels: Int32Array): { inAccuracy: number[]; outAccuracy: number[] } {
   const C = s.numClasses;
@@ -100,7 +90,7 @@ describe('defended shadow models', () => {
     const { spec, cacheDir } = await setUp();
     const target = await computeModelOutputs(spec);
     try {
-      const auditRecords = concat(target.members.dataset, target.nonMembers.dataset);
+      const auditRecords = concatDatasets(target.members.dataset, target.nonMembers.dataset);
       const population = target.population!.dataset;
       const settings = { ...spec.shadow, trainSize: target.members.dataset.count, workers: 1 };
       const plain = await trainShadowModels({ architectureFile: spec.model, auditRecords, population, numClasses: 3, settings, cacheDir });

@@ -34,6 +34,17 @@ export interface DatasetSpec {
   offset?: number;
 }
 
+/** The records of a followed by those of b (same feature shape); named after a. */
+export function concatDatasets(a: Dataset, b: Dataset): Dataset {
+  const features = new Float32Array(a.features.length + b.features.length);
+  features.set(a.features);
+  features.set(b.features, a.features.length);
+  const labels = new Int32Array(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
+  return { source: a.source, count: a.count + b.count, featureShape: a.featureShape, features, labels };
+}
+
 export function recordSize(featureShape: readonly number[]): number {
   return featureShape.reduce((a, b) => a * b, 1);
 }

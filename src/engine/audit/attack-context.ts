@@ -4,7 +4,7 @@
  * (trained or read from the cache) and the white-box view of the target.
  */
 import * as path from 'node:path';
-import type { Dataset } from '../artifacts/dataset';
+import { concatDatasets, type Dataset } from '../artifacts/dataset';
 import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
 import { augmentRecords, queryVariants, type QueryName } from '../attacks/augmentations';
 import { computeSignals, type SignalScores } from '../attacks/signals';
@@ -87,16 +87,6 @@ export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root
     },
   };
   return context;
-}
-
-function concatDatasets(a: Dataset, b: Dataset): Dataset {
-  const features = new Float32Array(a.features.length + b.features.length);
-  features.set(a.features);
-  features.set(b.features, a.features.length);
-  const labels = new Int32Array(a.count + b.count);
-  labels.set(a.labels);
-  labels.set(b.labels, a.count);
-  return { source: a.source, count: a.count + b.count, featureShape: a.featureShape, features, labels };
 }
 
 /** The target's probabilities on every query variant of every audit record: records x queries x classes. */

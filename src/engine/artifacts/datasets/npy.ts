@@ -6,17 +6,20 @@ import type { NdArray } from './ndarray';
 import { formatShape } from './numbers';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const SUPPORTED = ['b1', 'u1', 'i1', 'u2', 'i2', 'u4', 'i4', 'u8', 'i8', 'f2', 'f4', 'f8'];
+/** True when the bytes start like an NPY file (magic and room for the version and length). */
+export function hasNpyMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 10 && MAGIC.every((b, i) => bytes[i] === b);
+}
 
-/**
- * Parses a NumPy .npy file (format versions 1, 2 and 3) holding a plain numeric array.
- * Object arrays are refused outright: reading them means unpickling, which runs code.
- * `where` names the file, and the member when the array comes from an NPZ.
- */
-export function parseNpy(bytes: Uint8Array, where: SourceLocation): NdArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new InputError(`not an NPY file: expected it to start with \\x93NUMPY, found ${describeStart(bytes)}`, where);
-  }
+/** The NPY preamble: magic, version, header length, and the header dict as text. Shared with the pickle scanner. */
+export type NpyPreamble =
+  | { kind: 'ok'; header: string; headerStart: number; headerLength: number; dataStart: number }
+  | { kind: 'not-npy' }
+  | { kind: 'unsupported-version'; major: number; minor: number }
+  | { kind: 'truncated'; headerStart: number; headerLength: number };
+
+export function readNpyPreamble(bytes: Uint8Array): NpyPreamble {
+  if (!hasNpyMagic(bytes)) return { kind: 'not-npy' };
   const [major, minor] = [bytes[6], bytes[7]];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerStart: number;
@@ -28,13 +31,32 @@ export function parseNpy(bytes: Uint8Array, where: SourceLocation): NdArray {
     headerStart = 12;
     headerLength = view.getUint32(8, true);
   } else {
-    throw new InputError(`unsupported NPY format version ${major}.${minor}; expected 1.0, 2.0 or 3.0`, where);
+    return { kind: 'unsupported-version', major, minor };
   }
   const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) {
-    throw new InputError(`truncated NPY header: it declares ${headerLength} bytes but the file ends after ${bytes.length - headerStart}`, where);
-  }
+  if (dataStart > bytes.length) return { kind: 'truncated', headerStart, headerLength };
   const header = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLength).toString(major === 3 ? 'utf8' : 'latin1');
+  return { kind: 'ok', header, headerStart, headerLength, dataStart };
+}
+
+const SUPPORTED = ['b1', 'u1', 'i1', 'u2', 'i2', 'u4', 'i4', 'u8', 'i8', 'f2', 'f4', 'f8'];
+
+/**
+ * Parses a NumPy .npy file (format versions 1, 2 and 3) holding a plain numeric array.
+ * Object arrays are refused outright: reading them means unpickling, which runs code.
+ * `where` names the file, and the member when the array comes from an NPZ.
+ */
+export function parseNpy(bytes: Uint8Array, where: SourceLocation): NdArray {
+  const preamble = readNpyPreamble(bytes);
+  switch (preamble.kind) {
+    case 'not-npy':
+      throw new InputError(`not an NPY file: expected it to start with \\x93NUMPY, found ${describeStart(bytes)}`, where);
+    case 'unsupported-version':
+      throw new InputError(`unsupported NPY format version ${preamble.major}.${preamble.minor}; expected 1.0, 2.0 or 3.0`, where);
+    case 'truncated':
+      throw new InputError(`truncated NPY header: it declares ${preamble.headerLength} bytes but the file ends after ${bytes.length - preamble.headerStart}`, where);
+  }
+  const { header, dataStart } = preamble;
   const { descr, fortranOrder, shape } = parseHeader(header, where);
   const type = parseDescr(descr, where);
 
