@@ -6,7 +6,7 @@
  * SIGTERM. The thread calls trainGroup, exactly as a local run's pool does.
  */
 import { parentPort } from 'node:worker_threads';
-import { StoppedError, type StepHooks } from '../shadow/step-hooks';
+import { sharedFlagHooks, StoppedError } from '../shadow/step-hooks';
 import { trainGroup } from '../shadow/train-group';
 import type { FromTrainThread, TrainRequest } from './thread-messages';
 
@@ -31,22 +31,7 @@ port.on('message', (request: TrainRequest) => {
 });
 
 async function train(request: TrainRequest): Promise<void> {
-  let pending = 0;
-  let last = Date.now();
-  const flush = (): void => {
-    if (pending > 0) post({ type: 'samples', count: pending });
-    pending = 0;
-    last = Date.now();
-  };
-  const hooks: StepHooks = {
-    throwIfStopped: () => {
-      if (Atomics.load(request.stop, 0) !== 0) throw new StoppedError();
-    },
-    onSamples: (count) => {
-      pending += count;
-      if (Date.now() - last >= SAMPLES_INTERVAL_MS) flush();
-    },
-  };
+  const { hooks, flush } = sharedFlagHooks(request.stop, (count) => post({ type: 'samples', count }), SAMPLES_INTERVAL_MS);
   const backend = await trainGroup(request.setup, request.setup.backend, request.job, hooks, (result) => {
     flush();
     const transfer = [result.auditProbabilities.buffer as ArrayBuffer];

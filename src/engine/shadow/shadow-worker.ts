@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../errors';
-import { StoppedError, type StepHooks } from './step-hooks';
+import { sharedFlagHooks, StoppedError, type StepHooks } from './step-hooks';
 import { trainGroup } from './train-group';
 import type { FromWorker, SerializedError, ToWorker, WorkerSetup } from './worker-messages';
 
@@ -61,23 +61,7 @@ async function handle(message: ToWorker): Promise<void> {
 
 /** Step hooks polling the shared stop flag, with progress batched into messages. */
 function stepHooks(stop: Int32Array): { hooks: StepHooks; flush: () => void } {
-  let pending = 0;
-  let lastPost = Date.now();
-  const flush = (): void => {
-    if (pending > 0) post({ type: 'progress', samples: pending });
-    pending = 0;
-    lastPost = Date.now();
-  };
-  const hooks: StepHooks = {
-    throwIfStopped: () => {
-      if (Atomics.load(stop, 0) !== 0) throw new StoppedError();
-    },
-    onSamples: (count) => {
-      pending += count;
-      if (Date.now() - lastPost >= PROGRESS_INTERVAL_MS) flush();
-    },
-  };
-  return { hooks, flush };
+  return sharedFlagHooks(stop, (samples) => post({ type: 'progress', samples }), PROGRESS_INTERVAL_MS);
 }
 
 function serialize(e: unknown): SerializedError {

@@ -13,14 +13,22 @@ import { Worker } from 'node:worker_threads';
 const OPTIONS = { stdout: true };
 
 export function startShadowWorker(): Worker {
-  const bundled = path.join(__dirname, 'shadow-worker.js');
+  return startEngineThread(__dirname, 'shadow-worker.js', 'shadow-worker.ts');
+}
+
+/**
+ * Starts an engine thread: `bundledName` in `dir` when running from a build, else
+ * `sourceName` in `dir` through tsx's hook (see above). `dir` is the caller's __dirname.
+ */
+export function startEngineThread(dir: string, bundledName: string, sourceName: string): Worker {
+  const bundled = path.join(dir, bundledName);
   if (fs.existsSync(bundled)) return new Worker(bundled, OPTIONS);
-  const source = path.join(__dirname, 'shadow-worker.ts');
+  const source = path.join(dir, sourceName);
   if (fs.existsSync(source)) {
     // Built from parts so a bundler never tries to resolve tsx at build time.
     const tsxHook = require.resolve(['tsx', 'cjs'].join('/'));
     const bootstrap = `require(${JSON.stringify(tsxHook)}); require(${JSON.stringify(source)});`;
     return new Worker(bootstrap, { ...OPTIONS, eval: true });
   }
-  throw new Error(`shadow-worker script not found beside ${__dirname} (expected shadow-worker.js in a build)`);
+  throw new Error(`${bundledName.replace(/\.js$/, '')} script not found beside ${dir} (expected ${bundledName} in a build)`);
 }
