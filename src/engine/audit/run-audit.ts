@@ -75,7 +75,9 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
         if (evaluation !== current) (current = evaluation), step++;
         report(stage, step);
       };
-      defenses = await evaluateDefenses({ spec, defenses: spec.defenses, target, root, hooks, options, train: trainDefendedModel, onStage });
+      // An ensemble's audit context has the white-box attack switched off; the baseline keeps its own context.
+      const baseContext = ensembleOutputs ? undefined : audited.base;
+      defenses = await evaluateDefenses({ spec, defenses: spec.defenses, target, root, hooks, options, train: trainDefendedModel, onStage, baseContext });
     }
     const ensemble = ensembleOutputs
       ? await compareEnsemble(spec, ensembleOutputs, spec.defense ? undefined : attacks, root, hooks, options, (stage) => report(stage, spec.attacks.length))

@@ -18,6 +18,8 @@ import type { TrainDefendedModel } from './training/types';
 export interface AuditedModel {
   outputs: ModelOutputs;
   context: AttackContext;
+  /** The undefended target's context (the same as `context` without a defense), for the defense evaluation's baseline. */
+  base: AttackContext;
   /** AuditResult.appliedDefense: the configuration, with DP-SGD's accounted privacy. */
   appliedDefense?: Record<string, unknown>;
   /** Delta of the empirical epsilon bounds: the manifest's privacy claim, else the applied DP-SGD's. */
@@ -40,7 +42,7 @@ export async function prepareAuditedModel(
   const applied = spec.defense;
   if (!applied) {
     const context = createAttackContext(spec, target, where.root, where.hooks, where.options);
-    return { outputs: target, context, boundDelta: spec.privacy?.delta, dispose: () => context.dispose() };
+    return { outputs: target, context, base: context, boundDelta: spec.privacy?.delta, dispose: () => context.dispose() };
   }
   onStage?.(`defense ${applied.name}: ${applied.kind === 'training' ? 'retraining' : 'applying'}`);
   const defended = await applyDefense(applied, target, {
@@ -57,6 +59,7 @@ export async function prepareAuditedModel(
   return {
     outputs: defended.outputs,
     context,
+    base: baseContext,
     appliedDefense: { ...applied.config, ...(defended.dp ? { dp: defended.dp } : {}) },
     boundDelta: spec.privacy?.delta ?? defended.dp?.delta,
     dispose: () => {

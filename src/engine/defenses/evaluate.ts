@@ -43,6 +43,11 @@ export interface DefenseEvaluationRequest {
   train: TrainDefendedModel;
   /** Progress inside the defense step, in words. */
   onStage?: (stage: string) => void;
+  /**
+   * The target's attack context when the caller already has one (its shadows and query
+   * predictions are then computed once); never disposed here. Absent: one is made.
+   */
+  baseContext?: AttackContext;
 }
 
 export async function evaluateDefenses(req: DefenseEvaluationRequest): Promise<DefenseComparison> {
@@ -50,7 +55,7 @@ export async function evaluateDefenses(req: DefenseEvaluationRequest): Promise<D
   const numClasses = target.model.numClasses;
   // Every setting is checked against the data before the first defense is trained.
   for (const d of defenses.evaluate) checkDefenseSettings(d, target.members.dataset.count, numClasses, req.options.manifestFile ?? spec.model);
-  const baseContext = createAttackContext(spec, target, req.root, req.hooks, req.options);
+  const baseContext = req.baseContext ?? createAttackContext(spec, target, req.root, req.hooks, req.options);
   try {
     const baseline = await attackDefended(req, baseContext, undefined, undefined, Date.now());
     const evaluations: DefenseEvaluation[] = [];
@@ -66,7 +71,7 @@ export async function evaluateDefenses(req: DefenseEvaluationRequest): Promise<D
     const policyMaxTpr = policyLimitAt(spec, Number(FRONT_FPR));
     return { frontFpr: FRONT_FPR, baseline, evaluations, ...(policyMaxTpr !== undefined ? { policyMaxTpr } : {}), ...(recommendation ? { recommendation } : {}) };
   } finally {
-    baseContext.dispose();
+    if (baseContext !== req.baseContext) baseContext.dispose();
   }
 }
 
