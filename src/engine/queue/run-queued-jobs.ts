@@ -69,7 +69,7 @@ export async function runQueuedJobs(run: PoolRun, options: QueueRunOptions): Pro
       `cannot reach Redis at ${target.url} within ${CONNECT_TIMEOUT_MS / 1000} s (is redis-server running there?)`, RedisUnreachableError);
     const client = (await queue.getBackend().client) as unknown as KeyValueClient;
     const { store, numClasses } = run.setup;
-    const digest = recordsDigest(store, numClasses);
+    const digest = run.recordsDigest ?? recordsDigest(store, numClasses);
     await shipRecords(client, store, numClasses, options.source, digest);
     const collector = new Collector(run, queue, events, client, digest, options);
     return await collector.run();

@@ -114,7 +114,8 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
     epochs: settings.epochs, batchSize: settings.batchSize, seed: settings.seed, queries: settings.queries,
   };
   const { trainer, reason, stack } = trainerFor(setup);
-  const run = runDigest(recordsDigest(store, numClasses), architecture, {
+  const digest = recordsDigest(store, numClasses);
+  const run = runDigest(digest, architecture, {
     epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate, optimizer: settings.optimizer,
     seed: settings.seed, trainSize: settings.trainSize, queries: variants.map((v) => v.label),
   }, optimizer);
@@ -151,6 +152,7 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
     const jobs = chooseJobs(missing, sets.members, trainer, workers, maxStack);
     const result = await executorFor(req)({
       setup: { ...setup, backend: currentBackend()?.name ?? 'auto' },
+      recordsDigest: digest,
       jobs,
       workers,
       signal: hooks.signal,

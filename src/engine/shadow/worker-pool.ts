@@ -24,6 +24,8 @@ export interface PoolRun {
   onSamples: (count: number) => void;
   /** Called for every finished shadow, also while stopping; a throw fails the run. */
   onShadow: (result: ShadowResult) => void;
+  /** recordsDigest of setup.store, when the caller computed it already (the queue ships the records under it). */
+  recordsDigest?: string;
 }
 
 /** Resolves with the backend the workers ran on once every job is done. */

@@ -101,7 +101,13 @@ function listFiles(root: string, dir = ''): string[] {
 }
 
 /** Writes meta.json into the temporary folder and moves it to its final name. */
-export function commitEntry(cacheDir: string, tmp: string, meta: Omit<DefendedMeta, 'files' | 'version'>): string {
+/**
+ * Hashes the trained files into meta.json and moves the folder into place. Returns the
+ * entry's folder and its meta: ours as written (no need to hash the files again), or,
+ * when another run committed the same entry first, theirs as verified by readEntry
+ * (undefined if it does not verify).
+ */
+export function commitEntry(cacheDir: string, tmp: string, meta: Omit<DefendedMeta, 'files' | 'version'>): { final: string; meta: DefendedMeta | undefined } {
   const files: Record<string, string> = {};
   for (const f of listFiles(tmp)) files[f.split(path.sep).join('/')] = sha256File(path.join(tmp, f));
   const full: DefendedMeta = { version: DEFENDED_FORMAT_VERSION, ...meta, files };
@@ -114,8 +120,9 @@ export function commitEntry(cacheDir: string, tmp: string, meta: Omit<DefendedMe
     fs.rmSync(tmp, { recursive: true, force: true });
     // Another run committed the same entry meanwhile: theirs is as good as ours.
     if (!fs.existsSync(path.join(final, 'meta.json'))) throw e;
+    return { final, meta: readEntry(cacheDir, meta.key) };
   }
-  return final;
+  return { final, meta: full };
 }
 
 /** The verified meta of a cached entry, or undefined (absent, damaged or another version). */

@@ -70,8 +70,7 @@ export const trainDefendedModel: TrainDefendedModel = async (req, hooks = {}) =>
     hooks.onProgress?.(total, total);
     const notes = collectNotes(results, models, req.members.count);
     const dp = results[0]?.dp;
-    const final = commitEntry(req.cacheDir, tmp, { key, models, notes, dp });
-    const meta = readEntry(req.cacheDir, key);
+    const { final, meta } = commitEntry(req.cacheDir, tmp, { key, models, notes, dp });
     if (meta === undefined) throw new Error(`the defended model just written to ${final} does not verify`);
     const samples = results.reduce((s, r) => s + r.samples, 0);
     const model: DefendedModel = { classifier: await loadEntry(final, meta), dp, fromCache: false, samplesPerSecond: seconds > 0 ? samples / seconds : 0, samples, notes };
