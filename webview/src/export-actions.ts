@@ -13,7 +13,6 @@ export function savePngButton(canvas: HTMLCanvasElement, fileName: string, host:
 }
 
 export function exportButtons(report: AuditReport, audit: AuditResult, host: ReportHost): HTMLButtonElement[] {
-  const defenses = tradeoffCsv(audit);
   const buttons = [
     button(
       'Export CSV',
@@ -26,11 +25,12 @@ export function exportButtons(report: AuditReport, audit: AuditResult, host: Rep
       'ROC points and metrics of every attack, as JSON',
     ),
   ];
-  if (defenses !== undefined) {
+  // Built on click, like the other exports, not on every render.
+  if (audit.defenses) {
     buttons.push(
       button(
         'Export defenses CSV',
-        () => host.post({ type: 'saveText', format: 'csv', fileName: `${exportFileName(audit.name, 'defenses')}.csv`, content: defenses }),
+        () => host.post({ type: 'saveText', format: 'csv', fileName: `${exportFileName(audit.name, 'defenses')}.csv`, content: tradeoffCsv(audit) ?? '' }),
         'Accuracy, Pareto and policy status and every attack\'s TPR at low FPR for each evaluated defense, as a CSV table',
       ),
     );

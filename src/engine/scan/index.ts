@@ -14,7 +14,7 @@ import { readKerasH5ModelConfig } from './keras-h5-config';
 import { isNpy, readNpyHeader } from './npy-header';
 import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
 import { hasProtocolHeader, scanPickleStreams } from './pickle-streams';
-import { readStart } from './read-bytes';
+import { readStart, type FileStart } from './read-bytes';
 import { checkSafetensors, headerLength, MAX_SAFETENSORS_HEADER } from './safetensors';
 import type { ScanResult } from './types';
 import { isZip } from './zip-archive';
@@ -52,7 +52,7 @@ export async function scanArtifact(file: string, options: ScanOptions = {}): Pro
   const bytes = head.bytes;
 
   if (isZip(bytes)) return scanZipFile(file, ext, head.size, result, options.maxZipBytes ?? MAX_ZIP_FILE_BYTES);
-  if (isNpy(bytes)) return scanNpyFile(file, result);
+  if (isNpy(bytes)) return scanNpyFile(file, head, result);
   if (isHdf5(bytes)) {
     result.format = ext === '.h5' || ext === '.hdf5' || ext === '.keras' ? 'keras-h5' : 'unknown';
     if (result.format === 'keras-h5') {
@@ -106,15 +106,22 @@ async function scanZipFile(file: string, ext: string, size: number, result: Scan
   return result;
 }
 
-async function scanNpyFile(file: string, result: ScanResult): Promise<ScanResult> {
+async function scanNpyFile(file: string, head: FileStart, result: ScanResult): Promise<ScanResult> {
   result.format = 'npy';
-  const start = await readStart(file, HEAD_BYTES + MAX_PICKLE_SCAN_BYTES);
-  const header = readNpyHeader(start.bytes);
+  // The header almost always fits in the head already read; a numeric array (most NPY
+  // files) ends the scan there, without reading its data.
+  let start = head;
+  let header = readNpyHeader(start.bytes);
+  if (!header.ok && start.capped) {
+    start = await readStart(file, HEAD_BYTES + MAX_PICKLE_SCAN_BYTES);
+    header = readNpyHeader(start.bytes);
+  }
   if (!header.ok) {
     result.findings.push(finding(file, 'invalid-input', 'high', `NPY file ${header.message}`));
     return result;
   }
   if (!header.objectDtype) return result;
+  if (start === head && head.capped) start = await readStart(file, HEAD_BYTES + MAX_PICKLE_SCAN_BYTES);
   // An object array's data is a pickle of the array (numpy.save with allow_pickle=True).
   result.pickleBased = true;
   result.bytesScanned = start.bytes.length;
