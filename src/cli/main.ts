@@ -11,7 +11,8 @@ import { isInputError } from '../engine/errors';
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import { computeAttackMetrics } from '../engine/metrics';
 import { renderReport, toText, writeReports, type ReportFormat } from '../engine/report';
-import { SEVERITY_ORDER, type Severity } from '../shared/rules';
+import type { Severity } from '../shared/rules';
+import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { readScoredMembership } from './evaluate-input';
 import { metricsToText } from './format-metrics';
 import { ProgressBar } from './progress-bar';
@@ -20,9 +21,6 @@ import { registerScoreCommand } from './score-command';
 import { registerWorkerCommand } from './worker-command';
 import { registerSweepCommand } from './sweep-command';
 
-const EXIT_OK = 0;
-const EXIT_FINDINGS = 1;
-const EXIT_USAGE = 2;
 
 const FORMATS: ReportFormat[] = ['text', 'json', 'sarif', 'html'];
 
@@ -84,10 +82,7 @@ export function buildProgram(): Command {
         } else {
           process.stdout.write(renderReport(report, opts.format[0]));
         }
-        const inputProblems = report.findings.some((f) => f.rule === 'invalid-input' && f.severity === 'high' && !f.attack);
-        if (inputProblems) process.exitCode = EXIT_USAGE;
-        else if (opts.failOn !== 'never' && report.findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[opts.failOn as Severity])) process.exitCode = EXIT_FINDINGS;
-        else process.exitCode = EXIT_OK;
+        process.exitCode = exitCodeFor(report.findings, opts.failOn);
       } finally {
         bar.done();
         process.off('SIGINT', onSigint);

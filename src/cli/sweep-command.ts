@@ -11,15 +11,12 @@ import * as path from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_MAX_MANIFESTS, SWEEP_EXCLUDED_FOLDERS, sweepWorkspace, type SweepResult } from '../engine/audit';
 import { writeFileAtomic, type AuditReport } from '../engine/report';
-import { SEVERITY_ORDER, type Severity } from '../shared/rules';
+import type { Severity } from '../shared/rules';
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import { ProgressBar } from './progress-bar';
-import { folderReport, isInputProblem, JsonReportList, sweepFindings, sweepToSarif, sweepToText, SWEEP_FILE_NAMES, SWEEP_FORMATS, type SweepFormat } from './sweep-output';
+import { EXIT_CANCELLED, EXIT_USAGE, exitCodeFor, wholeNumber } from './exit-codes';
+import { folderReport, JsonReportList, sweepFindings, sweepToSarif, sweepToText, SWEEP_FILE_NAMES, SWEEP_FORMATS, type SweepFormat } from './sweep-output';
 
-const EXIT_OK = 0;
-const EXIT_FINDINGS = 1;
-const EXIT_USAGE = 2;
-const EXIT_CANCELLED = 130;
 
 interface SweepCommandOptions {
   concurrency: number;
@@ -33,14 +30,6 @@ interface SweepCommandOptions {
   queue?: string;
   exclude: string[];
   maxManifests: number;
-}
-
-function wholeNumber(name: string, min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} expects a whole number >= ${min}, found "${value}"`);
-    return n;
-  };
 }
 
 function parseFormats(value: string): SweepFormat[] {
@@ -181,8 +170,5 @@ export function registerSweepCommand(program: Command): void {
 
 function exitCode(result: SweepResult, failOn: Severity | 'never'): number {
   if (result.cancelled) return EXIT_CANCELLED;
-  const findings = sweepFindings(result);
-  if (findings.some(isInputProblem)) return EXIT_USAGE;
-  if (failOn !== 'never' && findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[failOn])) return EXIT_FINDINGS;
-  return EXIT_OK;
+  return exitCodeFor(sweepFindings(result), failOn);
 }

@@ -6,6 +6,7 @@
 import { TOOL_VERSION, type SweepEntry, type SweepResult } from '../engine/audit';
 import { toJson, toSarif, REPORT_SCHEMA_VERSION, type AuditReport, type Finding, type SarifLog } from '../engine/report';
 import type { SarifNotification } from '../engine/report/sarif';
+import { isInputProblem } from './exit-codes';
 import { countBySeverity, findingPlace, fixed, percent, ruleLabel, sortBySeverity } from '../engine/report/format';
 
 export const SWEEP_FORMATS = ['text', 'json', 'sarif'] as const;
@@ -102,9 +103,6 @@ export function sweepToSarif(result: SweepResult): SarifLog {
 }
 
 /** A high-severity problem with the user's files (not an attack's result): the audit command's exit 2. */
-export function isInputProblem(f: Finding): boolean {
-  return f.rule === 'invalid-input' && f.severity === 'high' && !f.attack;
-}
 
 /** Writes a JSON array one report at a time through `write`. */
 export class JsonReportList {

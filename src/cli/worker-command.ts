@@ -7,20 +7,13 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { isInputError } from '../engine/errors';
 import { parseQueueUrl, type QueueTarget } from '../engine/queue/queue-url';
 import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from '../engine/queue/worker-timing';
+import { wholeNumber } from './exit-codes';
 
 type QueueWorkerModule = typeof import('../engine/queue/queue-worker');
 
 /** Time beyond the grace period a worker may take to hand jobs back and disconnect. */
 const CLOSE_SLACK_S = 10;
 const EXIT_UNCLEAN = 1;
-
-function positiveInteger(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} expects a whole number >= 1, found "${value}"`);
-    return n;
-  };
-}
 
 function queueUrl(value: string): QueueTarget {
   try {
@@ -36,10 +29,10 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('train the shadow models of queued audits (privacy-lint audit --queue) until stopped')
     .requiredOption('--queue <url>', 'Redis server holding the queue, redis://HOST:PORT', queueUrl)
-    .option('--concurrency <n>', 'jobs trained at once, one thread each (up to the core count is useful)', positiveInteger('--concurrency'), 1)
-    .option('--lock-duration <ms>', 'how long a job stays locked without renewal: a dead worker\'s job is retried elsewhere after about this', positiveInteger('--lock-duration'), DEFAULT_LOCK_DURATION_MS)
-    .option('--stalled-interval <ms>', 'how often this worker looks for jobs whose worker died', positiveInteger('--stalled-interval'), DEFAULT_STALLED_INTERVAL_MS)
-    .option('--grace <seconds>', 'on SIGTERM, how long running jobs may finish before they are handed back to the queue', positiveInteger('--grace'), 30)
+    .option('--concurrency <n>', 'jobs trained at once, one thread each (up to the core count is useful)', wholeNumber('--concurrency', 1), 1)
+    .option('--lock-duration <ms>', 'how long a job stays locked without renewal: a dead worker\'s job is retried elsewhere after about this', wholeNumber('--lock-duration', 1), DEFAULT_LOCK_DURATION_MS)
+    .option('--stalled-interval <ms>', 'how often this worker looks for jobs whose worker died', wholeNumber('--stalled-interval', 1), DEFAULT_STALLED_INTERVAL_MS)
+    .option('--grace <seconds>', 'on SIGTERM, how long running jobs may finish before they are handed back to the queue', wholeNumber('--grace', 1), 30)
     .action(async (opts: { queue: QueueTarget; concurrency: number; lockDuration: number; stalledInterval: number; grace: number }) => {
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // Loaded here, so other commands never load BullMQ.
