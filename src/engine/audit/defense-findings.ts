@@ -10,7 +10,7 @@ import { DEFENSE_FAILURE } from '../defenses/evaluate';
 import type { AuditSpec } from '../manifest';
 import { fprLabel } from '../report/format';
 import type { AuditResult, DefenseAttackOutcome, DefenseEvaluation, Finding } from '../report/schema';
-import { locate, type FindingContext } from './findings';
+import { locate, pct, type FindingContext } from './findings';
 
 export function defenseFindings(result: AuditResult, spec: AuditSpec, ctx: FindingContext): Finding[] {
   const findings: Finding[] = [];
@@ -30,9 +30,9 @@ export function defenseFindings(result: AuditResult, spec: AuditSpec, ctx: Findi
         severity: RULES['defense-recommendation'].defaultSeverity,
         audit: spec.name,
         message:
-          `Recommended defense: ${recommended.id}. It keeps every attack within the policy (worst TPR ${pct(recommended.worstTpr)} at ${fprText} FPR, ` +
-          `undefended ${pct(baseline.worstTpr)}) ${recommendation.accuracyCost >= 0 ? `at a test-accuracy cost of ${points(recommendation.accuracyCost)}` : `and even gains ${points(-recommendation.accuracyCost)} of test accuracy`} ` +
-          `(${pct(recommended.testAccuracy)} vs ${pct(baseline.testAccuracy)} undefended); ${front} of ${comparison.evaluations.length} evaluated settings are on the Pareto front.` +
+          `Recommended defense: ${recommended.id}. It keeps every attack within the policy (worst TPR ${pctOrNa(recommended.worstTpr)} at ${fprText} FPR, ` +
+          `undefended ${pctOrNa(baseline.worstTpr)}) ${recommendation.accuracyCost >= 0 ? `at a test-accuracy cost of ${points(recommendation.accuracyCost)}` : `and even gains ${points(-recommendation.accuracyCost)} of test accuracy`} ` +
+          `(${pctOrNa(recommended.testAccuracy)} vs ${pctOrNa(baseline.testAccuracy)} undefended); ${front} of ${comparison.evaluations.length} evaluated settings are on the Pareto front.` +
           (recommended.dp ? ` DP-SGD accounts epsilon = ${recommended.dp.epsilon.toFixed(2)} at delta = ${recommended.dp.delta}; the attacks prove at least ${maxEpsilon(recommended.attacks).toFixed(2)}.` : ''),
         location: entry(recommended),
         related: [modelRelated],
@@ -108,10 +108,9 @@ function epsilonContradiction(accounted: number, attacks: readonly DefenseAttack
   return best && best.epsilonLowerBound!.epsilon > accounted ? { attack: best.attack, epsilon: best.epsilonLowerBound!.epsilon } : undefined;
 }
 
-function pct(x: number): string {
-  if (!Number.isFinite(x)) return 'n/a';
-  const v = x * 100;
-  return `${v >= 10 || v === 0 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)}%`;
+/** pct, with "n/a" for a value a failed attack left undefined. */
+function pctOrNa(x: number): string {
+  return Number.isFinite(x) ? pct(x) : 'n/a';
 }
 
 function points(cost: number): string {

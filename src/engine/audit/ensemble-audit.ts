@@ -9,7 +9,6 @@
  * the ensemble: an average of models has no single set of gradients to inspect. Only
  * attacks that succeeded on the ensemble and on every member enter the comparison.
  */
-import * as path from 'node:path';
 import { isInputError } from '../errors';
 import { EnsembleClassifier, averageProbabilities } from '../artifacts/models/ensemble-classifier';
 import type { AuditSpec } from '../manifest';
@@ -20,6 +19,7 @@ import { createAttackContext, type AttackContext, type AttackContextOptions } fr
 import { computeModelOutputs, type GroupOutputs, type ModelOutputs } from './model-outputs';
 import { throwIfCancelled, type AuditHooks } from './progress';
 import { accuracy } from './record-checks';
+import { relativeTo } from './relative-path';
 import { runAttack } from './run-attack';
 
 /** The FPR the comparison reads TPR at: the 0.1% the issue and the Pareto front use. */
@@ -155,7 +155,7 @@ export async function compareEnsemble(
     onStage?.(`ensemble model ${i + 1}/${outputs.members.length} alone`);
     const o = member.outputs;
     members.push({
-      model: reportedPath(root, member.file),
+      model: relativeTo(root, member.file),
       testAccuracy: accuracy(o.nonMembers.probabilities, o.nonMembers.dataset.labels, o.model.numClasses),
       attacks: await attackOutputs({ ...spec, model: member.file, ensemble: undefined }, o, root, hooks, options, true),
     });
@@ -164,10 +164,4 @@ export async function compareEnsemble(
   if (!ensembleAttacks) onStage?.('undefended ensemble');
   const attacks = ensembleAttacks ?? (await attackOutputs(spec, e, root, hooks, options, false));
   return compareLeakage({ members, ensemble: { testAccuracy: accuracy(e.nonMembers.probabilities, e.nonMembers.dataset.labels, e.model.numClasses), attacks } });
-}
-
-/** As run-audit's relativeTo (not imported: run-audit imports this module). */
-function reportedPath(root: string, file: string): string {
-  const rel = path.relative(root, file);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
 }

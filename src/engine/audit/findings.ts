@@ -232,7 +232,8 @@ function metricData(attack: AttackResult): Record<string, number> {
   };
 }
 
-function pct(x: number): string {
+/** A rate as a percentage for finding messages: 3 significant figures, two for rates below 1%. */
+export function pct(x: number): string {
   const v = x * 100;
   return `${v >= 10 || v === 0 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2)}%`;
 }

@@ -3,7 +3,6 @@
  * One failing attack is recorded and the others still run; one failing audit becomes an
  * invalid-input finding and the other audits still run; a cancel keeps finished audits.
  */
-import * as path from 'node:path';
 import { isInputError } from '../errors';
 import type { AuditSpec } from '../manifest';
 import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
@@ -19,6 +18,7 @@ import { throwIfCancelled, type AuditHooks } from './progress';
 import { accuracy, classCountsOf } from './record-checks';
 import { compareEnsemble, computeEnsembleOutputs, disableWhiteBox } from './ensemble-audit';
 import { computeRiskPredictors } from './risk-predictors';
+import { relativeTo } from './relative-path';
 
 export interface AuditRun {
   result: AuditResult;
@@ -115,7 +115,4 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
   }
 }
 
-export function relativeTo(root: string, file: string): string {
-  const rel = path.relative(root, file);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
-}
+export { relativeTo } from './relative-path';
