@@ -7,6 +7,7 @@
  * reports, ROC curves and all, only with `keepReports`). A manifest that fails becomes a
  * finding and the others go on; cancelling stops the queued ones and keeps what finished.
  */
+import { forEachBounded } from '../bounded';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentBackend } from '../backend';
@@ -84,17 +85,7 @@ export interface SweepResult {
   backend?: string;
 }
 
-/** Runs `work` on every item with at most `limit` running; stops taking items once `stop()` is true. */
-export async function forEachBounded<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && !stop()) {
-      const index = next++;
-      await work(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
+export { forEachBounded } from '../bounded';
 
 /** Manifests under `folder` outside excluded folders, sorted. */
 export function findSweepManifests(folder: string, exclude: readonly string[] = SWEEP_EXCLUDED_FOLDERS): string[] {

@@ -8,7 +8,7 @@
  * shadow: every audit record under every query variant, and every population record.
  * The trainer caches each model by content hash, so a re-run only scores.
  */
-import * as os from 'node:os';
+import { forEachBounded } from '../bounded';
 import type { Dataset } from '../artifacts/dataset';
 import type { Classifier } from '../artifacts/models';
 import { augmentRecords, type QueryVariant } from '../attacks/augmentations';
@@ -23,6 +23,7 @@ import type { ShadowScores } from '../shadow/scoring';
 import { checkRecords, checkSettings, settingError, type SettingsSource, type ShadowSettings } from '../shadow/settings';
 import { shadowRefusal } from './shadowless-defenses';
 import { NEEDS_REFERENCE } from './training/params';
+import { spareCores } from './training';
 import type { DefendedTrainingRequest, TrainDefendedModel, TrainingDefenseSpec } from './training/types';
 
 export interface DefendedShadowRequest {
@@ -75,8 +76,9 @@ export async function trainDefendedShadows(req: DefendedShadowRequest, hooks: Sh
   let samples = 0;
   const started = performance.now();
 
-  const concurrency = req.workers === 0 ? 1 : Math.max(1, Math.min(S, req.workers ?? defaultWorkers()));
-  await forEachLimited(S, concurrency, async (s) => {
+  const concurrency = req.workers === 0 ? 1 : Math.max(1, Math.min(S, req.workers ?? spareCores()));
+  // Every shadow settles before this returns, so no training outlives a failure.
+  await forEachBounded(Array.from({ length: S }, (_, s) => s), concurrency, () => false, async (s) => {
     throwIfCancelled(hooks.signal);
     const request: DefendedTrainingRequest = {
       architectureFile: req.architectureFile,
@@ -190,25 +192,5 @@ function referenceIndices(store: RecordStore, populationKeep: Uint8Array, shadow
   return Int32Array.from(outside);
 }
 
-function defaultWorkers(): number {
-  return Math.max(1, os.availableParallelism() - 1);
-}
 
-/** Runs task(0..count-1) with at most `limit` running at once; the first failure stops new tasks and is thrown. */
-async function forEachLimited(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { reason: unknown } | undefined;
-  const runner = async (): Promise<void> => {
-    while (failure === undefined && next < count) {
-      const i = next++;
-      try {
-        await task(i);
-      } catch (e) {
-        failure ??= { reason: e };
-      }
-    }
-  };
-  // Every runner settles before this returns, so no training outlives a failure.
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, () => runner()));
-  if (failure !== undefined) throw failure.reason;
-}
+

@@ -64,7 +64,7 @@ export const trainDefendedModel: TrainDefendedModel = async (req, hooks = {}) =>
       hooks.onProgress?.(Math.min(done, total), total);
     };
     const started = performance.now();
-    const workers = req.workers ?? Math.min(jobs.length, Math.max(1, os.availableParallelism() - 1));
+    const workers = req.workers ?? Math.min(jobs.length, spareCores());
     const results = workers === 0 ? await runInThisThread(jobs, hooks, onSamples) : await runDefendJobs({ jobs, workers, signal: hooks.signal, onSamples });
     const seconds = (performance.now() - started) / 1000;
     hooks.onProgress?.(total, total);
@@ -145,4 +145,9 @@ async function loadEntry(dir: string, meta: DefendedMeta): Promise<Classifier> {
     throw e;
   }
   return classifiers.length === 1 ? classifiers[0] : new EnsembleClassifier(classifiers);
+}
+
+/** Default threads for defended training: every core but one (the caller keeps running). */
+export function spareCores(): number {
+  return Math.max(1, os.availableParallelism() - 1);
 }
