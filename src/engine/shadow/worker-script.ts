@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** The worker's stdout is a stream for the caller to route (see worker-pool.ts). */
 const OPTIONS = { stdout: true };
@@ -21,14 +21,19 @@ export function startShadowWorker(): Worker {
  * `sourceName` in `dir` through tsx's hook (see above). `dir` is the caller's __dirname.
  */
 export function startEngineThread(dir: string, bundledName: string, sourceName: string): Worker {
+  const thread = tryStartEngineThread(dir, bundledName, sourceName, OPTIONS);
+  if (thread === undefined) throw new Error(`${bundledName.replace(/\.js$/, '')} script not found beside ${dir} (expected ${bundledName} in a build)`);
+  return thread;
+}
+
+/** As startEngineThread, with the caller's Worker options; undefined when neither script exists. */
+export function tryStartEngineThread(dir: string, bundledName: string, sourceName: string, options: WorkerOptions): Worker | undefined {
   const bundled = path.join(dir, bundledName);
-  if (fs.existsSync(bundled)) return new Worker(bundled, OPTIONS);
+  if (fs.existsSync(bundled)) return new Worker(bundled, options);
   const source = path.join(dir, sourceName);
-  if (fs.existsSync(source)) {
-    // Built from parts so a bundler never tries to resolve tsx at build time.
-    const tsxHook = require.resolve(['tsx', 'cjs'].join('/'));
-    const bootstrap = `require(${JSON.stringify(tsxHook)}); require(${JSON.stringify(source)});`;
-    return new Worker(bootstrap, { ...OPTIONS, eval: true });
-  }
-  throw new Error(`${bundledName.replace(/\.js$/, '')} script not found beside ${dir} (expected ${bundledName} in a build)`);
+  if (!fs.existsSync(source)) return undefined;
+  // Built from parts so a bundler never tries to resolve tsx at build time.
+  const tsxHook = require.resolve(['tsx', 'cjs'].join('/'));
+  const bootstrap = `require(${JSON.stringify(tsxHook)}); require(${JSON.stringify(source)});`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }

@@ -4,6 +4,7 @@ import { checkArrowIpc } from './arrow-ipc-check';
 import type { LoadedRecords } from './loaded-records';
 import { MAX_TABLE_ROWS } from './parquet';
 import { planColumns, tableToRecords, type ColumnKind, type TableColumn, type TableOptions } from './table-columns';
+import { describeStart } from './npy';
 
 const FILE_MAGIC = 'ARROW1';
 const FEATHER_V1_MAGIC = 'FEA1';
@@ -100,11 +101,6 @@ function readValue(vector: Vector, row: number, kind: ColumnKind, file: string, 
   } catch (e) {
     throw new InputError(`corrupt Arrow data: ${message(e)}`, { file, record: row, field });
   }
-}
-
-function describeStart(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'an empty file';
-  return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
 function message(e: unknown): string {

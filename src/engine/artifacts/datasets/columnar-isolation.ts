@@ -6,10 +6,9 @@
  * Bundled, the worker is columnar-worker.js beside the bundle (an esbuild entry); from
  * source it is columnar-worker.ts through tsx. Without either, decoding runs in-process.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { InputError, type SourceLocation } from '../../errors';
+import { tryStartEngineThread } from '../../shadow/worker-script';
 import { readArrow } from './arrow';
 import type { LoadedRecords } from './loaded-records';
 import { readParquet } from './parquet';
@@ -96,17 +95,8 @@ function discard(current: { thread: Worker }): void {
 
 function startWorker(): { thread: Worker; ready: Promise<void> } | undefined {
   const options = { resourceLimits: { maxOldGenerationSizeMb: COLUMNAR_LIMITS.maxHeapMb } };
-  let thread: Worker;
-  const bundled = path.join(__dirname, 'columnar-worker.js');
-  const source = path.join(__dirname, 'columnar-worker.ts');
-  if (fs.existsSync(bundled)) thread = new Worker(bundled, options);
-  else if (fs.existsSync(source)) {
-    // As in shadow/worker-script.ts: tsx's CommonJS hook, required by name built from parts.
-    const tsxHook = require.resolve(['tsx', 'cjs'].join('/'));
-    thread = new Worker(`require(${JSON.stringify(tsxHook)}); require(${JSON.stringify(source)});`, { ...options, eval: true });
-  } else {
-    return undefined;
-  }
+  const thread = tryStartEngineThread(__dirname, 'columnar-worker.js', 'columnar-worker.ts', options);
+  if (thread === undefined) return undefined;
   thread.unref();
   // A worker that dies between reads (e.g. a library's late unhandled rejection) is replaced.
   thread.once('exit', () => {

@@ -136,7 +136,8 @@ function fortranToC(shape: number[], read: (i: number) => number): (i: number) =
   };
 }
 
-function describeStart(bytes: Uint8Array): string {
+/** The first bytes of a file in hex, for "expected X, found Y" messages. */
+export function describeStart(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'an empty file';
   return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }

@@ -6,7 +6,6 @@
  * given the file's weights, layer by layer; nothing in the file is ever executed.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { unzipSync } from 'fflate';
@@ -273,8 +272,4 @@ function assign(layer: tfl.LayersModel['layers'][number], values: { shape: numbe
   });
   // Variables keep the data; the temporary tensors are freed.
   tf.tidy(() => layer.setWeights(values.map((v) => tf.tensor(v.values, v.shape, 'float32'))));
-}
-
-export function isKerasFile(file: string): boolean {
-  return kerasFormatOf(path.basename(file)) !== undefined;
 }
