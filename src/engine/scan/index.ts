@@ -13,6 +13,7 @@ import { isHdf5, scanKerasH5, type KerasH5ConfigReader } from './keras-h5';
 import { readKerasH5ModelConfig } from './keras-h5-config';
 import { isNpy, readNpyHeader } from './npy-header';
 import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
+import { PICKLE_EXTENSIONS } from './pickle-extensions';
 import { hasProtocolHeader, scanPickleStreams } from './pickle-streams';
 import { readStart, type FileStart } from './read-bytes';
 import { checkSafetensors, headerLength, MAX_SAFETENSORS_HEADER } from './safetensors';
@@ -32,8 +33,6 @@ export const MAX_ZIP_FILE_BYTES = 2 ** 31 - 1;
 /** Largest JSON read to tell a TF.js model.json from other JSON. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
-/** Extensions under which a pickle is expected, so protocol 0/1 pickles (no header byte) are recognised too. */
-const PICKLE_EXTENSIONS = new Set(['.pkl', '.pickle', '.joblib', '.pt', '.pth', '.ckpt', '.bin', '.sav', '.p']);
 /** Opcodes a protocol 0/1 pickle can start with (MARK, GLOBAL, containers, constants). */
 const PROTOCOL_0_STARTS = new Set([...'(c}])NILFSVUTXJKMGi'].map((c) => c.charCodeAt(0)));
 

@@ -7,18 +7,18 @@ import { kerasFormatOf, loadKerasModel } from './keras-model';
 import { loadOnnxModel } from './onnx-model';
 import { loadTfjsGraphModel } from './tfjs-graph-model';
 import { loadTfjsLayersModel } from './tfjs-layers-model';
+import { PICKLE_EXTENSIONS } from '../../scan/pickle-extensions';
 
 export type { Classifier, PredictOptions } from './classifier';
 export { readKerasModelConfig, type KerasModelConfig } from './keras-model';
 export { UnsupportedLayerError, isUnsupportedLayerError } from './keras-config';
 
-/** Files that may hold pickles: scanned statically by the unsafe-format scanner, never loaded. */
-export const PICKLE_BASED_EXTENSIONS: readonly string[] = ['.pkl', '.pickle', '.joblib', '.pt', '.pth', '.ckpt', '.bin'];
 
 export async function loadModel(file: string): Promise<Classifier> {
   const base = path.basename(file).toLowerCase();
   const ext = path.extname(base);
-  if (PICKLE_BASED_EXTENSIONS.includes(ext)) {
+  // Files that may hold pickles are scanned statically by the scanner, never loaded.
+  if (PICKLE_EXTENSIONS.has(ext)) {
     throw new InputError(
       `${ext} files may contain pickles, which run code when loaded: they are scanned statically and never loaded; export the model to Keras (.keras/.h5), ONNX or TF.js to audit it`,
       { file },
