@@ -14,13 +14,12 @@ import { EnsembleClassifier, averageProbabilities } from '../artifacts/models/en
 import type { AuditSpec } from '../manifest';
 import type { ReportedFpr } from '../metrics/types';
 import type { AttackResult, EnsembleComparison } from '../report/schema';
-import { buildAttackResult } from './attack-result';
 import { createAttackContext, type AttackContext, type AttackContextOptions } from './attack-context';
 import { computeModelOutputs, type GroupOutputs, type ModelOutputs } from './model-outputs';
-import { throwIfCancelled, type AuditHooks } from './progress';
+import type { AuditHooks } from './progress';
 import { accuracy } from './record-checks';
 import { relativeTo } from './relative-path';
-import { runAttack } from './run-attack';
+import { runAttacks } from './run-attacks';
 
 /** The FPR the comparison reads TPR at: the 0.1% the issue and the Pareto front use. */
 export const ENSEMBLE_FRONT_FPR: ReportedFpr = '0.001';
@@ -88,23 +87,12 @@ export function disableWhiteBox(ctx: AttackContext): void {
 async function attackOutputs(spec: AuditSpec, outputs: ModelOutputs, root: string, hooks: AuditHooks, options: AttackContextOptions, whiteBox: boolean): Promise<AttackResult[]> {
   const ctx = createAttackContext(spec, outputs, root, hooks, options);
   if (!whiteBox) disableWhiteBox(ctx);
-  const numClasses = outputs.model.numClasses;
-  const results: AttackResult[] = [];
   try {
-    for (const id of spec.attacks) {
-      throwIfCancelled(hooks.signal);
-      try {
-        const run = await runAttack(id, ctx);
-        results.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses));
-      } catch (e) {
-        const name = (e as Error).name;
-        if (name === 'CancelledError' || name === 'AbortError' || hooks.signal?.aborted || isInputError(e)) throw e;
-      }
-    }
+    // A failing attack is left out (its errors are not kept); input errors stop the audit.
+    return (await runAttacks(spec.attacks, ctx, { signal: hooks.signal, rethrow: isInputError })).results;
   } finally {
     ctx.dispose();
   }
-  return results;
 }
 
 /** The largest TPR at the front FPR and the largest AUC over the given attacks. */

@@ -5,16 +5,15 @@
  */
 import { isInputError } from '../errors';
 import type { AuditSpec } from '../manifest';
-import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
+import type { AuditResult, DatasetSummary } from '../report/schema';
 import type { Dataset } from '../artifacts/dataset';
-import { buildAttackResult } from './attack-result';
 import { computeModelOutputs } from './model-outputs';
 import type { AttackContextOptions } from './attack-context';
 import { prepareAuditedModel, type AuditedModel } from '../defenses/apply-audited';
 import { evaluateDefenses } from '../defenses/evaluate';
 import { trainDefendedModel } from '../defenses/training';
-import { runAttack } from './run-attack';
-import { throwIfCancelled, type AuditHooks } from './progress';
+import { runAttacks } from './run-attacks';
+import type { AuditHooks } from './progress';
 import { accuracy, classCountsOf } from './record-checks';
 import { compareEnsemble, computeEnsembleOutputs, disableWhiteBox } from './ensemble-audit';
 import { computeRiskPredictors } from './risk-predictors';
@@ -48,23 +47,11 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
   if (ensembleOutputs) disableWhiteBox(ctx);
   try {
     const numClasses = outputs.model.numClasses;
-    const attacks: AttackResult[] = [];
-    const errors: AuditResult['errors'] = [];
-    for (const [i, id] of spec.attacks.entries()) {
-      throwIfCancelled(hooks.signal);
-      report(`attack ${id}`, i + 1);
-      try {
-        const run = await runAttack(id, ctx);
-        attacks.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, audited.boundDelta));
-      } catch (e) {
-        const name = (e as Error).name;
-        if (name === 'CancelledError' || name === 'AbortError' || hooks.signal?.aborted) throw e;
-        // A problem with the user's files stops the audit (it is reported on the manifest);
-        // anything else is this attack's failure, recorded while the other attacks run.
-        if (isInputError(e)) throw e;
-        errors.push({ attack: id, message: (e as Error).message });
-      }
-    }
+    // A problem with the user's files stops the audit (it is reported on the manifest);
+    // anything else is this attack's failure, recorded while the other attacks run.
+    const { results: attacks, errors } = await runAttacks(spec.attacks, ctx, {
+      signal: hooks.signal, delta: audited.boundDelta, onAttack: (id, i) => report(`attack ${id}`, i + 1), rethrow: isInputError,
+    });
     let defenses: AuditResult['defenses'];
     if (spec.defenses) {
       // One progress step per evaluation (the baseline first): stages read "defense <id>: ...".

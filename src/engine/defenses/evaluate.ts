@@ -7,12 +7,11 @@
 import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
 import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
 import { createAttackContext } from '../audit/attack-context';
-import { buildAttackResult } from '../audit/attack-result';
 import { measure } from '../audit/findings';
 import type { ModelOutputs } from '../audit/model-outputs';
-import { throwIfCancelled, type AuditHooks } from '../audit/progress';
+import { isCancellation, throwIfCancelled, type AuditHooks } from '../audit/progress';
 import { accuracy } from '../audit/record-checks';
-import { runAttack } from '../audit/run-attack';
+import { runAttacks } from '../audit/run-attacks';
 import { isInputError } from '../errors';
 import type { AuditSpec, DefenseSpec, DefensesSpec } from '../manifest/types';
 import type { ReportedFpr } from '../metrics/types';
@@ -211,19 +210,10 @@ async function attackDefended(
   const { outputs, numClasses } = context;
   const id = defense?.id ?? 'none';
   const delta = defense?.spec.name === 'dp-sgd' ? defense.spec.params['delta']! : req.spec.privacy?.delta ?? DEFAULT_BOUND_DELTA;
-  const results: AttackResult[] = [];
-  const errors: DefenseEvaluation['errors'] = [];
-  for (const attack of req.defenses.attacks) {
-    throwIfCancelled(req.hooks.signal);
-    req.onStage?.(`defense ${id}: attack ${attack}`);
-    try {
-      const run = await runAttack(attack, context);
-      results.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, delta));
-    } catch (e) {
-      if (isCancellation(e, req.hooks.signal)) throw e;
-      errors.push({ attack, message: (e as Error).message });
-    }
-  }
+  // Every failure but cancellation is recorded on the evaluation.
+  const { results, errors } = await runAttacks(req.defenses.attacks, context, {
+    signal: req.hooks.signal, delta, onAttack: (attack) => req.onStage?.(`defense ${id}: attack ${attack}`),
+  });
   const evaluation: DefenseEvaluation = {
     id,
     defense: defense?.spec.name ?? 'none',
@@ -278,7 +268,4 @@ function failedEvaluation(d: DefenseSpec, j: number, id: string, e: Error, start
   };
 }
 
-function isCancellation(e: unknown, signal?: AbortSignal): boolean {
-  const name = (e as Error | undefined)?.name;
-  return name === 'CancelledError' || name === 'AbortError' || signal?.aborted === true;
-}
+
