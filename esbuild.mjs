@@ -16,7 +16,6 @@ const nodeEntries = [
   { in: 'src/server/audit-worker.ts', out: 'audit-worker' },
   { in: 'src/engine/shadow/shadow-worker.ts', out: 'shadow-worker' },
   { in: 'src/engine/artifacts/datasets/columnar-worker.ts', out: 'columnar-worker' },
-  { in: 'src/engine/queue/train-thread.ts', out: 'queue-train-thread' },
 ].filter((e) => existsSync(e.in));
 
 /** The extension host bundle: must never contain TensorFlow (checked by a unit test). */

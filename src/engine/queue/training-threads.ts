@@ -1,16 +1,19 @@
 /**
  * The training threads of one queue worker process: one per concurrent job, started on
  * first use and kept for the next job (starting a thread and loading the trainer costs
- * more than a small job). A thread that failed is dropped, never reused.
+ * more than a small job). They are the shadow pool's own worker threads
+ * (shadow-worker.ts): each job sends its setup, then the job. A thread that failed is
+ * dropped, never reused.
  */
 import type { Worker } from 'node:worker_threads';
 import { StoppedError } from '../shadow/step-hooks';
 import type { GroupJob, ShadowResult } from '../shadow/train-group';
-import { startTrainThread } from './train-thread-start';
-import type { FromTrainThread, TrainRequest } from './thread-messages';
+import { deserializeWorkerError } from '../shadow/worker-pool';
+import type { FromWorker, ToWorker, WorkerSetup } from '../shadow/worker-messages';
+import { startShadowWorker } from '../shadow/worker-script';
 
 export interface ThreadJob {
-  setup: TrainRequest['setup'];
+  setup: Omit<WorkerSetup, 'stop'>;
   job: GroupJob;
   stop: Int32Array;
   onSamples: (count: number) => void;
@@ -34,27 +37,29 @@ export class TrainingThreads {
         if (error === undefined) resolve(backend);
         else reject(error);
       };
-      const onMessage = (m: FromTrainThread): void => {
+      const post = (m: ToWorker): void => thread.postMessage(m);
+      const onMessage = (m: FromWorker): void => {
         switch (m.type) {
-          case 'samples':
-            work.onSamples(m.count);
+          case 'ready':
+            post({ type: 'train', job: work.job });
+            return;
+          case 'progress':
+            work.onSamples(m.samples);
             return;
           case 'shadow':
             work.onShadow(m);
             return;
-          case 'done':
+          case 'job-done':
             finish(undefined, m.backend);
             return;
           case 'stopped':
             finish(new StoppedError());
             return;
-          case 'error': {
-            const error = new Error(m.message);
-            error.name = m.name;
-            if (m.stack !== undefined) error.stack = m.stack;
-            finish(error);
+          case 'error':
+            finish(deserializeWorkerError(m.error));
             return;
-          }
+          default:
+            finish(new Error(`unexpected message "${m.type}" from a training thread`));
         }
       };
       const onExit = (code: number): void => finish(new Error(`a training thread exited (code ${code}) during a job`));
@@ -62,8 +67,7 @@ export class TrainingThreads {
       thread.on('message', onMessage);
       thread.on('exit', onExit);
       thread.on('error', onError);
-      const request: TrainRequest = { type: 'train', setup: work.setup, job: work.job, stop: work.stop };
-      thread.postMessage(request);
+      post({ type: 'setup', setup: { ...work.setup, stop: work.stop } });
     });
   }
 
@@ -75,7 +79,7 @@ export class TrainingThreads {
   }
 
   private start(): Worker {
-    const thread = startTrainThread();
+    const thread = startShadowWorker();
     // Thread console output (tfjs banners) goes to stderr, beside the worker's log.
     thread.stdout.pipe(process.stderr, { end: false });
     this.all.add(thread);

@@ -161,7 +161,7 @@ function runPool<J>(spec: PoolSpec<J>): Promise<void> {
           void worker.terminate();
           return;
         case 'error':
-          stopAll(deserialize(message.error));
+          stopAll(deserializeWorkerError(message.error));
           void worker.terminate();
           return;
         default: {
@@ -206,7 +206,8 @@ function runPool<J>(spec: PoolSpec<J>): Promise<void> {
   });
 }
 
-function deserialize(e: SerializedError): Error {
+/** Rebuilds an error a worker thread serialised (an InputError keeps its location). */
+export function deserializeWorkerError(e: SerializedError): Error {
   if (e.name === 'InputError' && e.location !== undefined) {
     // InputError prefixes its message with the location; strip it so it is not doubled.
     const prefix = `${formatLocation(e.location)}: `;
