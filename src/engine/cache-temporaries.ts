@@ -1,5 +1,6 @@
 /**
- * Temporary names for cache writes (shadow cache files, defended-model folders): an
+ * Temporary names for cache writes (shadow cache files, defended-model folders, the
+ * server's result cache): an
  * entry is built under a name unique to this process and call, then renamed, so a
  * killed run leaves a temporary, never half an entry; later runs sweep old temporaries.
  */

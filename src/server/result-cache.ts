@@ -8,7 +8,7 @@
  * the part is reused only while that key is unchanged. Entries are JSON files written
  * atomically (temp file + rename) and read defensively: a corrupt file is logged and ignored.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TOOL_VERSION } from '../engine/audit/version';
@@ -17,6 +17,7 @@ import { RULES, SEVERITY_ORDER } from '../shared/rules';
 import type { FileFingerprint, FileHasher } from './file-hasher';
 import { errorMessage, type Log } from './log';
 import { pathKey } from './uris';
+import { temporaryName } from '../engine/cache-temporaries';
 
 export const CACHE_FORMAT_VERSION = 1;
 const TEMP_SUFFIX = '.tmp';
@@ -199,7 +200,7 @@ export class ResultCache {
 
 /** Readers see the old file or the new one, never half of one. */
 export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  const temp = temporaryName(file);
   try {
     fs.writeFileSync(temp, text);
     fs.renameSync(temp, file);

@@ -138,11 +138,11 @@ export function decodeResult(raw: unknown, expected: ResultShape): { backend: st
   return { backend: string(r.backend, 'result backend'), results };
 }
 
-export function toBase64(values: Int32Array | Float32Array): string {
+function toBase64(values: Int32Array | Float32Array): string {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 }
 
-export function fromBase64<T extends Int32Array | Float32Array>(text: string, kind: { new (n: number): T }, field: string): T {
+function fromBase64<T extends Int32Array | Float32Array>(text: string, kind: { new (n: number): T }, field: string): T {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 4 !== 0) throw new Error(`${field}: ${bytes.length} bytes is not a whole number of 4-byte values`);
   const out = new kind(bytes.length / 4);

@@ -33,7 +33,7 @@ export function parseQueueUrl(value: string, source = '--queue'): QueueTarget {
   return { url: value, host: parsed.hostname, port };
 }
 
-export interface QueueConnection {
+interface QueueConnection {
   url: string;
   maxRetriesPerRequest: null;
   connectTimeout: number;

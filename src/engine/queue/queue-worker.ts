@@ -46,8 +46,6 @@ export interface RunningQueueWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-export { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './worker-timing';
-
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<RunningQueueWorker> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const threads = new TrainingThreads();

@@ -40,7 +40,7 @@ interface BlobHeader {
 }
 
 /** Bytes the blob of `store` takes (header aside), for the size check. */
-export function blobBytes(store: RecordStore): number {
+function blobBytes(store: RecordStore): number {
   return store.features.byteLength + store.labels.byteLength;
 }
 
@@ -121,7 +121,7 @@ export function encodeBlob(store: RecordStore, numClasses: number): Buffer {
 }
 
 /** Rebuilds a RecordStore (over SharedArrayBuffers, as the training threads expect). */
-export function decodeBlob(blob: Buffer, digest: string): { store: RecordStore; numClasses: number } {
+function decodeBlob(blob: Buffer, digest: string): { store: RecordStore; numClasses: number } {
   const bad = (why: string) => new RecordsMismatchError(`records ${digest.slice(0, 12)}… in Redis are malformed: ${why}`);
   if (blob.length < 4) throw bad('shorter than a header');
   const headerLength = blob.readUInt32LE(0);

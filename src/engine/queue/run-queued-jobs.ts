@@ -36,7 +36,7 @@ const CANCEL_FLAG_SECONDS = 3600;
 const COMMAND_TIMEOUT_MS = 5000;
 
 /** Retries of a job that failed (a crash inside training, a lost connection); stalls are counted apart. */
-export const JOB_ATTEMPTS = 3;
+const JOB_ATTEMPTS = 3;
 
 export interface QueueRunOptions {
   target: QueueTarget;
@@ -312,7 +312,7 @@ class Collector {
 }
 
 /** Redis stayed unreachable past the run's limit. */
-export class RedisUnreachableError extends Error {
+class RedisUnreachableError extends Error {
   override readonly name = 'RedisUnreachableError';
 }
 
