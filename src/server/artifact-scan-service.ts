@@ -14,6 +14,7 @@ import type { DiagnosticPublisher } from './diagnostic-publisher';
 import type { FileDiagnostics } from './diagnostics';
 import type { Log } from './log';
 import { pathKey } from './uris';
+import { countBySeverity } from '../engine/report/format';
 
 export const ARTIFACT_SCAN_SOURCE = 'artifact-scan';
 /** The server is long-lived: zips above this are reported unscanned rather than read whole. */
@@ -93,11 +94,6 @@ export class ArtifactScanService {
 }
 
 function summary(result: ScanResult): ArtifactScanSummary {
-  return {
-    file: result.file,
-    format: result.format,
-    pickleBased: result.pickleBased,
-    errors: result.findings.filter((f) => f.severity === 'high').length,
-    warnings: result.findings.filter((f) => f.severity === 'medium').length,
-  };
+  const counts = countBySeverity(result.findings);
+  return { file: result.file, format: result.format, pickleBased: result.pickleBased, errors: counts.high, warnings: counts.medium };
 }

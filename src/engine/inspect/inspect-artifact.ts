@@ -11,6 +11,7 @@ import { formatFromName } from '../artifacts/datasets/format';
 import type { Finding } from '../report/schema';
 import { scanArtifact, type ScanResult } from '../scan';
 import type { InspectResult } from './types';
+import { finding } from '../scan/finding-builders';
 
 /** Formats a model loader reads (after the scan). */
 const MODEL_FORMATS = new Set(['keras', 'keras-h5', 'onnx', 'tfjs']);
@@ -134,5 +135,5 @@ function countClasses(labels: Int32Array): number[] {
 }
 
 function loadProblem(file: string, e: InputError): Finding {
-  return { rule: 'invalid-input', severity: 'high', message: e.message, location: { file }, related: [] };
+  return finding(file, 'invalid-input', 'high', e.message);
 }

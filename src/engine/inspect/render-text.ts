@@ -1,7 +1,7 @@
 /** The text form of an inspection: one labelled line per fact, then the findings. */
-import { RULES } from '../../shared/rules';
 import type { Severity } from '../../shared/rules';
 import type { InspectResult } from './types';
+import { ruleLabel } from '../report/format';
 
 const SEVERITY_WORD: Record<Severity, string> = { high: 'error', medium: 'warning', low: 'note', info: 'info' };
 /** Tensors listed by name before the rest are only counted. */
@@ -27,7 +27,7 @@ export function inspectToText(r: InspectResult): string {
     lines.push('  no findings');
   } else {
     lines.push('  findings');
-    for (const f of r.findings) lines.push(`    ${SEVERITY_WORD[f.severity].padEnd(8)} ${RULES[f.rule].id} ${f.rule}: ${f.message}`);
+    for (const f of r.findings) lines.push(`    ${SEVERITY_WORD[f.severity].padEnd(8)} ${ruleLabel(f)}: ${f.message}`);
   }
   return lines.join('\n') + '\n';
 }
