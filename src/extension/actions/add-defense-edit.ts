@@ -7,8 +7,7 @@
  */
 import { findNodeAtOffset, getNodePath, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type Node } from 'jsonc-parser';
 import { isDeepStrictEqual } from 'node:util';
-
-const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
+import { JSONC_PARSE_OPTIONS, property } from '../jsonc-tree';
 
 export interface AddDefenseRequest {
   /** The finding's audit name: the audit whose "name" matches gets the defense. */
@@ -62,10 +61,6 @@ export function detectFormatting(text: string): FormattingOptions {
   return { insertSpaces: true, tabSize: unit?.length ?? 2, eol };
 }
 
-function property(object: Node, key: string): Node | undefined {
-  return object.children?.find((p) => p.type === 'property' && p.children?.[0]?.value === key);
-}
-
 /** The audit the finding belongs to: by name, else the audit around the diagnostic's offset. */
 export function auditIndexOf(root: Node | undefined, audit: string | undefined, offset: number | undefined): number | undefined {
   const audits = root?.type === 'object' ? property(root, 'audits')?.children?.[1] : undefined;
@@ -89,7 +84,7 @@ export function auditIndexOf(root: Node | undefined, audit: string | undefined, 
 export function addDefenseEdit(text: string, request: AddDefenseRequest, formatting: FormattingOptions = detectFormatting(text)): AddDefenseEdit | undefined {
   const config = parseDefenseConfig(request.config);
   if (!config) return undefined;
-  const root = parseTree(text, [], PARSE_OPTIONS);
+  const root = parseTree(text, [], JSONC_PARSE_OPTIONS);
   const auditIndex = auditIndexOf(root, request.audit, request.offset);
   if (auditIndex === undefined || !root) return undefined;
   const audit = property(root, 'audits')!.children![1]!.children![auditIndex]!;

@@ -4,7 +4,8 @@
  * (jsonc-parser recovers from errors), so lenses stay in place while the user types;
  * validation is the engine's job.
  */
-import { parseTree, type Node } from 'jsonc-parser';
+import { parseTree } from 'jsonc-parser';
+import { JSONC_PARSE_OPTIONS, property, propertyValue } from '../jsonc-tree';
 
 export interface OutlinedAudit {
   name: string;
@@ -22,7 +23,7 @@ export interface ManifestOutline {
 }
 
 export function outlineManifest(text: string): ManifestOutline {
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const root = parseTree(text, [], JSONC_PARSE_OPTIONS);
   const auditsNode = root?.type === 'object' ? propertyValue(root, 'audits') : undefined;
   if (auditsNode?.type !== 'array') return { audits: [], incomplete: true };
   const audits: OutlinedAudit[] = [];
@@ -38,12 +39,4 @@ export function outlineManifest(text: string): ManifestOutline {
     audits.push(audit);
   }
   return { audits, incomplete: false };
-}
-
-function property(object: Node, key: string): Node | undefined {
-  return object.children?.find((p) => p.type === 'property' && p.children?.[0]?.value === key);
-}
-
-function propertyValue(object: Node, key: string): Node | undefined {
-  return property(object, key)?.children?.[1];
 }
