@@ -6,7 +6,7 @@
  */
 import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
 import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
-import { createAttackContext } from '../audit/attack-context';
+import { auditShadowRequest, createAttackContext, shadowProgressHooks } from '../audit/attack-context';
 import { measure } from '../audit/findings';
 import type { ModelOutputs } from '../audit/model-outputs';
 import { isCancellation, throwIfCancelled, type AuditHooks } from '../audit/progress';
@@ -16,7 +16,6 @@ import { isInputError } from '../errors';
 import type { AuditSpec, DefenseSpec, DefensesSpec } from '../manifest/types';
 import type { ReportedFpr } from '../metrics/types';
 import type { AttackResult, DefenseAttackOutcome, DefenseComparison, DefenseEvaluation } from '../report/schema';
-import type { ShadowHooks } from '../shadow';
 import { applyDefense, checkDefenseSettings, defenseCacheDir, trainingSpecOf, type DefendedOutputs } from './apply';
 import { defenseId } from './config';
 import { trainDefendedShadows, type DefendedShadowRequest } from './defended-shadows';
@@ -145,7 +144,7 @@ export function defendedContext(
     return context;
   }
   let shadows: ReturnType<AttackContext['shadows']> | undefined;
-  context.shadows = () => (shadows ??= trainDefendedShadows(defendedShadowRequest(where, context, defense, train), shadowHooks(where.spec, where.hooks, defense.name)));
+  context.shadows = () => (shadows ??= trainDefendedShadows(defendedShadowRequest(where, context, defense, train), shadowProgressHooks(where.spec, where.hooks, `${defense.name} shadow models`)));
   const weights = defended.weightsFile;
   if (weights === undefined) {
     const reason = defended.noWeights ?? 'the retrained model offers no gradient access';
@@ -170,15 +169,10 @@ function defendedShadowRequest(
   train: TrainDefendedModel,
 ): DefendedShadowRequest {
   const { spec, options } = where;
-  const members = context.outputs.members.dataset.count;
   return {
-    architectureFile: spec.shadow.architecture ?? spec.model,
+    ...auditShadowRequest(spec, context, options),
     targetModelFile: spec.model,
-    auditRecords: context.auditRecords,
-    population: context.outputs.population?.dataset,
-    numClasses: context.numClasses,
-    settings: { ...spec.shadow, trainSize: spec.shadow.trainSize ?? members, workers: options.workers ?? 0 },
-    ...(options.manifestFile ? { settingsSource: { file: options.manifestFile, fieldPrefix: `audits[${spec.index}].shadow` }, manifestFile: options.manifestFile } : {}),
+    ...(options.manifestFile ? { manifestFile: options.manifestFile } : {}),
     defense: trainingSpecOf(defense),
     train,
     cacheDir: defenseCacheDir(where.root, options.cacheDir),
@@ -187,18 +181,6 @@ function defendedShadowRequest(
   };
 }
 
-function shadowHooks(spec: AuditSpec, hooks: AuditHooks, defenseName: string): ShadowHooks {
-  return {
-    signal: hooks.signal,
-    onProgress: (p) =>
-      hooks.onProgress?.({
-        audit: spec.name,
-        stage: `${defenseName} shadow models ${p.done}/${p.total}, ${Math.round(p.samplesPerSecond)} samples/s${Number.isFinite(p.etaSeconds) ? `, ${Math.ceil(p.etaSeconds)} s left` : ''}`,
-        done: p.done,
-        total: p.total,
-      }),
-  };
-}
 
 async function attackDefended(
   req: DefenseEvaluationRequest,
