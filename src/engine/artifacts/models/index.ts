@@ -1,5 +1,4 @@
 /** Chooses a model loader by file type. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../errors';
 import type { Classifier } from './classifier';
@@ -7,6 +6,7 @@ import { kerasFormatOf, loadKerasModel } from './keras-model';
 import { loadOnnxModel } from './onnx-model';
 import { loadTfjsGraphModel } from './tfjs-graph-model';
 import { loadTfjsLayersModel } from './tfjs-layers-model';
+import { readModelJson } from './tfjs-layers-files';
 import { PICKLE_EXTENSIONS } from '../../scan/pickle-extensions';
 
 export type { Classifier, PredictOptions } from './classifier';
@@ -26,23 +26,10 @@ export async function loadModel(file: string): Promise<Classifier> {
   }
   if (kerasFormatOf(base)) return loadKerasModel(file);
   if (ext === '.onnx') return loadOnnxModel(file);
-  if (base.endsWith('.json')) return isGraphModel(file) ? loadTfjsGraphModel(file) : loadTfjsLayersModel(file);
-  throw new InputError('unsupported model format: expected a TF.js model.json, a Keras .h5 or .keras file, or an ONNX .onnx file', { file });
-}
-
-/** Whether model.json says `"format": "graph-model"` (read from its first 64 KiB). */
-function isGraphModel(file: string): boolean {
-  let head: string;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(64 * 1024);
-      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false; // The layers loader reports the unreadable file.
+  if (base.endsWith('.json')) {
+    // Parsed once: its "format" chooses the loader, which reuses it.
+    const json = readModelJson(file);
+    return json.format === 'graph-model' ? loadTfjsGraphModel(file, json) : loadTfjsLayersModel(file, json);
   }
-  return /"format"\s*:\s*"graph-model"/.test(head);
+  throw new InputError('unsupported model format: expected a TF.js model.json, a Keras .h5 or .keras file, or an ONNX .onnx file', { file });
 }

@@ -8,10 +8,10 @@ import * as tfconv from '@tensorflow/tfjs-converter';
 import { InputError } from '../../errors';
 import { detectOutputKind, toProbabilities, type RawOutputKind } from './black-box-outputs';
 import type { Classifier, PredictOptions } from './classifier';
-import { readModelJsonArtifacts } from './tfjs-layers-files';
+import { readModelJsonArtifacts, type ModelJson } from './tfjs-layers-files';
 
-export async function loadTfjsGraphModel(modelJsonPath: string): Promise<Classifier> {
-  const artifacts = readModelJsonArtifacts(modelJsonPath, 'graph-model');
+export async function loadTfjsGraphModel(modelJsonPath: string, json?: ModelJson): Promise<Classifier> {
+  const artifacts = readModelJsonArtifacts(modelJsonPath, 'graph-model', json);
   const parameterCount = (artifacts.weightSpecs ?? []).reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
   let model: tfconv.GraphModel;
   try {

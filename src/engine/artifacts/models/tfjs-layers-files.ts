@@ -15,27 +15,34 @@ const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
 
-export function readLayersModelArtifacts(modelJsonPath: string): ModelArtifacts {
-  return readModelJsonArtifacts(modelJsonPath, 'layers-model');
+export function readLayersModelArtifacts(modelJsonPath: string, json?: ModelJson): ModelArtifacts {
+  return readModelJsonArtifacts(modelJsonPath, 'layers-model', json);
 }
 
-/** model.json plus its weight shards, for a Layers model or (inference only) a graph model. */
-export function readModelJsonArtifacts(modelJsonPath: string, kind: 'layers-model' | 'graph-model'): ModelArtifacts {
+export type ModelJson = Record<string, unknown>;
+
+/** model.json parsed: a JSON object, or an InputError naming the file. */
+export function readModelJson(modelJsonPath: string): ModelJson {
   let text: string;
   try {
     text = fs.readFileSync(modelJsonPath, 'utf8');
   } catch (e) {
     throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file: modelJsonPath });
   }
-  let json: Record<string, unknown>;
+  let json: ModelJson;
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    json = JSON.parse(text) as ModelJson;
   } catch (e) {
     throw new InputError(`model.json is not valid JSON: ${(e as Error).message}`, { file: modelJsonPath });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InputError('expected a JSON object with "modelTopology" and "weightsManifest"', { file: modelJsonPath });
   }
+  return json;
+}
+
+/** model.json plus its weight shards, for a Layers model or (inference only) a graph model. */
+export function readModelJsonArtifacts(modelJsonPath: string, kind: 'layers-model' | 'graph-model', json: ModelJson = readModelJson(modelJsonPath)): ModelArtifacts {
   if (kind === 'graph-model' && json.format !== 'graph-model') {
     throw new InputError(`expected a TF.js graph model (format "graph-model"), found format ${JSON.stringify(json.format ?? null)}`, {
       file: modelJsonPath, field: 'format',

@@ -3,12 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../errors';
 import type { Classifier, PredictOptions } from './classifier';
-import { readLayersModelArtifacts } from './tfjs-layers-files';
+import { readLayersModelArtifacts, type ModelJson } from './tfjs-layers-files';
 
 type OutputKind = 'probabilities' | 'sigmoid' | 'logits';
 
-export async function loadTfjsLayersModel(modelJsonPath: string): Promise<Classifier> {
-  const artifacts = readLayersModelArtifacts(modelJsonPath);
+/** `json`: model.json already parsed by the caller (loadModel reads it once to choose the loader). */
+export async function loadTfjsLayersModel(modelJsonPath: string, json?: ModelJson): Promise<Classifier> {
+  const artifacts = readLayersModelArtifacts(modelJsonPath, json);
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
