@@ -11,7 +11,7 @@
 import { forEachBounded } from '../bounded';
 import type { Dataset } from '../artifacts/dataset';
 import type { Classifier } from '../artifacts/models';
-import { augmentRecords, type QueryVariant } from '../attacks/augmentations';
+import type { QueryVariant } from '../attacks/augmentations';
 import { throwIfCancelled } from '../audit/progress';
 import { currentBackend } from '../backend';
 import { shadowSplit, type ShadowHooks, type ShadowOutputs } from '../shadow';
@@ -19,7 +19,7 @@ import { resolveOptimizer } from '../shadow/optimizer';
 import { ProgressTracker } from '../shadow/progress-tracker';
 import { deriveSeed } from '../shadow/random';
 import { buildRecordStore, gatherFeatures, type RecordStore } from '../shadow/record-store';
-import type { ShadowScores } from '../shadow/scoring';
+import { emptyScores, scoringChunks, type ShadowScores } from '../shadow/scoring';
 import { checkRecords, checkSettings, settingError, type SettingsSource, type ShadowSettings } from '../shadow/settings';
 import { shadowRefusal } from './shadowless-defenses';
 import { NEEDS_REFERENCE } from './training/params';
@@ -48,9 +48,6 @@ export interface DefendedShadowRequest {
   workers?: number;
   manifestFile?: string;
 }
-
-/** Rows per predict call: bounds memory for the augmented copies (as shadow/scoring.ts). */
-const ROWS_PER_CALL = 2048;
 
 export async function trainDefendedShadows(req: DefendedShadowRequest, hooks: ShadowHooks = {}): Promise<ShadowOutputs> {
   const { settings, auditRecords, population, numClasses, defense } = req;
@@ -146,29 +143,13 @@ export async function scoreDefendedShadow(
   numClasses: number,
   signal?: AbortSignal,
 ): Promise<ShadowScores> {
-  const Q = variants.length;
-  const C = numClasses;
-  const audit = new Float32Array(store.auditCount * Q * C);
-  const recordsPerCall = Math.max(1, Math.floor(ROWS_PER_CALL / Q));
-  const augmented = new Float32Array(recordsPerCall * Q * store.size);
-  for (let first = 0; first < store.auditCount; first += recordsPerCall) {
+  const scores = emptyScores(store, variants.length, numClasses, 1);
+  for (const chunk of scoringChunks(store, variants, numClasses)) {
     throwIfCancelled(signal);
-    const n = Math.min(recordsPerCall, store.auditCount - first);
-    augmentRecords(store.features, store.featureShape, first, n, variants, augmented);
-    const probabilities = await model.predictProbabilities(augmented.subarray(0, n * Q * store.size), store.featureShape, n * Q, { signal });
-    audit.set(probabilities.subarray(0, n * Q * C), first * Q * C);
+    const probabilities = await model.predictProbabilities(chunk.features, store.featureShape, chunk.rows, { signal });
+    (chunk.part === 'audit' ? scores.audit : scores.population!)[0]!.set(probabilities.subarray(0, chunk.rows * numClasses), chunk.offset);
   }
-  if (store.populationCount === 0) return { audit: [audit] };
-
-  const population = new Float32Array(store.populationCount * C);
-  for (let first = 0; first < store.populationCount; first += ROWS_PER_CALL) {
-    throwIfCancelled(signal);
-    const n = Math.min(ROWS_PER_CALL, store.populationCount - first);
-    const start = (store.auditCount + first) * store.size;
-    const probabilities = await model.predictProbabilities(store.features.subarray(start, start + n * store.size), store.featureShape, n, { signal });
-    population.set(probabilities.subarray(0, n * C), first * C);
-  }
-  return { audit: [audit], population: [population] };
+  return scores;
 }
 
 /** Records `indices` of the store (audit then population index space) as a Dataset. */
