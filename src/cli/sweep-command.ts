@@ -5,12 +5,12 @@
  * Exit codes as `audit`: 0 nothing at or above --fail-on, 1 something is, 2 a manifest or
  * its inputs cannot be used (or a usage error); 130 when cancelled with Ctrl+C.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_MAX_MANIFESTS, SWEEP_EXCLUDED_FOLDERS, sweepWorkspace, type SweepResult } from '../engine/audit';
 import { writeFileAtomic, type AuditReport } from '../engine/report';
+import { reportTempName } from '../engine/report/write-reports';
 import type { Severity } from '../shared/rules';
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import { ProgressBar } from './progress-bar';
@@ -49,7 +49,7 @@ class StreamedFile {
   private constructor(private readonly file: string, private readonly temp: string, private readonly handle: FileHandle) {}
 
   static async open(file: string): Promise<StreamedFile> {
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = reportTempName(file);
     return new StreamedFile(file, temp, await open(temp, 'wx'));
   }
 

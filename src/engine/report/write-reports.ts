@@ -49,8 +49,13 @@ export async function writeReports(report: AuditReport, outDir: string, formats:
   return rendered.map((r) => r.file);
 }
 
+/** The hidden temporary a report file is written under before it is renamed into place. */
+export function reportTempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = reportTempName(file);
   try {
     const handle = await open(temp, 'wx');
     try {
