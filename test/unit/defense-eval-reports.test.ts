@@ -58,7 +58,7 @@ describe('defense trade-off in the text report', () => {
     assert.match(table[1]!, /^ {2}none\s+none\s+85\.0%\s+90\.0%\s+5\.00% \[4\.00%, 6\.00%\]\s+0\.700\s+1\.50\s+yes\s+fails$/, `baseline row: ${table[1]}`);
     assert.match(table[2]!, /^ {2}dp-sgd noiseMultiplier=1\.1\s+training\s+70\.0%\s+75\.0%\s+-15\.0 pts\s+0\.05% \[0\.00%, 1\.05%\]\s+0\.700\s+3\.20\s+1\.50\s+yes\s+meets \(recommended\)$/, `dp row: ${table[2]}`);
     assert.match(table[4]!, /^ {2}relaxloss\s+training\s+n\/a\s+n\/a\s+n\/a\s+n\/a\s+n\/a\s+n\/a\s+no\s+fails$/, `failed row: ${table[4]}`);
-    assert.ok(lines.includes('  Recommended: dp-sgd noiseMultiplier=1.1 (on the Pareto front, meets the policy, least accuracy cost).'), 'recommendation line');
+    assert.ok(lines.includes('  Recommended: dp-sgd noiseMultiplier=1.1 (meets the policy at the least accuracy cost: the front of the settings within the policy).'), 'recommendation line');
     const detail = lines.filter((l) => /label-only-augmentation/.test(l));
     assert.equal(detail.length, 4, 'one detail row per (evaluation with numbers, label-only attack)');
     assert.ok(lines.includes('  relaxloss: defense: relaxloss failed: boom'), 'failure listed');

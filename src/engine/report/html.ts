@@ -165,8 +165,8 @@ export function defenseSection(auditName: string, c: DefenseComparison): SafeHtm
   const errors = rows.flatMap((r) => r.errors.map((e) => ({ id: r.id, e })));
   return html`<h3>Defenses</h3>
 <p>${recommended
-    ? html`Recommended: <code>${recommended.id}</code>, on the Pareto front and within the policy at the least accuracy cost (${percent(recommended.accuracyCost, 1)} of test accuracy).`
-    : html`No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy.' : 'no Pareto-optimal setting meets the policy.'}`}</p>
+    ? html`Recommended: <code>${recommended.id}</code>, within the policy at the least accuracy cost (${percent(recommended.accuracyCost, 1)} of test accuracy).`
+    : html`No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy.' : 'no evaluated setting meets the policy.'}`}</p>
 ${tradeoffFigure(c, `Defenses of ${auditName}: test accuracy against the worst attack's TPR at ${fprLabel(Number(c.frontFpr))} FPR`, c.policyMaxTpr)}
 <div class="scroll"><table class="defenses">
 <thead><tr>${defenseTableHeader(c.frontFpr).map((h) => html`<th>${h}</th>`)}</tr></thead>

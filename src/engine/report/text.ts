@@ -89,8 +89,8 @@ export function defenseLines(c: DefenseComparison): string[] {
   const recommended = rows.find((r) => r.recommended);
   lines.push(
     recommended
-      ? `  Recommended: ${recommended.id} (on the Pareto front, meets the policy, least accuracy cost).`
-      : `  No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy' : 'no Pareto-optimal setting meets the policy'}.`,
+      ? `  Recommended: ${recommended.id} (meets the policy at the least accuracy cost: the front of the settings within the policy).`
+      : `  No recommendation: ${c.baseline.meetsPolicy ? 'the undefended model already meets the policy' : 'no evaluated setting meets the policy'}.`,
   );
   const detail = defenseAttackCells(c);
   if (detail.length > 0) {
