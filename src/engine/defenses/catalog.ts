@@ -66,7 +66,7 @@ export const DEFENSE_CATALOG: readonly DefenseInfo[] = [
   training('label-smoothing', 'Retrain on smoothed labels (1 - epsilon on the true class).', [
     { name: 'epsilon', type: 'number', default: 0.1, exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Label mass spread over all classes.' },
   ]),
-  training('relaxloss', 'RelaxLoss (Chen et al. 2022): descend while the loss is above a target level, else ascend and flatten the posteriors of correct records.', [
+  training('relaxloss', 'RelaxLoss (Chen et al. 2022): descend while the loss is above a target level; below it, ascend (even epochs) or flatten the non-target posteriors (odd epochs).', [
     { name: 'alpha', type: 'number', default: 0.5, exclusiveMinimum: 0, maximum: 10, description: 'Target training-loss level; larger keeps members further from zero loss.' },
   ]),
   training('dp-sgd', 'DP-SGD (Abadi et al. 2016): per-example gradient clipping, Gaussian noise, Poisson sampling; epsilon from the RDP accountant.', [

@@ -17,10 +17,17 @@ import { removeOldTemporaries, temporaryName } from '../../cache-temporaries';
 import type { Architecture } from '../../shadow/architecture';
 import type { OptimizerSpec } from '../../shadow/optimizer';
 import { NEEDS_REFERENCE } from './params';
-import type { DefendedModel, TrainingDefenseSpec } from './types';
+import type { DefendedModel, TrainingDefenseName, TrainingDefenseSpec } from './types';
 
-/** Bump when a change to defended training changes what it outputs. */
+/** Bump when a change to the cache's files or to every defense's training changes what it outputs. */
 export const DEFENDED_FORMAT_VERSION = 1;
+
+/**
+ * Bump one defense's revision when a change to its training alone changes what it
+ * outputs, so only its cached models are retrained. Revision 1 is left out of the key.
+ * relaxloss 2: ascent/flattening alternate by epoch, every record flattened (authors' code).
+ */
+const DEFENSE_REVISION: Partial<Record<TrainingDefenseName, number>> = { relaxloss: 2 };
 
 export interface DefendedMeta {
   version: number;
@@ -67,6 +74,7 @@ export function defendedKey(parts: {
     target: defense.name === 'kl-pruning' ? targetWeightsDigest(parts.targetModelFile) : null,
     numClasses: parts.numClasses,
     defense: { name: defense.name, params: sortedParams(defense.params), train: defense.train },
+    ...(DEFENSE_REVISION[defense.name] === undefined ? {} : { revision: DEFENSE_REVISION[defense.name] }),
     optimizer: parts.optimizer,
   })).digest('hex');
 }

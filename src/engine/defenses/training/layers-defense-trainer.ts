@@ -108,7 +108,7 @@ class DefenseLoop {
           hooks.throwIfStopped();
           const step = epoch * plan.stepsPerEpoch + s;
           const batch = plan.batch(step) as Int32Array;
-          this.step(batch, step);
+          this.step(batch, epoch);
           samples += batch.length;
           hooks.onSamples(batch.length);
           // Let cancellation and progress messages through now and then.
@@ -159,7 +159,7 @@ class DefenseLoop {
     return this.tensorOf(rows, reference);
   }
 
-  private step(batch: Int32Array, step: number): void {
+  private step(batch: Int32Array, epoch: number): void {
     const { defense } = this.job;
     tf.tidy(() => {
       const x = this.tensorOf(batch);
@@ -167,14 +167,14 @@ class DefenseLoop {
       let targets = defense.name === 'label-smoothing' ? smoothTargets(oneHot, param(defense, 'epsilon')) : oneHot;
       let ascend = false;
       if (defense.name === 'relaxloss') {
-        // RelaxLoss (Chen et al. 2022, Alg. 1): descend while the batch loss is above the
-        // target level alpha; below it, alternate gradient ascent back up to alpha (even
-        // steps) with posterior flattening of correctly classified examples (odd steps).
+        // RelaxLoss (Chen et al. 2022, Alg. 1, as the authors' code schedules it): descend
+        // while the batch loss is above the target level alpha; below it, even epochs ascend
+        // back up to alpha and odd epochs flatten the non-target posteriors.
         const alpha = param(defense, 'alpha');
         const logP = this.logP(x, false);
         const loss = meanCrossEntropy(logP, oneHot).dataSync()[0];
         if (loss <= alpha) {
-          if (step % 2 === 0) ascend = true;
+          if (epoch % 2 === 0) ascend = true;
           else targets = flattenedTargets(tf.exp(logP), oneHot);
         }
       }

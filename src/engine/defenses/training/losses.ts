@@ -31,20 +31,18 @@ export function smoothTargets(oneHot: tf.Tensor2D, epsilon: number): tf.Tensor2D
 }
 
 /**
- * RelaxLoss's posterior-flattening targets (Chen et al. ICLR 2022, Alg. 1): for a
- * correctly classified example, keep the model's own confidence on the true class and
- * spread the rest evenly over the other classes (so the non-target posterior is flat);
- * a misclassified example keeps its one-hot label. Computed from a forward pass outside
- * the gradient (tfjs has no stop-gradient), so these are constants in the loss.
+ * RelaxLoss's posterior-flattening targets (Chen et al. ICLR 2022, Alg. 1): keep the
+ * model's own confidence on the true class and spread the rest evenly over the other
+ * classes, so the non-target posterior is flat. Like the authors' code, every example of
+ * the batch is flattened, correctly classified or not. Computed from a forward pass
+ * outside the gradient (tfjs has no stop-gradient), so these are constants in the loss.
  */
 export function flattenedTargets(probabilities: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const classes = oneHot.shape[1];
     const confidence = tf.sum(tf.mul(probabilities, oneHot), 1, true);
     const rest = tf.div(tf.sub(1, confidence), Math.max(1, classes - 1));
-    const soft = tf.add(tf.mul(oneHot, confidence), tf.mul(tf.sub(1, oneHot), rest));
-    const correct = tf.reshape(tf.cast(tf.equal(tf.argMax(probabilities, 1), tf.argMax(oneHot, 1)), 'float32'), [-1, 1]);
-    return tf.add(tf.mul(correct, soft), tf.mul(tf.sub(1, correct), oneHot)) as tf.Tensor2D;
+    return tf.add(tf.mul(oneHot, confidence), tf.mul(tf.sub(1, oneHot), rest)) as tf.Tensor2D;
   });
 }
 
