@@ -148,6 +148,30 @@ test('excluded folders are not searched and the cap is stated in a finding', { t
   await assert.rejects(sweepWorkspace(dir, { concurrency: 0 }), /concurrency must be a whole number >= 1, found 0/, 'concurrency 0 is refused');
 });
 
+test('a manifest search cut short by its depth or entry bound says so in findings instead of missing manifests silently', { timeout: 30_000 }, async () => {
+  const dir = copyZoo('bounded');
+  // Nine folder levels down: one deeper than the search enters.
+  const deep = path.join(dir, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i');
+  fs.mkdirSync(deep, { recursive: true });
+  fs.copyFileSync(zooManifests[0]!, path.join(deep, 'privacy-audit.json'));
+  const deepSweep = await sweepWorkspace(dir, { audit: slowAudit(() => 1) });
+  assert.equal(deepSweep.found, MODELS, 'the deep manifest is not found');
+  assert.equal(deepSweep.findings.length, 1, `one finding: ${deepSweep.findings.map((f) => f.message).join('\n')}`);
+  assert.equal(deepSweep.findings[0]!.severity, 'medium', 'unsearched folders are a warning');
+  assert.match(deepSweep.findings[0]!.message, /^1 folder lies deeper than 8 levels and was not searched for privacy-audit\.json: a\/b\/c\/d\/e\/f\/g\/h\/i\. Sweep a deeper folder/, 'names the folder, relative to the root');
+  const deeper = await sweepWorkspace(path.join(dir, 'a'), { audit: slowAudit(() => 1) });
+  assert.equal(deeper.found, 1, 'sweeping a deeper folder finds it');
+  assert.equal(deeper.findings.length, 0, 'and the search is complete');
+
+  // The zoo's folders hold a few files each: 20 entries run out before the 12 model folders are done.
+  const limited = await sweepWorkspace(dir, { audit: slowAudit(() => 1), maxEntries: 20 });
+  assert.ok(limited.found < MODELS, `fewer manifests found (${limited.found})`);
+  const stop = limited.findings.find((f) => /stopped after looking at 20 folder entries/.test(f.message));
+  assert.ok(stop, `entry-limit finding among: ${limited.findings.map((f) => f.message).join('\n')}`);
+  assert.equal(stop.severity, 'high', 'an incomplete sweep fails the run like the manifest cap');
+  await assert.rejects(sweepWorkspace(dir, { audit: slowAudit(() => 1), maxEntries: 1 }), /no privacy-audit\.json under this folder .*; the search for privacy-audit\.json stopped after looking at 1 folder entries/, 'nothing found and the search cut short: the error says why');
+});
+
 test('a broken manifest, a missing model and a crashing audit become findings while the rest complete', { timeout: 60_000 }, async () => {
   const dir = copyZoo('broken');
   fs.writeFileSync(path.join(dir, zooModelName(2), 'privacy-audit.json'), '{"version": 1, "audits": [');

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentBackend } from '../backend';
 import { InputError, isInputError } from '../errors';
-import { findManifests } from '../manifest';
+import { MANIFEST_SEARCH_DEPTH, searchManifests } from '../manifest';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditResult, type Finding } from '../report/schema';
 import { auditTarget, type AuditOptions } from './audit-target';
 import { CancelledError } from './progress';
@@ -33,6 +33,8 @@ export interface SweepOptions extends Omit<AuditOptions, 'only' | 'onAuditDone'>
   exclude?: readonly string[];
   /** Manifests taken at most, in path order; the rest are named in a finding. Default DEFAULT_MAX_MANIFESTS. */
   maxManifests?: number;
+  /** Directory entries the manifest search looks at before it stops (and says so); default 100,000. */
+  maxEntries?: number;
   /** Keep every full report in the result (memory then grows with the number of models). */
   keepReports?: boolean;
   onManifestStart?: (manifest: string, index: number, total: number) => void;
@@ -87,10 +89,9 @@ export interface SweepResult {
 
 export { forEachBounded } from '../bounded';
 
-/** Manifests under `folder` outside excluded folders, sorted. */
-export function findSweepManifests(folder: string, exclude: readonly string[] = SWEEP_EXCLUDED_FOLDERS): string[] {
-  const skipped = new Set(exclude);
-  return findManifests(folder).filter((file) => !path.relative(folder, path.dirname(file)).split(path.sep).some((part) => skipped.has(part)));
+/** Manifests under `folder` outside excluded folders, sorted, and where the walk's bounds cut the search short. */
+export function findSweepManifests(folder: string, exclude: readonly string[] = SWEEP_EXCLUDED_FOLDERS, maxEntries?: number): ReturnType<typeof searchManifests> {
+  return searchManifests(folder, { skip: new Set(exclude), maxEntries });
 }
 
 export async function sweepWorkspace(folder: string, options: SweepOptions = {}): Promise<SweepResult> {
@@ -102,11 +103,16 @@ export async function sweepWorkspace(folder: string, options: SweepOptions = {})
   if (!Number.isInteger(maxManifests) || maxManifests < 1) throw new InputError(`maxManifests must be a whole number >= 1, found ${maxManifests}`, { file: folder, field: 'maxManifests' });
   const exclude = options.exclude ?? SWEEP_EXCLUDED_FOLDERS;
 
-  const found = findSweepManifests(root, exclude);
-  if (found.length === 0) throw new InputError(`no privacy-audit.json under this folder (folders named ${exclude.join(', ')} are not searched)`, { file: folder });
+  const search = findSweepManifests(root, exclude, options.maxEntries);
+  const found = search.manifests;
+  if (found.length === 0) {
+    const incomplete = incompleteSearchFindings(root, search).map((f) => `; ${f.message}`).join('');
+    throw new InputError(`no privacy-audit.json under this folder (folders named ${exclude.join(', ')} are not searched)${incomplete}`, { file: folder });
+  }
   const manifests = found.slice(0, maxManifests);
   const result: SweepResult = { root, found: found.length, entries: [], findings: [], cancelled: false };
   if (found.length > maxManifests) result.findings.push(capFinding(root, found, maxManifests));
+  result.findings.push(...incompleteSearchFindings(root, search));
 
   // Our own controller: a failing callback must stop the queue as a cancel does.
   const controller = new AbortController();
@@ -219,6 +225,33 @@ function failureReport(file: string, e: unknown): AuditReport {
     audits: [],
     findings: [{ rule: 'invalid-input', severity: 'high', message, location: { file: path.basename(file) }, related: [] }],
   };
+}
+
+/** The walk's bounds, said out loud: a sweep that silently missed manifests would pass CI it should fail. */
+function incompleteSearchFindings(root: string, search: ReturnType<typeof searchManifests>): Finding[] {
+  const findings: Finding[] = [];
+  if (search.entryLimit !== undefined) {
+    findings.push({
+      rule: 'invalid-input',
+      severity: 'high',
+      message: `the search for privacy-audit.json stopped after looking at ${search.entryLimit.toLocaleString('en-US')} folder entries: manifests further on in path order were not found. Sweep a subfolder, or exclude bulky folders (data, caches).`,
+      location: { file: '.' },
+      related: [],
+      data: { entryLimit: search.entryLimit },
+    });
+  }
+  if (search.tooDeep.length > 0) {
+    const shown = search.tooDeep.slice(0, 3).map((d) => relativeTo(root, d));
+    findings.push({
+      rule: 'invalid-input',
+      severity: 'medium',
+      message: `${search.tooDeep.length} folder${search.tooDeep.length === 1 ? ' lies' : 's lie'} deeper than ${MANIFEST_SEARCH_DEPTH} levels and ${search.tooDeep.length === 1 ? 'was' : 'were'} not searched for privacy-audit.json: ${shown.join(', ')}${search.tooDeep.length > shown.length ? ', ...' : ''}. Sweep a deeper folder to include them.`,
+      location: { file: '.' },
+      related: [],
+      data: { maxDepth: MANIFEST_SEARCH_DEPTH, folders: search.tooDeep.length },
+    });
+  }
+  return findings;
 }
 
 function capFinding(root: string, found: readonly string[], max: number): Finding {

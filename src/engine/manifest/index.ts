@@ -4,5 +4,5 @@ export { parseManifest, type ParseManifestOptions, type ParseManifestResult } fr
 export { ManifestRanges, offsetToTextRange } from './ranges';
 export { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW, MANIFEST_FILE_NAME } from './defaults';
 export { MANIFEST_SCHEMA } from './schema-validation';
-export { findManifests } from './discovery';
+export { findManifests, searchManifests, MANIFEST_SEARCH_DEPTH } from './discovery';
 export { proposeManifest, type ManifestProposal } from './propose';

@@ -8,17 +8,34 @@ import * as path from 'node:path';
 
 export const SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['node_modules', '.git', 'dist']);
 
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
 export interface WalkOptions {
   /** Folder levels below the root to enter (0 = the root's own files only). */
   maxDepth: number;
-  /** Directory entries to look at before giving up on the rest. */
+  /** Directory entries to look at before giving up on the rest; default DEFAULT_MAX_ENTRIES. */
   maxEntries?: number;
+  /** Folder names skipped at any depth, besides SKIPPED_FOLDERS. */
+  skip?: ReadonlySet<string>;
 }
 
-/** Absolute paths of the files under `root`, sorted. Unreadable folders are skipped. */
-export function listFiles(root: string, opts: WalkOptions): string[] {
+/** What a bounded walk found, and where its bounds left it incomplete. */
+export interface WalkResult {
+  /** Absolute paths of the files found, sorted. */
+  files: string[];
+  /** Set when the entry budget ran out before the walk finished: later entries were not looked at. */
+  entryLimit?: number;
+  /** Folders not entered because they lie deeper than maxDepth (absolute paths, sorted). */
+  tooDeep: string[];
+}
+
+/** Walks `root` within the bounds and says where they cut it short. Unreadable folders are skipped. */
+export function walkFiles(root: string, opts: WalkOptions): WalkResult {
   const files: string[] = [];
-  let budget = opts.maxEntries ?? 100_000;
+  const tooDeep: string[] = [];
+  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  let budget = maxEntries;
+  const skipped = (name: string) => SKIPPED_FOLDERS.has(name) || opts.skip?.has(name) === true;
   const visit = (dir: string, depth: number): void => {
     let entries: Dirent[];
     try {
@@ -31,14 +48,21 @@ export function listFiles(root: string, opts: WalkOptions): string[] {
       if (--budget < 0) return;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (depth < opts.maxDepth && !SKIPPED_FOLDERS.has(entry.name)) visit(full, depth + 1);
+        if (skipped(entry.name)) continue;
+        if (depth < opts.maxDepth) visit(full, depth + 1);
+        else tooDeep.push(full);
       } else if (entry.isFile() || (entry.isSymbolicLink() && isFile(full))) {
         files.push(full);
       }
     }
   };
   visit(path.resolve(root), 0);
-  return files.sort();
+  return { files: files.sort(), ...(budget < 0 ? { entryLimit: maxEntries } : {}), tooDeep: tooDeep.sort() };
+}
+
+/** Absolute paths of the files under `root`, sorted: `walkFiles` when the caller need not say where it stopped. */
+export function listFiles(root: string, opts: WalkOptions): string[] {
+  return walkFiles(root, opts).files;
 }
 
 function isFile(file: string): boolean {
