@@ -35,7 +35,7 @@ function comparison(): DefenseComparison {
     frontFpr: '0.001',
     baseline: evaluation('none', 'none', 0.85, [0.05, 0.02], true, false),
     evaluations: [
-      evaluation('dp-sgd noiseMultiplier=1.1', 'training', 0.7, [0.0005, 0.0004], true, true, { manifestIndex: 0, dp: { epsilon: 3.2, delta: 1e-5, noiseMultiplier: 1.1, samplingRate: 0.05, steps: 600, order: 8 } }),
+      evaluation('dp-sgd noiseMultiplier=1.1', 'training', 0.7, [0.0005, 0.0004], true, true, { manifestIndex: 0, dp: { epsilon: 3.2, delta: 1e-5, noiseMultiplier: 1.1, samplingRate: 0.05, steps: 600, order: 8 }, notes: ['Defended model read from the cache.'] }),
       evaluation('top-k k=1', 'inference', 0.8, [0.03, 0.02], false, false, { manifestIndex: 1 }),
       { ...evaluation('relaxloss', 'training', NaN, [NaN, NaN], false, false, { manifestIndex: 2 }), attacks: [], worstTpr: NaN, errors: [{ attack: 'defense', message: 'relaxloss failed: boom' }] },
       evaluation('<script>alert(1)</script>', 'inference', 0.6, [0.001, 0.001], false, false, { manifestIndex: 3 }),
@@ -62,6 +62,7 @@ describe('defense trade-off in the text report', () => {
     const detail = lines.filter((l) => /label-only-augmentation/.test(l));
     assert.equal(detail.length, 4, 'one detail row per (evaluation with numbers, label-only attack)');
     assert.ok(lines.includes('  relaxloss: defense: relaxloss failed: boom'), 'failure listed');
+    assert.deepEqual(lines.slice(lines.indexOf('Defense notes:')), ['Defense notes:', '  dp-sgd noiseMultiplier=1.1: Defended model read from the cache.'], 'notes listed last, per setting');
   });
 
   test('the full text report includes the section, JSON writes NaN as null', () => {
@@ -103,6 +104,7 @@ describe('defense trade-off chart and HTML table', () => {
     assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'hostile id shown as text');
     assert.match(page, /<tr class="recommended"><td><code>dp-sgd noiseMultiplier=1\.1<\/code><\/td>/, 'recommended row marked');
     assert.match(page, /relaxloss failed: boom/, 'failure listed');
+    assert.match(page, /<li><code>dp-sgd noiseMultiplier=1\.1<\/code>: Defended model read from the cache\.<\/li>/, 'notes listed');
   });
 
   test('coinciding settings share one text label; each keeps its tooltip', () => {

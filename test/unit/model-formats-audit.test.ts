@@ -74,3 +74,30 @@ test('a Lambda layer is a serialized-code finding and an unknown layer an unsupp
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a training-time defense of a black-box target says it was retrained with the default architecture, cached or not', { timeout: 60_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-defended-default-'));
+  try {
+    for (const f of ['members.csv', 'nonmembers.csv']) fs.copyFileSync(path.join(FIXTURES, 'audit', f), path.join(dir, f));
+    fs.copyFileSync(path.join(FIXTURES, 'torch-mlp.onnx'), path.join(dir, 'torch-mlp.onnx'));
+    fs.writeFileSync(path.join(dir, 'privacy-audit.json'), JSON.stringify({
+      version: 1,
+      audits: [{
+        name: 'onnx-l2', model: 'torch-mlp.onnx', members: 'members.csv', nonMembers: 'nonmembers.csv', attacks: ['loss-threshold'],
+        defenses: { attacks: ['loss-threshold'], evaluate: [{ name: 'l2', epochs: 1 }] },
+      }],
+    }, null, 2));
+    const expectedNote = 'The defended model was retrained with a default architecture (Dense 128-Dense 3) because torch-mlp.onnx is a black box (an ONNX model); set shadow.architecture to copy the real one.';
+    for (const run of ['trained', 'cached']) {
+      const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
+      const l2 = report.audits[0]?.defenses?.evaluations[0];
+      assert.ok(l2, `${run}: the l2 evaluation ran: ${JSON.stringify(report.findings.map((f) => f.message))}`);
+      assert.deepEqual(l2.errors, [], `${run}: no error`);
+      assert.equal(l2.notes?.[0], expectedNote, `${run}: the note comes first: ${l2.notes}`);
+      assert.equal(l2.notes?.includes('Defended model read from the cache.'), run === 'cached', `${run}: cache hit said only when it happened: ${l2.notes}`);
+      assert.equal(report.audits[0]!.defenses!.baseline.notes, undefined, `${run}: the baseline has no notes`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -174,7 +174,7 @@ export class ReportView {
     const recommendation = comparison.recommendation;
     const summary = recommendation
       ? note(
-          `Recommended: ${recommendation.id}, the Pareto-optimal defense that keeps every attack within the policy at the least accuracy cost (${formatRate(recommendation.accuracyCost)} test accuracy lost; worst TPR ${formatRate(recommendation.worstTpr)} at ${formatTargetFpr(comparison.frontFpr)} FPR). The quick fix on the finding adds it to the manifest as "defense".`,
+          `Recommended: ${recommendation.id}, the defense that keeps every attack within the policy at the least accuracy cost (${formatRate(recommendation.accuracyCost)} test accuracy lost; worst TPR ${formatRate(recommendation.worstTpr)} at ${formatTargetFpr(comparison.frontFpr)} FPR). The quick fix on the finding adds it to the manifest as "defense".`,
         )
       : note('No evaluated defense keeps every attack within the policy; the chart shows how close each one comes and at what accuracy.');
     return section('Defenses: privacy-utility trade-off', 'defenses', [
@@ -184,6 +184,7 @@ export class ReportView {
         `Each point is one defense setting, evaluated on the same members, non-members and attacks as the undefended model. The Pareto front joins the settings no other one beats on both accuracy and leakage. The TPR axis is logarithmic; values below ${formatRate(LOG_AXIS_FLOOR)} are drawn at ${formatRate(LOG_AXIS_FLOOR)}.`,
       ),
       tradeoffTable(comparison),
+      ...defenseRemarks(comparison),
     ]);
   }
 
@@ -224,4 +225,13 @@ export class ReportView {
     this.fillDetails(this.details, audit, pickAttack(audit, attackId), pending);
     this.drawAll(pending);
   }
+}
+
+/** Why a defense has no numbers, and how each defended model was obtained (retraining notes, cache hits). */
+function defenseRemarks(comparison: DefenseComparison): HTMLElement[] {
+  const items = [comparison.baseline, ...comparison.evaluations].flatMap((e) => [
+    ...e.errors.map((x) => `${e.id}: ${x.attack} failed: ${x.message}`),
+    ...(e.notes ?? []).map((n) => `${e.id}: ${n}`),
+  ]);
+  return items.length ? [el('ul', { className: 'defense-remarks' }, items.map((text) => el('li', { text })))] : [];
 }

@@ -210,6 +210,7 @@ async function attackDefended(
     paretoOptimal: false,
     meetsPolicy: results.length > 0 && errors.length === 0 && results.every((r) => withinPolicy(r, req.spec)),
     errors,
+    ...(defended?.notes.length ? { notes: defended.notes } : {}),
     durationMs: Date.now() - started,
   };
   return evaluation;

@@ -28,6 +28,8 @@ export interface DefenseRow {
   recommended: boolean;
   /** Why the defense produced no numbers, or which attacks failed. */
   errors: string[];
+  /** How the defended model came to be (retraining notes, cache hits). */
+  notes: string[];
 }
 
 export function defenseRows(c: DefenseComparison): DefenseRow[] {
@@ -50,6 +52,7 @@ export function defenseRows(c: DefenseComparison): DefenseRow[] {
       meetsPolicy: e.meetsPolicy,
       recommended: c.recommendation?.id === e.id,
       errors: e.errors.map((x) => `${x.attack}: ${x.message}`),
+      notes: e.notes ?? [],
     };
   });
 }

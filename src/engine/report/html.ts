@@ -163,6 +163,7 @@ export function defenseSection(auditName: string, c: DefenseComparison): SafeHtm
   const detail = defenseAttackCells(c);
   const recommended = rows.find((r) => r.recommended);
   const errors = rows.flatMap((r) => r.errors.map((e) => ({ id: r.id, e })));
+  const notes = rows.flatMap((r) => r.notes.map((n) => ({ id: r.id, n })));
   return html`<h3>Defenses</h3>
 <p>${recommended
     ? html`Recommended: <code>${recommended.id}</code>, within the policy at the least accuracy cost (${percent(recommended.accuracyCost, 1)} of test accuracy).`
@@ -177,7 +178,8 @@ ${detail.length > 0 && html`<div class="scroll"><table class="defense-attacks">
 <thead><tr>${defenseAttackHeader().map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>${detail.map((row) => html`<tr>${row.map((cell, i) => (i < 2 ? html`<td><code>${cell}</code></td>` : html`<td>${cell}</td>`))}</tr>`)}</tbody>
 </table></div>`}
-${errors.length > 0 && html`<ul>${errors.map((x) => html`<li><code>${x.id}</code>: ${x.e}</li>`)}</ul>`}`;
+${errors.length > 0 && html`<ul>${errors.map((x) => html`<li><code>${x.id}</code>: ${x.e}</li>`)}</ul>`}
+${notes.length > 0 && html`<p class="muted">How each defended model was obtained:</p><ul class="muted">${notes.map((x) => html`<li><code>${x.id}</code>: ${x.n}</li>`)}</ul>`}`;
 }
 
 function attackSections(audit: AuditResult, nonMembers: number): SafeHtml {

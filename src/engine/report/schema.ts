@@ -118,6 +118,8 @@ export interface DefenseEvaluation {
   /** Every attack within the audit's policy. */
   meetsPolicy: boolean;
   errors: { attack: string; message: string }[];
+  /** How the defended model came to be: retraining notes (early stopping, per-example loop, default architecture), cache hits. */
+  notes?: string[];
   durationMs: number;
 }
 

@@ -99,6 +99,8 @@ export function defenseLines(c: DefenseComparison): string[] {
   }
   const failures = rows.flatMap((r) => r.errors.map((e) => `  ${r.id}: ${e}`));
   if (failures.length > 0) lines.push('', 'Defense errors:', ...failures);
+  const notes = rows.flatMap((r) => r.notes.map((n) => `  ${r.id}: ${n}`));
+  if (notes.length > 0) lines.push('', 'Defense notes:', ...notes);
   return lines;
 }
 

@@ -41,9 +41,13 @@ export function defaultedArchitecture(file: string, shape: DeclaredShape, what: 
   return { reason: `${displayName(file)} is a black box (${what})`, summary };
 }
 
-/** The note shadow-model attacks carry when their shadows use the default architecture. */
-export function defaultArchitectureNote(defaulted: DefaultedArchitecture): string {
-  return `Shadow models use a default architecture (${defaulted.summary}) because ${defaulted.reason}; set shadow.architecture to copy the real one.`;
+/**
+ * The note shadow-model attacks carry when their shadows use the default architecture, and
+ * a defense evaluation when the defended model was retrained with it.
+ */
+export function defaultArchitectureNote(defaulted: DefaultedArchitecture, subject: 'shadows' | 'retrained' = 'shadows'): string {
+  const who = subject === 'shadows' ? 'Shadow models use' : 'The defended model was retrained with';
+  return `${who} a default architecture (${defaulted.summary}) because ${defaulted.reason}; set shadow.architecture to copy the real one.`;
 }
 
 /** model.json is named with its folder, which is what tells one model from another. */

@@ -13,6 +13,7 @@ import { CancelledError } from '../../audit/progress';
 import { initBackend } from '../../backend';
 import { InputError } from '../../errors';
 import { readArchitecture } from '../../shadow/architecture';
+import { defaultArchitectureNote } from '../../shadow/default-architecture';
 import type { OptimizerSpec } from '../../shadow/optimizer';
 import type { StepHooks } from '../../shadow/step-hooks';
 import { runDefendJobs } from '../../shadow/worker-pool';
@@ -40,9 +41,11 @@ export const trainDefendedModel: TrainDefendedModel = async (req, hooks = {}) =>
   const key = defendedKey({ ...req, architecture, optimizer });
   await initBackend('auto');
 
+  // Said on every result, cached or not; kept out of the cache, whose key has the topology but not the file's name.
+  const architectureNotes = architecture.defaulted ? [defaultArchitectureNote(architecture.defaulted, 'retrained')] : [];
   const cached = readEntry(req.cacheDir, key);
   if (cached !== undefined) {
-    return { classifier: await loadEntry(entryDir(req.cacheDir, key), cached), dp: cached.dp, fromCache: true, samplesPerSecond: 0, samples: 0, notes: cached.notes };
+    return { classifier: await loadEntry(entryDir(req.cacheDir, key), cached), dp: cached.dp, fromCache: true, samplesPerSecond: 0, samples: 0, notes: [...architectureNotes, ...cached.notes] };
   }
 
   const models = defense.name === 'ensemble' ? param(defense, 'members') : 1;
@@ -73,7 +76,7 @@ export const trainDefendedModel: TrainDefendedModel = async (req, hooks = {}) =>
     const { final, meta } = commitEntry(req.cacheDir, tmp, { key, models, notes, dp });
     if (meta === undefined) throw new Error(`the defended model just written to ${final} does not verify`);
     const samples = results.reduce((s, r) => s + r.samples, 0);
-    const model: DefendedModel = { classifier: await loadEntry(final, meta), dp, fromCache: false, samplesPerSecond: seconds > 0 ? samples / seconds : 0, samples, notes };
+    const model: DefendedModel = { classifier: await loadEntry(final, meta), dp, fromCache: false, samplesPerSecond: seconds > 0 ? samples / seconds : 0, samples, notes: [...architectureNotes, ...notes] };
     return model;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
