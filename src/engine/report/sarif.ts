@@ -100,7 +100,7 @@ export interface SarifLog {
 }
 
 export function toSarif(report: AuditReport): SarifLog {
-  const artifacts = new ArtifactTable(report.root);
+  const artifacts = new ArtifactTable();
   collectArtifacts(report, artifacts);
 
   const ruleNames = presentRules(report.findings);
@@ -265,8 +265,6 @@ function rootLocation(root: string): SarifArtifactLocation {
 class ArtifactTable {
   private readonly entries: { location: SarifArtifactLocation; roles: Set<string> }[] = [];
   private readonly byUri = new Map<string, number>();
-
-  constructor(private readonly root: string) {}
 
   add(file: string, role?: string): number {
     const location = this.baseLocation(file);
