@@ -80,6 +80,12 @@ describe('image folders', () => {
     assertMatches(await loadDataset({ path: path.join(IMAGES, 'jpeg') }), want, 3);
   });
 
+  test('one-component (grayscale) JPEGs keep one channel, and widen to R = G = B beside a colour JPEG, matching Pillow\'s decode', async () => {
+    const want: { grayOnly: Expected; mixed: Expected } = readJson(path.join(IMAGES, 'jpeg-gray-expected.json'));
+    assertMatches(await loadDataset({ path: path.join(IMAGES, 'jpeg-gray', 'gray-only') }), want.grayOnly, 2);
+    assertMatches(await loadDataset({ path: path.join(IMAGES, 'jpeg-gray', 'mixed') }), want.mixed, 2);
+  });
+
   test('scale and offset apply to image features like any other', async () => {
     const ds = await loadDataset({ path: path.join(IMAGES, 'gray'), scale: 1 / 255 });
     assert.ok(Math.abs(ds.features[0]! - expected.gray.features[0]! / 255) < 1e-6, `scaled ${ds.features[0]}`);
