@@ -63,7 +63,7 @@ export const RULES = {
   'defense-recommendation': {
     id: 'MPL011', name: 'defense-recommendation', defaultSeverity: 'info',
     short: 'A defense evaluated on this model meets the policy at the smallest accuracy cost.',
-    help: 'Among the defenses the manifest asks to evaluate, this one keeps every attack within the policy while losing the least accuracy, so it lies on the privacy-utility Pareto front (test accuracy against TPR at 0.1% FPR) of the settings within the policy. A setting that fails the policy on another metric (say AUC) may still beat it on the chart's two axes. The quick fix adds its configuration to the audit as "defense", so the next audit checks the defended model.',
+    help: 'Among the defenses the manifest asks to evaluate, this one keeps every attack within the policy while losing the least accuracy, so it lies on the privacy-utility Pareto front (test accuracy against TPR at 0.1% FPR) of the settings within the policy. A setting that fails the policy on another metric (say AUC) may still beat it on the chart\'s two axes. The quick fix adds its configuration to the audit as "defense", so the next audit checks the defended model.',
   },
   'serialized-code': {
     id: 'MPL012', name: 'serialized-code', defaultSeverity: 'medium',
