@@ -38,11 +38,15 @@ export class Detector implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     const watcher = vscode.workspace.createFileSystemWatcher(DETECTION_GLOB);
+    // A folder deleted outside the editor (rm -rf, workspace.fs.delete) is reported as the
+    // folder alone, which DETECTION_GLOB does not match: watch deletions of any path.
+    const deletions = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
     this.disposables.push(
       watcher,
+      deletions,
       watcher.onDidCreate((uri) => void this.update(uri)),
       watcher.onDidChange((uri) => void this.update(uri)),
-      watcher.onDidDelete((uri) => this.removeUnder(uri)),
+      deletions.onDidDelete((uri) => this.removeUnder(uri)),
       // A deleted or renamed folder may not produce an event per file inside it.
       vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => this.removeUnder(uri))),
       vscode.workspace.onDidRenameFiles(() => void this.rescan()),
