@@ -33,6 +33,10 @@ const START_WAIT_MS = 60_000;
 interface EngineInstance {
   client: LanguageClient;
   subscriptions: vscode.Disposable[];
+  /** Started in a trusted workspace: audits allowed. Untrusted: static scans and manifest checks only. */
+  trusted: boolean;
+  /** The client reached State.Running and has not left it. */
+  running: boolean;
 }
 
 export class Ctx implements vscode.Disposable {
@@ -74,9 +78,18 @@ export class Ctx implements vscode.Disposable {
     return input;
   }
 
-  /** The engine's client while it is running; no messages, for background refreshes. */
+  /** The engine's client while it is running in a trusted workspace; no messages, for background refreshes. */
   get client(): LanguageClient | undefined {
     return this.lifecycleValue === 'running' ? this.engine?.client : undefined;
+  }
+
+  /**
+   * The engine's client for static scans while it runs, trusted or not: scanning reads
+   * files' bytes and never loads or runs them, so it works in Restricted Mode too, where
+   * an unsafe pickle matters most.
+   */
+  get scanClient(): LanguageClient | undefined {
+    return this.engine?.running ? this.engine.client : undefined;
   }
 
   /** Audits running: ours (with a progress notification) or the engine's (any client). */
@@ -89,7 +102,11 @@ export class Ctx implements vscode.Disposable {
     this.extension.subscriptions.push(...disposables);
   }
 
-  /** Starts the engine unless the workspace is untrusted (then nothing loads or runs). */
+  /**
+   * Starts the engine. In Restricted Mode it starts with `trusted: false`: the server then
+   * refuses audits and sweeps (it never loads a model or dataset) but scans files' bytes and
+   * checks manifests; the lifecycle stays 'restricted' and `client` stays undefined.
+   */
   start(): Promise<void> {
     // One start at a time: activation and a trust grant may ask together.
     this.starting ??= this.startOnce().finally(() => {
@@ -99,22 +116,21 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async startOnce(): Promise<void> {
-    if (!isTrusted()) {
-      this.setLifecycle('restricted');
-      return;
-    }
-    if (this.engine) return;
+    const trusted = isTrusted();
+    if (this.engine?.trusted === trusted) return;
+    // Started untrusted (scans only) and trusted since: a new process may audit.
+    if (this.engine) await this.disposeEngine();
     this.lastError = undefined;
-    this.setLifecycle('starting');
+    this.setLifecycle(trusted ? 'starting' : 'restricted');
     const client = createEngineClient({
       extensionUri: this.extensionUri,
       log: this.log,
-      initializationOptions: await this.initializationOptions(),
+      initializationOptions: await this.initializationOptions(trusted),
       findings: this.findings,
       restarts: this.restarts,
       onGaveUp: () => this.gaveUp(),
     });
-    const instance: EngineInstance = { client, subscriptions: [] };
+    const instance: EngineInstance = { client, subscriptions: [], trusted, running: false };
     instance.subscriptions.push(
       client.onDidChangeState((e) => this.onClientState(instance, e.newState)),
       client.onNotification(StatusNotification, (status) => {
@@ -131,6 +147,8 @@ export class Ctx implements vscode.Disposable {
       this.lastError = `the engine did not start: ${e instanceof Error ? e.message : String(e)}`;
       this.log.error(`The engine did not start: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       await this.disposeEngine();
+      // Restricted Mode offers no restart (the command is refused there); the log says why scans are missing.
+      if (!trusted) return this.setLifecycle('restricted');
       this.setLifecycle('crashed');
       this.offerRestart(`Model Privacy: ${this.lastError}`);
     }
@@ -207,14 +225,14 @@ export class Ctx implements vscode.Disposable {
     return readEngineSettings((key) => config.get(key));
   }
 
-  private async initializationOptions(): Promise<InitializationOptions> {
+  private async initializationOptions(trusted: boolean): Promise<InitializationOptions> {
     const storage = this.extension.storageUri ?? this.extension.globalStorageUri;
     // The server writes its result cache there; the folder does not exist on first use.
     await Promise.resolve(vscode.workspace.fs.createDirectory(storage)).catch(() => undefined);
     return {
       storagePath: storage.fsPath,
       settings: this.engineSettings(),
-      trusted: isTrusted(),
+      trusted,
       // ruleDocPath() is relative to the package root: docs/rules.md#<rule>.
       docsBaseUri: `${this.extensionUri.toString()}/`,
     };
@@ -222,8 +240,9 @@ export class Ctx implements vscode.Disposable {
 
   private onClientState(instance: EngineInstance, state: State): void {
     if (this.engine !== instance) return;
+    instance.running = state === State.Running;
     if (state === State.Running) {
-      this.setLifecycle('running');
+      this.setLifecycle(instance.trusted ? 'running' : 'restricted');
       void this.fetchInitialState(instance.client);
       void this.sendSettings();
       return;
@@ -232,7 +251,8 @@ export class Ctx implements vscode.Disposable {
     this.engineStatus = undefined;
     this.findings.clear();
     this.results.replace([]);
-    this.setLifecycle(state === State.Starting ? 'starting' : 'crashed');
+    if (!instance.trusted) this.setLifecycle('restricted');
+    else this.setLifecycle(state === State.Starting ? 'starting' : 'crashed');
   }
 
   private async fetchInitialState(client: LanguageClient): Promise<void> {

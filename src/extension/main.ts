@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): ModelPrivacyApi {
     new ArtifactScanSync({
       snapshot: () => ctx.detector.snapshot(),
       onDetectionChange: (listener) => ctx.detector.onDidChange(listener),
-      client: () => ctx.client,
+      client: () => ctx.scanClient,
       onEngineChange: (listener) => ctx.onDidChange(listener),
     }, log),
     ctx.detector.onDidChange(publishDetectionContext),
@@ -66,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): ModelPrivacyApi {
     ctx.runs.onDidChange(publishEngineContext),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       restrictedMessage();
-      log.info('Workspace trusted: starting the engine.');
+      log.info('Workspace trusted: starting the engine with audits enabled.');
       void ctx.start();
     }),
     ctx,
@@ -76,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): ModelPrivacyApi {
   ctx.detector.rescan().catch((e: unknown) => {
     log.error(`Detection failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   });
-  if (!isTrusted()) log.info('Restricted Mode: the engine is not started; detection and the findings view still work.');
+  if (!isTrusted()) log.info('Restricted Mode: the engine starts for static scans and manifest checks only; it never loads a model or dataset, and audits are refused.');
   void ctx.start();
   return createApi(ctx, tree);
 }

@@ -36,7 +36,7 @@ export function statusView(input: StatusInput): StatusView {
     case 'restricted':
       return {
         text: '$(workspace-untrusted) Model Privacy',
-        tooltip: `**Restricted Mode**: models are detected but never loaded or audited.\n\n${link('Manage Workspace Trust', MANAGE_TRUST_COMMAND)}`,
+        tooltip: `**Restricted Mode**: models are detected but never loaded or audited; model files are still scanned, bytes only, for unsafe serialized code.\n\n${link('Manage Workspace Trust', MANAGE_TRUST_COMMAND)}`,
       };
     case 'stopped':
       return { text: '$(circle-slash) Model Privacy', tooltip: `The audit engine is stopped.\n\n${RESTART} · ${SHOW_LOG}` };

@@ -23,9 +23,11 @@ import {
   DidChangeEngineSettingsNotification,
   ProposeManifestRequest,
   ReportRequest,
+  ScanArtifactsRequest,
   StatusNotification,
   StatusRequest,
   SummariesRequest,
+  SweepRequest,
   type AuditOutcome,
   type EngineSettings,
 } from '../../src/shared/protocol';
@@ -286,16 +288,24 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Prom
   }
 }
 
-test('in an untrusted workspace audits are refused with a clear error', TIMEOUT, async () => {
+test('in an untrusted workspace audits and sweeps are refused with a clear error; static scans still answer', TIMEOUT, async () => {
   const ws = await workspace();
+  const pickle = path.join(ws.dir, 'downloads.pkl');
+  fs.copyFileSync(path.resolve(__dirname, '../fixtures/scan/os-system-global.pkl'), pickle);
   await withServer(ws.dir, storage(), async (server) => {
-    await assert.rejects(server.connection.sendRequest(AuditRequest, { target: ws.manifest }), (e: unknown) => {
+    const refused = (e: unknown) => {
       assert.ok(e instanceof ResponseError);
       assert.match(e.message, /Restricted Mode/);
       return true;
-    });
+    };
+    await assert.rejects(server.connection.sendRequest(AuditRequest, { target: ws.manifest }), refused, 'audit refused');
+    await assert.rejects(server.connection.sendRequest(SweepRequest, { targets: [ws.manifest] }), refused, 'sweep refused');
     // Validation still works there: it reads text, it runs nothing.
     assert.equal((await server.connection.sendRequest(StatusRequest)).state, 'idle');
+    // So does the scan: it reads bytes, it loads nothing.
+    const scan = await server.connection.sendRequest(ScanArtifactsRequest, { files: [pickle] });
+    assert.deepEqual(scan.summaries.map((s) => [s.file, s.errors]), [[pickle, 1]], 'the malicious pickle is scanned');
+    await waitUntil(async () => (server.diagnostics.get(pathToUri(pickle)) ?? []).some((d) => /imports os\.system at byte 0/.test(d.message)), 10_000);
   }, { trusted: false });
 });
 

@@ -4,9 +4,9 @@
  * current scan targets with ScanArtifactsRequest; the server scans (bytes only, cached by
  * size and mtime) and publishes diagnostics on the files. Bursts are coalesced.
  *
- * Workspace Trust: scanning never loads or runs a file, so it would be safe in Restricted
- * Mode, but there the engine process is not started at all (ctx.ts); the tree still marks
- * pickle-based files as unsafe from their names, and scans start once the workspace is trusted.
+ * Workspace Trust: scanning never loads or runs a file, so it runs in Restricted Mode too,
+ * where an unsafe pickle matters most: there the engine starts untrusted (ctx.ts), refuses
+ * audits, and answers scans only.
  *
  * Written against small interfaces rather than `vscode`, so unit tests drive it with fakes.
  */
