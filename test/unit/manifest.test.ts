@@ -438,6 +438,8 @@ describe('discovery and proposals', () => {
       write(root, 'lonely/model.json', tfjsModel);
       write(root, 'lonely/train.csv', 'a,label\n1,0\n');
       write(root, 'node_modules/pkg/model.json', tfjsModel);
+      // A population further up the tree than the members: another model's data, not taken.
+      write(root, 'population.csv', 'x,label\n1,0\n');
 
       const proposal = proposeManifest(root);
       assert.equal(proposal.audits, 2);

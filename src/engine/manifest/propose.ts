@@ -105,7 +105,9 @@ function chooseDatasets(model: string, root: string, candidates: Candidate[], mo
         .sort((a, b) => depth(a.file) - depth(b.file) || (a.file < b.file ? -1 : 1))[0];
       if (found) chosen[role] = found;
     }
-    if (ROLES.every((r) => chosen[r]) || dir === root || !isInside(dir, root)) break;
+    // The optional population is not fetched from further up than the members and
+    // non-members: data from elsewhere in the tree is likely another model's (another shape).
+    if ((chosen.members && chosen.nonMembers) || dir === root || !isInside(dir, root)) break;
   }
   return chosen;
 }
