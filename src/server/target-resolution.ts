@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findManifests, MANIFEST_FILE_NAME, parseManifest, proposeManifest, type Manifest, type ManifestProblem } from '../engine/manifest';
-import { isTfjsModelJson } from '../engine/manifest/tfjs-model';
+import { isAuditableModelFile } from '../engine/manifest/tfjs-model';
 import type { EngineSettings } from '../shared/protocol';
 import { withDefaultPolicy } from './proposal-policy';
 import { UserFacingError } from './request-guard';
@@ -50,7 +50,8 @@ export function resolveTarget(target: string, requested: readonly string[] | und
     const manifest = findManifests(abs)[0];
     return manifest ? fromManifestFile(manifest, requested) : fromProposal(abs, requested, options, undefined);
   }
-  if (path.basename(abs) === MANIFEST_FILE_NAME || !isTfjsModelJson(abs)) return fromManifestFile(abs, requested);
+  // A TF.js model.json, or a Keras/ONNX file by its first bytes; anything else is read as a manifest.
+  if (path.basename(abs) === MANIFEST_FILE_NAME || !isAuditableModelFile(abs)) return fromManifestFile(abs, requested);
   return forModel(abs, requested, options);
 }
 
@@ -67,7 +68,7 @@ function fromManifestFile(file: string, requested: readonly string[] | undefined
 function fromProposal(folder: string, requested: readonly string[] | undefined, options: ResolveOptions, forModel: string | undefined): ResolvedTarget {
   const proposal = proposeManifest(folder);
   if (proposal.audits === 0) {
-    throw new UserFacingError(`${folder}: no ${MANIFEST_FILE_NAME} here, and no TF.js model.json with member and non-member data beside it was detected`);
+    throw new UserFacingError(`${folder}: no ${MANIFEST_FILE_NAME} here, and no model (TF.js model.json, Keras .h5/.keras, ONNX) with member and non-member data beside it was detected`);
   }
   const text = options.defaultPolicy ? withDefaultPolicy(proposal.text, options.defaultPolicy) : proposal.text;
   return fromText(path.join(folder, MANIFEST_FILE_NAME), text, true, folder, folder, requested, forModel);

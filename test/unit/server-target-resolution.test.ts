@@ -73,3 +73,20 @@ test('nothing to audit, or no such path, is a user-facing error', () => {
   const lonely = folder({ 'model/model.json': MODEL_JSON });
   assert.throws(() => resolveTarget(path.join(lonely, 'model', 'model.json'), undefined, { workspaceFolders: [lonely] }), UserFacingError);
 });
+
+test('a Keras or ONNX file is a model target too: proposed from its folder, or the manifest that audits it', () => {
+  const models = path.resolve(__dirname, '../fixtures/models');
+  const dir = folder({ 'train.csv': CSV, 'test.csv': CSV });
+  fs.copyFileSync(path.join(models, 'torch-mlp.onnx'), path.join(dir, 'net.onnx'));
+  fs.copyFileSync(path.join(models, 'keras2-mlp.h5'), path.join(dir, 'net.h5'));
+  for (const file of ['net.onnx', 'net.h5']) {
+    const r = resolveTarget(path.join(dir, file), undefined, { workspaceFolders: [dir] });
+    assert.equal(r.proposed, true, `${file}: proposed, not parsed as a manifest`);
+    assert.ok(r.manifest, `${file}: ${JSON.stringify(r.problems)}`);
+    assert.deepEqual(r.selected.map((n) => r.manifest!.audits.find((a) => a.name === n)!.model), [path.join(dir, file)], `${file}: only its own audit`);
+  }
+  fs.writeFileSync(path.join(dir, 'privacy-audit.json'), manifest([audit('onnx', 'net.onnx'), audit('keras', 'net.h5')]));
+  const r = resolveTarget(path.join(dir, 'net.onnx'), undefined, { workspaceFolders: [dir] });
+  assert.equal(r.proposed, false, 'the manifest that audits it');
+  assert.deepEqual(r.selected, ['onnx']);
+});
