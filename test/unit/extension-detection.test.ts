@@ -3,12 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { classify, DETECTION_GLOB } from '../../src/extension/detection/classify';
+import { classify, DETECTION_GLOB, isAuditableFormat, isUnsafeFormat } from '../../src/extension/detection/classify';
 import { coveredModelKeys, sweepTargets, type DetectedManifest, type DetectionSnapshot } from '../../src/extension/detection/detected';
 import { combinedExclude, findFilesExclude, GlobSet, globToRegExp } from '../../src/extension/detection/glob';
 import { outlineManifest } from '../../src/extension/detection/manifest-outline';
 import { tfjsModelKind } from '../../src/extension/detection/model-json';
 import { pathKey } from '../../src/extension/paths';
+import { unsupportedReason } from '../../src/extension/commands/unsupported-target';
 
 test('file names are classified as manifest, model (by format) or dataset (with its role)', () => {
   assert.deepEqual(classify('/w/privacy-audit.json'), { kind: 'manifest' });
@@ -28,6 +29,12 @@ test('file names are classified as manifest, model (by format) or dataset (with 
   assert.equal(classify('/w/package.json'), undefined);
   assert.equal(classify('/w/notes.txt'), undefined);
   assert.equal(classify('/w/model.json.bak'), undefined);
+});
+
+test('TF.js, Keras and ONNX models are auditable; pickle-based files and safetensors are listed, never loaded', () => {
+  const auditable = (['tfjs', 'keras', 'onnx', 'pytorch', 'pickle', 'safetensors'] as const).filter((f) => isAuditableFormat(f));
+  assert.deepEqual(auditable, ['tfjs', 'keras', 'onnx']);
+  assert.ok(!isAuditableFormat('pickle') && isUnsafeFormat('pickle'), 'an unsafe format is never auditable');
 });
 
 test('the detection glob names every pattern classify() accepts', () => {
@@ -107,4 +114,12 @@ test('coverage and sweep targets: manifests first, then models no manifest audit
   };
   assert.deepEqual([...coveredModelKeys([manifest])], [pathKey(path.join(root, 'model/model.json'))]);
   assert.deepEqual(sweepTargets(snapshot), [manifest.path, path.join(root, 'other/model.json')]);
+});
+
+test('an audit target the engine cannot load is refused with the reason; TF.js, Keras and ONNX pass', () => {
+  for (const ok of ['/w/model/model.json', '/w/net.h5', '/w/net.keras', '/w/net.onnx', '/w/privacy-audit.json']) assert.equal(unsupportedReason(ok), undefined, ok);
+  assert.match(unsupportedReason('/w/clf.pkl')!, /^clf\.pkl is a pickle file: it can run code when loaded, so it is never loaded\. Export the model to TensorFlow\.js, Keras or ONNX/);
+  assert.match(unsupportedReason('/w/weights.pt')!, /^weights\.pt is a PyTorch \(pickle-based\) file/);
+  assert.match(unsupportedReason('/w/model.safetensors')!, /^model\.safetensors holds safetensors weights without the model's architecture/);
+  assert.match(unsupportedReason('/w/data/train.csv')!, /^train\.csv is a dataset/);
 });

@@ -11,7 +11,8 @@ import type { Ctx } from '../ctx';
 import { explainRestricted, isTrusted } from '../trust';
 import { CANCELLED } from './audit-runs';
 import { showOutcome, showRequestError } from './show-outcome';
-import { activeEditorTarget, pickTarget, targetsFromArgs, unsupportedReason } from './targets';
+import { activeEditorTarget, pickTarget, targetsFromArgs } from './targets';
+import { unsupportedReason } from './unsupported-target';
 
 const WHAT = 'Auditing membership risk';
 

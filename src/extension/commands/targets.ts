@@ -3,10 +3,9 @@
  * the multi-selection), the tree (a node), CodeLens and code actions (AuditTargetArgs),
  * or the palette (nothing: the active editor, else a quick pick of what was detected).
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditTargetArgs } from '../codelens/audit-lenses';
-import { classify, FORMAT_LABELS } from '../detection/classify';
+import { classify } from '../detection/classify';
 import { coveredModelKeys, type DetectionSnapshot } from '../detection/detected';
 import { pathKey } from '../paths';
 import type { TreeNode } from '../tree/tree-model';
@@ -46,19 +45,7 @@ export function targetsFromArgs(args: readonly unknown[]): AuditTargetArgs[] | u
   return undefined;
 }
 
-/** Why a file cannot be audited (a model format the engine does not load), or undefined. */
-export function unsupportedReason(target: string): string | undefined {
-  const kind = classify(target);
-  if (kind?.kind === 'model' && kind.format !== 'tfjs') {
-    return kind.format === 'pickle' || kind.format === 'pytorch'
-      ? `${path.basename(target)} is a ${FORMAT_LABELS[kind.format]} file: it can run code when loaded, so it is never loaded. Export the model to TensorFlow.js to audit it.`
-      : `${path.basename(target)}: ${FORMAT_LABELS[kind.format]} models cannot be audited yet; export the model to TensorFlow.js (model.json) to audit it.`;
-  }
-  if (kind?.kind === 'dataset') return `${path.basename(target)} is a dataset; audit the model or the manifest that uses it.`;
-  return undefined;
-}
-
-/** The active editor's manifest or detected TF.js model. */
+/** The active editor's manifest or detected auditable model. */
 export function activeEditorTarget(snapshot: DetectionSnapshot): AuditTargetArgs | undefined {
   const document = vscode.window.activeTextEditor?.document;
   if (!document || document.uri.scheme !== 'file') return undefined;

@@ -63,9 +63,15 @@ export function isUnsafeFormat(format: ModelFormat): boolean {
   return format === 'pickle' || format === 'pytorch';
 }
 
-/** Only TF.js models can be audited today; the rest are detected and listed. */
+/**
+ * The formats the engine loads: TF.js, Keras .h5/.keras (rebuilt from the config) and ONNX
+ * (black box, through the runtime the .vsix carries). PyTorch, pickles and safetensors are
+ * detected, scanned and listed, never loaded.
+ */
+const AUDITABLE_FORMATS: ReadonlySet<ModelFormat> = new Set(['tfjs', 'keras', 'onnx']);
+
 export function isAuditableFormat(format: ModelFormat): boolean {
-  return format === 'tfjs';
+  return AUDITABLE_FORMATS.has(format);
 }
 
 export const FORMAT_LABELS: Record<ModelFormat, string> = {
