@@ -46,6 +46,38 @@ const h5wasmImportMeta = {
   },
 };
 
+/**
+ * onnxruntime-node is bundled like any package, except its native addon: binding.js picks
+ * it with a computed require (../bin/napi-v6/<platform>/<arch>/...), which no bundler can
+ * follow. Point it at dist/native/onnxruntime/ instead, where copyOnnxRuntime() puts the
+ * addon and libonnxruntime (the addon finds the library through its $ORIGIN runpath), so
+ * the .vsix carries a working runtime and ONNX models audit inside VS Code too.
+ */
+const onnxruntimeBinding = {
+  name: 'onnxruntime-binding',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const source = await readFile(args.path, 'utf8');
+      const computed = 'require(`../bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)';
+      if (!source.includes(computed)) throw new Error(`onnxruntime-node's binding.js no longer loads its addon as expected: ${args.path}`);
+      const staged = "require(require('node:path').join(__dirname, 'native', 'onnxruntime', 'onnxruntime_binding.node'))";
+      return { contents: source.replace(computed, staged), loader: 'js' };
+    });
+  },
+};
+
+/** The addon and its library for this machine's platform and architecture (a .vsix is per platform once it carries them). */
+function copyOnnxRuntime() {
+  const from = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  if (!existsSync(from)) {
+    console.warn(`onnxruntime-node has no binaries for ${process.platform}-${process.arch}: ONNX models cannot be audited from this build.`);
+    return;
+  }
+  mkdirSync('dist/native/onnxruntime', { recursive: true });
+  cpSync(from, 'dist/native/onnxruntime', { recursive: true });
+}
+
 const nodeOptions = {
   entryPoints: nodeEntries,
   outdir: 'dist',
@@ -55,9 +87,9 @@ const nodeOptions = {
   target: 'node20',
   sourcemap: !production,
   minify: production,
-  // onnxruntime-node is a native addon: required at run time from node_modules, loaded lazily.
-  external: ['vscode', '@tensorflow/tfjs-node', 'onnxruntime-node'],
-  plugins: [h5wasmImportMeta],
+  // tfjs-node is optional and native: required at run time from node_modules when installed.
+  external: ['vscode', '@tensorflow/tfjs-node'],
+  plugins: [h5wasmImportMeta, onnxruntimeBinding],
   // jsonc-parser's UMD main does not bundle (dynamic requires); its ESM build does.
   mainFields: ['module', 'main'],
   logLevel: 'info',
@@ -66,6 +98,7 @@ const nodeOptions = {
 const extensionOptions = { ...nodeOptions, entryPoints: extensionEntries, external: ['vscode'] };
 
 copyWasmAssets();
+copyOnnxRuntime();
 const builds = [nodeOptions, ...(extensionEntries.length ? [extensionOptions] : [])];
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

@@ -1,7 +1,7 @@
 // Shared by both ways of running the integration suite: in code-server (run.mjs, what
 // this machine can do) and in a downloaded VS Code (run-electron.mjs, the ecosystem's
 // standard runner, for machines with network access).
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,22 @@ function writeDefensesFixture(workspace) {
 /** A malicious pickle (os.system through STACK_GLOBAL) under a name detection ignores. */
 export const SCAN_FIXTURE = 'scan-fixture.pickle-bytes';
 
+/**
+ * For onnx.test.ts: the ONNX fixture model, its member and non-member CSVs and the
+ * numpy-computed expected values (test/fixtures/models), under names detection ignores;
+ * the test copies them to real names, audits, and removes the copies.
+ */
+export const ONNX_FIXTURE = 'onnx-fixture';
+
+function writeOnnxFixture(workspace) {
+  const models = path.join(PROJECT_ROOT, 'test/fixtures/models');
+  const dir = path.join(workspace, ONNX_FIXTURE);
+  mkdirSync(dir);
+  copyFileSync(path.join(models, 'torch-mlp.onnx'), path.join(dir, 'torch-mlp.onnx-bytes'));
+  for (const f of ['members.csv', 'nonmembers.csv']) copyFileSync(path.join(models, 'audit', f), path.join(dir, `${f}-bytes`));
+  copyFileSync(path.join(models, 'expected.json'), path.join(dir, 'expected.json'));
+}
+
 /** A throwaway copy of the example, without results a previous CLI run may have left. */
 export function exampleWorkspace() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mpl-integration-'));
@@ -63,6 +79,7 @@ export function exampleWorkspace() {
     filter: (src) => !/[\\/](privacy-report|\.privacy-lint-cache)([\\/]|$)/.test(src),
   });
   writeDefensesFixture(workspace);
+  writeOnnxFixture(workspace);
   // For scan.test.ts, which copies it to a .pkl name detection sees; this name it does not.
   copyFileSync(path.join(PROJECT_ROOT, 'test/fixtures/scan/os-system-stack-global.pkl'), path.join(workspace, SCAN_FIXTURE));
   return { dir, workspace };

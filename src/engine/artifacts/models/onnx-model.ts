@@ -1,6 +1,7 @@
 /**
  * ONNX models through onnxruntime-node, audited as a black box from their outputs.
- * onnxruntime-node is a native addon: loaded on first use (kept out of the bundle), so a
+ * onnxruntime-node's native addon is loaded on first use (the bundles carry it in
+ * dist/native/onnxruntime/ for the platform they were built on; see esbuild.mjs), so a
  * machine where it cannot load still audits every other format.
  */
 import * as fs from 'node:fs';
@@ -24,7 +25,7 @@ async function loadRuntime(file: string): Promise<Ort> {
   } catch (e) {
     runtime = undefined;
     throw new InputError(
-      `ONNX models need the onnxruntime-node package, which could not be loaded here (${(e as Error).message}); install it beside the CLI or convert the model to Keras/TF.js`,
+      `ONNX models need onnxruntime's native addon, which could not be loaded here (${(e as Error).message}); use a build made for this platform or convert the model to Keras/TF.js`,
       { file },
     );
   }
