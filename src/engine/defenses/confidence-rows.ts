@@ -49,7 +49,24 @@ export function argmax(row: ArrayLike<number>): number {
 
 /** Class indices by decreasing value, ties to the lower index: position 0 is the top class. */
 export function descendingOrder(row: ArrayLike<number>): number[] {
-  return Array.from({ length: row.length }, (_, c) => c).sort((a, b) => row[b] - row[a] || a - b);
+  return Array.from(descendingOrderInto(row, new Int32Array(row.length)));
+}
+
+/**
+ * descendingOrder into `order` (row.length long), allocating nothing: a stable insertion
+ * sort, which keeps equal values in index order and is fast for the few dozen classes of a
+ * confidence vector.
+ */
+export function descendingOrderInto(row: ArrayLike<number>, order: Int32Array): Int32Array {
+  for (let c = 0; c < row.length; c++) {
+    let i = c;
+    while (i > 0 && row[order[i - 1]!]! < row[c]!) {
+      order[i] = order[i - 1]!;
+      i--;
+    }
+    order[i] = c;
+  }
+  return order;
 }
 
 /**

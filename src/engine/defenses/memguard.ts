@@ -26,6 +26,7 @@ import {
   checkIntegerOption,
   checkProbabilityRows,
   descendingOrder,
+  descendingOrderInto,
   evenlySpacedIndices,
   fitStandardizer,
   readRow,
@@ -34,7 +35,7 @@ import {
   writeRow,
   type Standardizer,
 } from './confidence-rows';
-import { createMlp, mlpForward, mlpInputGradient, trainMlp, type Mlp } from './small-mlp';
+import { createMlp, mlpActivations, mlpForward, mlpInputGradient, trainMlp, type Mlp } from './small-mlp';
 
 /** The defender's own data: the target model's outputs on records it knows the membership of. */
 export interface DefenderOutputs {
@@ -179,20 +180,26 @@ function fitAttackModel(defender: DefenderOutputs, numClasses: number, options: 
     },
     { epochs: options.attackEpochs ?? 400, learningRate: 0.01, weightDecay: 1e-4 },
   );
-  const forward = (row: Float64Array) => {
-    const order = descendingOrder(row);
-    const x = standardize(scaler, sortedFeatures(row, order));
-    return { order, act: mlpForward(mlp, x) };
+  // Buffers reused by every call: the noise search scores each row hundreds of times.
+  const order = new Int32Array(numClasses);
+  const x = new Float64Array(numClasses);
+  const act = mlpActivations(mlp);
+  const dOutput = Float64Array.of(1);
+  const delta = new Float64Array(mlp.hidden);
+  const forward = (row: Float64Array): number => {
+    descendingOrderInto(row, order);
+    for (let i = 0; i < numClasses; i++) x[i] = (row[order[i]!]! - scaler.mean[i]!) / scaler.std[i]!;
+    return mlpForward(mlp, x, act).output[0]!;
   };
   return {
-    score: (row) => forward(row).act.output[0],
+    score: forward,
     scoreAndGradient: (row) => {
-      const { order, act } = forward(row);
-      const dx = mlpInputGradient(mlp, act, Float64Array.of(1));
+      const score = forward(row);
+      const dx = mlpInputGradient(mlp, act, dOutput, delta);
       const gradient = new Float64Array(row.length);
       // Sorting is a fixed permutation locally; standardising divides by std.
-      order.forEach((c, i) => (gradient[c] = dx[i] / scaler.std[i]));
-      return { score: act.output[0], gradient };
+      for (let i = 0; i < numClasses; i++) gradient[order[i]!] = dx[i]! / scaler.std[i]!;
+      return { score, gradient };
     },
   };
 }
@@ -204,20 +211,23 @@ function keepLabel(logits: Float64Array, top: number): void {
   if (logits[top] < runnerUp + LABEL_MARGIN) logits[top] = runnerUp + LABEL_MARGIN;
 }
 
-/** The noisy distribution of phase I for one row (the row itself when no step helps). */
+/**
+ * The noisy distribution of phase I for one row (the row itself when no step helps). Each
+ * point is scored once: the forward pass that checks a step's sign also gives the
+ * gradient the next step follows.
+ */
 function craftNoise(attack: AttackModel, row: Float64Array, maxSteps: number, stepSize: number, coin: number): Float64Array {
   const k = row.length;
   const top = argmax(row);
   const start = Float64Array.from(row, (p) => (p > 0 ? Math.max(Math.log(p), LOG_FLOOR) : LOG_FLOOR));
   keepLabel(start, top);
-  const startScore = attack.score(softmax(start));
-  if (startScore === 0) return row;
-  const direction = Math.sign(startScore);
+  let probs = softmax(start);
+  let { score, gradient } = attack.scoreAndGradient(probs);
+  if (score === 0) return row;
+  const direction = Math.sign(score);
   let previous = start;
-  let best = { logits: start, absScore: Math.abs(startScore) };
+  let best = { logits: start, absScore: Math.abs(score) };
   for (let step = 0; step < maxSteps; step++) {
-    const probs = softmax(previous);
-    const { gradient } = attack.scoreAndGradient(probs);
     // Chain rule through softmax: d score / d z_j = s_j (g_j - sum_i g_i s_i).
     let mean = 0;
     for (let c = 0; c < k; c++) mean += gradient[c] * probs[c];
@@ -228,7 +238,8 @@ function craftNoise(attack: AttackModel, row: Float64Array, maxSteps: number, st
     if (!(norm > 0) || !Number.isFinite(norm)) break;
     const next = Float64Array.from(previous, (z, c) => z - (direction * stepSize * dz[c]) / norm);
     keepLabel(next, top);
-    const score = attack.score(softmax(next));
+    probs = softmax(next);
+    ({ score, gradient } = attack.scoreAndGradient(probs));
     if (Math.sign(score) !== direction) return softmax(bisect(attack, previous, next, direction, coin));
     if (Math.abs(score) < best.absScore) best = { logits: next, absScore: Math.abs(score) };
     previous = next;
@@ -247,6 +258,8 @@ function bisect(attack: AttackModel, a: Float64Array, b: Float64Array, direction
   let hi = 1;
   for (let i = 0; i < BISECTION_STEPS; i++) {
     const mid = (lo + hi) / 2;
+    // Adjacent doubles: every further step would land on lo or hi again.
+    if (mid === lo || mid === hi) break;
     if (Math.sign(attack.score(softmax(at(mid)))) === direction) lo = mid;
     else hi = mid;
   }

@@ -36,26 +36,29 @@ export function createMlp(inputs: number, hidden: number, outputs: number, seed:
   return { inputs, hidden, outputs, w1: layer(inputs, hidden), b1: new Float64Array(hidden), w2: layer(hidden, outputs), b2: new Float64Array(outputs) };
 }
 
-/** tanh hidden layer, linear output (the caller applies sigmoid or softmax in its loss). */
-export function mlpForward(mlp: Mlp, x: Float64Array): MlpActivations {
-  const hidden = new Float64Array(mlp.hidden);
+/** Activation buffers for mlpForward, so a hot loop (MemGuard's noise search) allocates nothing per call. */
+export function mlpActivations(mlp: Mlp): MlpActivations {
+  return { hidden: new Float64Array(mlp.hidden), output: new Float64Array(mlp.outputs) };
+}
+
+/** tanh hidden layer, linear output (the caller applies sigmoid or softmax in its loss); into `act` when given. */
+export function mlpForward(mlp: Mlp, x: Float64Array, act: MlpActivations = mlpActivations(mlp)): MlpActivations {
+  const { hidden, output } = act;
   for (let h = 0; h < mlp.hidden; h++) {
     let a = mlp.b1[h];
     for (let i = 0; i < mlp.inputs; i++) a += mlp.w1[h * mlp.inputs + i] * x[i];
     hidden[h] = Math.tanh(a);
   }
-  const output = new Float64Array(mlp.outputs);
   for (let o = 0; o < mlp.outputs; o++) {
     let a = mlp.b2[o];
     for (let h = 0; h < mlp.hidden; h++) a += mlp.w2[o * mlp.hidden + h] * hidden[h];
     output[o] = a;
   }
-  return { hidden, output };
+  return act;
 }
 
-/** d(loss)/d(hidden pre-activation) from d(loss)/d(output). */
-function hiddenDelta(mlp: Mlp, act: MlpActivations, dOutput: Float64Array): Float64Array {
-  const delta = new Float64Array(mlp.hidden);
+/** d(loss)/d(hidden pre-activation) from d(loss)/d(output), into `delta` when given. */
+function hiddenDelta(mlp: Mlp, act: MlpActivations, dOutput: Float64Array, delta: Float64Array = new Float64Array(mlp.hidden)): Float64Array {
   for (let h = 0; h < mlp.hidden; h++) {
     let g = 0;
     for (let o = 0; o < mlp.outputs; o++) g += mlp.w2[o * mlp.hidden + h] * dOutput[o];
@@ -64,9 +67,9 @@ function hiddenDelta(mlp: Mlp, act: MlpActivations, dOutput: Float64Array): Floa
   return delta;
 }
 
-/** Gradient of the loss with respect to the input, given d(loss)/d(output). */
-export function mlpInputGradient(mlp: Mlp, act: MlpActivations, dOutput: Float64Array): Float64Array {
-  const delta = hiddenDelta(mlp, act, dOutput);
+/** Gradient of the loss with respect to the input, given d(loss)/d(output); `scratch` (hidden units long) spares an allocation. */
+export function mlpInputGradient(mlp: Mlp, act: MlpActivations, dOutput: Float64Array, scratch?: Float64Array): Float64Array {
+  const delta = hiddenDelta(mlp, act, dOutput, scratch);
   const grad = new Float64Array(mlp.inputs);
   for (let h = 0; h < mlp.hidden; h++) for (let i = 0; i < mlp.inputs; i++) grad[i] += mlp.w1[h * mlp.inputs + i] * delta[h];
   return grad;
