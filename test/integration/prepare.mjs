@@ -55,17 +55,18 @@ function writeDefensesFixture(workspace) {
 export const SCAN_FIXTURE = 'scan-fixture.pickle-bytes';
 
 /**
- * For onnx.test.ts: the ONNX fixture model, its member and non-member CSVs and the
- * numpy-computed expected values (test/fixtures/models), under names detection ignores;
- * the test copies them to real names, audits, and removes the copies.
+ * For model-formats.test.ts: the ONNX and Keras fixture models, their member and
+ * non-member CSVs and the numpy-computed expected values (test/fixtures/models), under
+ * names detection ignores; the test copies them to real names, audits, and removes them.
  */
-export const ONNX_FIXTURE = 'onnx-fixture';
+export const MODEL_FORMATS_FIXTURE = 'model-formats-fixture';
 
-function writeOnnxFixture(workspace) {
+function writeModelFormatsFixture(workspace) {
   const models = path.join(PROJECT_ROOT, 'test/fixtures/models');
-  const dir = path.join(workspace, ONNX_FIXTURE);
+  const dir = path.join(workspace, MODEL_FORMATS_FIXTURE);
   mkdirSync(dir);
   copyFileSync(path.join(models, 'torch-mlp.onnx'), path.join(dir, 'torch-mlp.onnx-bytes'));
+  copyFileSync(path.join(models, 'keras2-mlp.h5'), path.join(dir, 'keras2-mlp.h5-bytes'));
   for (const f of ['members.csv', 'nonmembers.csv']) copyFileSync(path.join(models, 'audit', f), path.join(dir, `${f}-bytes`));
   copyFileSync(path.join(models, 'expected.json'), path.join(dir, 'expected.json'));
 }
@@ -79,7 +80,7 @@ export function exampleWorkspace() {
     filter: (src) => !/[\\/](privacy-report|\.privacy-lint-cache)([\\/]|$)/.test(src),
   });
   writeDefensesFixture(workspace);
-  writeOnnxFixture(workspace);
+  writeModelFormatsFixture(workspace);
   // For scan.test.ts, which copies it to a .pkl name detection sees; this name it does not.
   copyFileSync(path.join(PROJECT_ROOT, 'test/fixtures/scan/os-system-stack-global.pkl'), path.join(workspace, SCAN_FIXTURE));
   return { dir, workspace };
