@@ -51,6 +51,12 @@ test('dist/extension.js, when built, contains no TensorFlow.js code', { skip: !e
   assert.deepEqual(markersIn(readFileSync('dist/extension.js', 'utf8')), []);
 });
 
+test('the language server bundle pulls in no TensorFlow.js either: audits run in the worker; the Keras scan reads configs with h5wasm alone', async () => {
+  const result = await esbuild.build({ ...EXTENSION_BUILD, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: ['vscode', '@tensorflow/tfjs-node'] });
+  assert.deepEqual(tensorflowInputs(result.metafile!), []);
+  assert.ok(Object.keys(result.metafile!.inputs).some((f) => f.endsWith('src/engine/artifacts/models/keras-model-config.ts')), 'the scanner\'s Keras config reader is in it');
+});
+
 test('the markers do find TensorFlow.js in the engine worker bundle (the check can fail)', async () => {
   const result = await esbuild.build({ ...EXTENSION_BUILD, entryPoints: ['src/server/audit-worker.ts'], outfile: 'dist/audit-worker.js', external: ['vscode', '@tensorflow/tfjs-node', 'onnxruntime-node'] });
   assert.ok(tensorflowInputs(result.metafile!).length > 0);

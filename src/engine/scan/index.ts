@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { scanArchive, type ArchiveKind } from './archive-scan';
 import { finding, importFindings, pickleBasedNote } from './finding-builders';
 import { isHdf5, scanKerasH5, type KerasH5ConfigReader } from './keras-h5';
-import { readKerasH5ModelConfig } from './keras-h5-config';
+import { readKerasH5FileConfig } from '../artifacts/models/keras-model-config';
 import { isNpy, readNpyHeader } from './npy-header';
 import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
 import { PICKLE_EXTENSIONS } from './pickle-extensions';
@@ -37,7 +37,7 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const PROTOCOL_0_STARTS = new Set([...'(c}])NILFSVUTXJKMGi'].map((c) => c.charCodeAt(0)));
 
 export interface ScanOptions {
-  /** Reads the model config of a Keras .h5 file; default: readKerasH5ModelConfig (h5wasm, no TensorFlow). */
+  /** Reads the model config of a Keras .h5 file; default: the loaders' h5wasm reader, which loads no TensorFlow. */
   readKerasH5Config?: KerasH5ConfigReader;
   /** Largest zip read whole (default MAX_ZIP_FILE_BYTES); a long-lived process may want less. */
   maxZipBytes?: number;
@@ -55,7 +55,7 @@ export async function scanArtifact(file: string, options: ScanOptions = {}): Pro
   if (isHdf5(bytes)) {
     result.format = ext === '.h5' || ext === '.hdf5' || ext === '.keras' ? 'keras-h5' : 'unknown';
     if (result.format === 'keras-h5') {
-      const keras = await scanKerasH5(file, options.readKerasH5Config ?? readKerasH5ModelConfig);
+      const keras = await scanKerasH5(file, options.readKerasH5Config ?? (async (f) => (await readKerasH5FileConfig(f)).config));
       result.findings.push(...keras.findings);
       if (keras.lambdaLayers) result.lambdaLayers = keras.lambdaLayers;
     }

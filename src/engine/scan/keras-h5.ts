@@ -1,7 +1,7 @@
 /**
  * Keras 2 `.h5` files keep their model config as a JSON attribute ("model_config") of the
- * HDF5 root. The reader is a parameter (tests and other callers may pass the model
- * loaders' readKerasModelConfig); by default keras-h5-config.ts reads it with h5wasm.
+ * HDF5 root. The reader is a parameter (tests pass their own); by default the model
+ * loaders' TensorFlow-free readKerasH5FileConfig reads it with h5wasm.
  */
 import type { Finding } from '../report/schema';
 import { isInputError } from '../errors';

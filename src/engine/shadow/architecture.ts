@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { graphModelDeclaredShape, onnxDeclaredShape } from '../artifacts/models/black-box-shape';
-import { readKerasModelConfig } from '../artifacts/models/keras-model';
+import { readKerasModelConfig } from '../artifacts/models/keras-model-config';
 import { checkSupportedLayers, normaliseKerasConfig } from '../artifacts/models/keras-config';
 import { defaultedArchitecture, defaultTopology, type DefaultedArchitecture } from './default-architecture';
 

@@ -22,7 +22,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../errors';
 import { readLayersModelArtifacts } from './tfjs-layers-files';
-import { kerasFormatOf, loadKerasLayersModel } from './keras-model';
+import { loadKerasLayersModel } from './keras-model';
+import { kerasFormatOf } from './keras-model-config';
 
 type Layer = tfl.LayersModel['layers'][number];
 

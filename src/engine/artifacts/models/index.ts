@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import { InputError } from '../../errors';
 import type { Classifier } from './classifier';
-import { kerasFormatOf, loadKerasModel } from './keras-model';
+import { loadKerasModel } from './keras-model';
+import { kerasFormatOf } from './keras-model-config';
 import { loadOnnxModel } from './onnx-model';
 import { loadTfjsGraphModel } from './tfjs-graph-model';
 import { loadTfjsLayersModel } from './tfjs-layers-model';
@@ -10,7 +11,7 @@ import { readModelJson } from './tfjs-layers-files';
 import { PICKLE_EXTENSIONS } from '../../scan/pickle-extensions';
 
 export type { Classifier, PredictOptions } from './classifier';
-export { readKerasModelConfig, type KerasModelConfig } from './keras-model';
+export { readKerasModelConfig, type KerasModelConfig } from './keras-model-config';
 export { UnsupportedLayerError, isUnsupportedLayerError } from './keras-config';
 
 

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Importing tfjs-layers registers its layer classes in tfjs-core's serialization map.
 import '@tensorflow/tfjs-layers';
 import { InputError, type SourceLocation } from '../../errors';
+import { isObject, stripKeras3, type Json } from './keras-json';
 
 /** A layer the loader cannot rebuild; the lead maps it to rule `unsupported-layer`. */
 export class UnsupportedLayerError extends InputError {
@@ -25,15 +26,6 @@ export class UnsupportedLayerError extends InputError {
 export function isUnsupportedLayerError(e: unknown): e is UnsupportedLayerError {
   return e instanceof UnsupportedLayerError;
 }
-
-type Json = Record<string, unknown>;
-
-function isObject(x: unknown): x is Json {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** Keys of Keras 3 serialised objects that TF.js neither needs nor understands. */
-const KERAS3_ONLY_KEYS = new Set(['module', 'registered_name', 'build_config', 'compile_config', 'shared_object_id']);
 
 /** Container classes whose `config.layers` lists further layers. */
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
@@ -84,24 +76,6 @@ function layerName(layer: Json): string | undefined {
 /** A copy of a Keras 2 or 3 model config in the form TF.js Layers deserialises. */
 export function normaliseKerasConfig(config: Json): Json {
   return normaliseModel(stripKeras3(config) as Json);
-}
-
-/** Removes Keras 3 bookkeeping keys and turns DTypePolicy objects into dtype names. */
-function stripKeras3(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripKeras3);
-  if (!isObject(value)) return value;
-  const out: Json = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (KERAS3_ONLY_KEYS.has(key) && ('class_name' in value || key === 'build_config')) continue;
-    out[key] = key === 'dtype' && isObject(v) ? policyDtype(v) : stripKeras3(v);
-  }
-  return out;
-}
-
-/** float32 for every policy: mixed-precision models still hold float32 weights. */
-function policyDtype(policy: Json): string {
-  const name = isObject(policy.config) ? policy.config.name : undefined;
-  return typeof name === 'string' && ['float32', 'int32', 'bool'].includes(name) ? name : 'float32';
 }
 
 function normaliseModel(model: Json): Json {
@@ -177,18 +151,4 @@ function foldSequentialInput(layers: Json[]): Json[] {
   if (nextConfig.batch_input_shape === undefined) nextConfig.batch_input_shape = first.config.batch_input_shape;
   if (nextConfig.dtype === undefined && first.config.dtype !== undefined) nextConfig.dtype = first.config.dtype;
   return [{ ...next, config: nextConfig }, ...layers.slice(2)];
-}
-
-/**
- * The training settings in model.json's `trainingConfig` form ({optimizer_config, loss})
- * from Keras 2's `training_config` or Keras 3's `compile_config`, when present.
- */
-export function trainingConfigOf(raw: unknown): Json | undefined {
-  if (!isObject(raw)) return undefined;
-  if (isObject(raw.optimizer_config)) return stripKeras3(raw) as Json;
-  if (isObject(raw.optimizer)) {
-    const optimizer = stripKeras3(raw.optimizer) as Json;
-    return { optimizer_config: { class_name: optimizer.class_name, config: optimizer.config }, loss: raw.loss ?? null };
-  }
-  return undefined;
 }
