@@ -112,7 +112,9 @@ export class Ctx implements vscode.Disposable {
     this.starting ??= this.startOnce().finally(() => {
       this.starting = undefined;
     });
-    return this.starting;
+    // Trust granted while an untrusted start was in flight: that start returned the
+    // untrusted engine, so start again for one that may audit.
+    return this.starting.then(() => (this.engine !== undefined && this.engine.trusted !== isTrusted() ? this.start() : undefined));
   }
 
   private async startOnce(): Promise<void> {
@@ -269,6 +271,8 @@ export class Ctx implements vscode.Disposable {
   private gaveUp(): void {
     this.lastError = 'it exited repeatedly and was not restarted';
     this.log.error('The engine process kept exiting (more than 4 times in 3 minutes); it will not be restarted automatically.');
+    // Restricted Mode refuses the restart command: the log is all there is to offer.
+    if (this.engine?.trusted === false) return;
     this.offerRestart('The Model Privacy engine stopped repeatedly and will not be restarted automatically.');
   }
 

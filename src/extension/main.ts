@@ -1,8 +1,9 @@
 /**
  * Extension entry point (dist/extension.js). Activation happens only when the workspace
  * holds a manifest or a model.json, or the user runs one of our commands or opens our
- * view. Detection and the views start at once; the engine process starts only in a
- * trusted workspace. Never imports TensorFlow: all of that lives in dist/server.js.
+ * view. Detection and the views start at once; the engine process starts too, untrusted
+ * in Restricted Mode (scans only, audits refused). Never imports TensorFlow: all of that
+ * lives in the engine's bundles.
  */
 import * as vscode from 'vscode';
 import { MANIFEST_FILE_NAME } from '../engine/manifest/defaults';

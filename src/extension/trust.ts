@@ -1,6 +1,7 @@
 /**
  * Workspace Trust. Auditing loads the workspace's models and datasets and runs them, so
- * in Restricted Mode the engine is never started. Every command that would need it says
+ * in Restricted Mode the engine starts untrusted (static scans and manifest checks only;
+ * it refuses audits) and every command that would audit is refused. Each one says
  * so here, in code: a `when` clause alone would leave the palette and other extensions'
  * executeCommand calls unexplained.
  */

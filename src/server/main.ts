@@ -303,8 +303,8 @@ connection.onRequest(ProposeManifestRequest, guarded(ProposeManifestRequest.meth
 let artifactScans: ArtifactScanService | undefined;
 
 // No trust check, unlike audits: scanning reads the files' bytes and never loads or runs
-// them, so it is safe in Restricted Mode too. (The extension starts this process only in
-// trusted workspaces today; if that changes, scans may run there unchanged.)
+// them, so it is safe in Restricted Mode, where the extension starts this process untrusted
+// for exactly this.
 connection.onRequest(ScanArtifactsRequest, guarded(ScanArtifactsRequest.method, log, (params) => {
   const s = current();
   if (!Array.isArray(params?.files) || !params.files.every((f) => typeof f === 'string')) throw new UserFacingError('ScanArtifactsRequest needs a list of file paths');

@@ -38,10 +38,18 @@ export interface AuditKey {
   inputs: FileFingerprint[];
 }
 
+/**
+ * Bump when the engine computes different results from the same inputs, so cached results
+ * are recomputed instead of shown as fresh (2: RelaxLoss by epoch, recommendation within
+ * the policy, defense notes).
+ */
+export const AUDIT_RESULTS_REVISION = 2;
+
 export async function auditCacheKey(input: AuditKeyInput, hasher: FileHasher, engineVersion = TOOL_VERSION): Promise<AuditKey> {
   const inputs = await Promise.all(input.files.map((f) => hasher.fingerprint(f)));
   const material = JSON.stringify({
     engineVersion,
+    resultsRevision: AUDIT_RESULTS_REVISION,
     manifestText: input.manifestText,
     audit: input.audit,
     attacks: input.attacks ?? null,

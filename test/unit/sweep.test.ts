@@ -169,6 +169,11 @@ test('a manifest search cut short by its depth or entry bound says so in finding
   const stop = limited.findings.find((f) => /stopped after looking at 20 folder entries/.test(f.message));
   assert.ok(stop, `entry-limit finding among: ${limited.findings.map((f) => f.message).join('\n')}`);
   assert.equal(stop.severity, 'high', 'an incomplete sweep fails the run like the manifest cap');
+  await assert.rejects(sweepWorkspace(dir, { audit: slowAudit(() => 1), maxEntries: Number.NaN }), /maxEntries must be a whole number >= 1, found NaN/, 'NaN would walk without bound: refused');
+  // A Python virtualenv would spend the entry budget: it is skipped like node_modules.
+  fs.mkdirSync(path.join(dir, '.venv', 'lib', 'site-packages'), { recursive: true });
+  for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(dir, '.venv', 'lib', 'site-packages', `m${i}.py`), '');
+  assert.equal((await sweepWorkspace(dir, { audit: slowAudit(() => 1), maxEntries: 400 })).found, MODELS, '.venv is not searched');
   await assert.rejects(sweepWorkspace(dir, { audit: slowAudit(() => 1), maxEntries: 1 }), /no privacy-audit\.json under this folder .*; the search for privacy-audit\.json stopped after looking at 1 folder entries/, 'nothing found and the search cut short: the error says why');
 });
 

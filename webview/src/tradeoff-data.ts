@@ -182,7 +182,8 @@ export function tradeoffRows(comparison: DefenseComparison): TradeoffRow[] {
       testAccuracy: formatRate(e.testAccuracy),
       trainAccuracy: formatRate(e.trainAccuracy),
       dpEpsilon: e.dp ? `${formatFraction(e.dp.epsilon)} (δ = ${e.dp.delta.toExponential(0)})` : '—',
-      pareto: recommended ? 'yes, recommended' : e.paretoOptimal ? 'yes' : 'no',
+      // The recommendation is on the front of the settings within the policy, not always on this one.
+      pareto: `${e.paretoOptimal ? 'yes' : 'no'}${recommended ? ', recommended' : ''}`,
       meetsPolicy: e.meetsPolicy ? 'yes' : 'no',
     };
     const blank = { defense: '', kind: '', testAccuracy: '', trainAccuracy: '', dpEpsilon: '', pareto: '', meetsPolicy: '' };

@@ -20,7 +20,7 @@ import { relativeTo } from './run-audit';
 import { TOOL_VERSION } from './version';
 
 /** Folders never searched for manifests: dependencies, VCS, the engine's own caches and reports. */
-export const SWEEP_EXCLUDED_FOLDERS: readonly string[] = ['node_modules', '.git', '.privacy-lint-cache', 'privacy-report'];
+export const SWEEP_EXCLUDED_FOLDERS: readonly string[] = ['node_modules', '.git', '.privacy-lint-cache', 'privacy-report', '.venv', 'venv', '__pycache__'];
 /** More manifests than this under one folder is more likely a mistake (a copied dataset tree) than a model zoo. */
 export const DEFAULT_MAX_MANIFESTS = 500;
 
@@ -102,6 +102,9 @@ export async function sweepWorkspace(folder: string, options: SweepOptions = {})
   const maxManifests = options.maxManifests ?? DEFAULT_MAX_MANIFESTS;
   if (!Number.isInteger(maxManifests) || maxManifests < 1) throw new InputError(`maxManifests must be a whole number >= 1, found ${maxManifests}`, { file: folder, field: 'maxManifests' });
   const exclude = options.exclude ?? SWEEP_EXCLUDED_FOLDERS;
+  if (options.maxEntries !== undefined && (!Number.isInteger(options.maxEntries) || options.maxEntries < 1)) {
+    throw new InputError(`maxEntries must be a whole number >= 1, found ${options.maxEntries}`, { file: folder, field: 'maxEntries' });
+  }
 
   const search = findSweepManifests(root, exclude, options.maxEntries);
   const found = search.manifests;
