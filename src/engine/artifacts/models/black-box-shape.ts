@@ -5,9 +5,8 @@
  * shape [batch, features...] where only the batch dimension may be free, and a first
  * output of shape [batch, classes] (1 unit = a binary sigmoid, so 2 classes).
  */
-import * as fs from 'node:fs';
 import { InputError } from '../../errors';
-import { formatBytes } from './hdf5-reader';
+import { readCapped } from './read-capped';
 import { MAX_ONNX_BYTES } from './onnx-model';
 import { onnxGraphIo } from './onnx-protobuf';
 
@@ -21,14 +20,7 @@ export interface DeclaredShape {
 const ONNX_FLOAT_TYPES = new Set([1, 11]);
 
 export function onnxDeclaredShape(file: string): DeclaredShape {
-  let bytes: Uint8Array;
-  try {
-    const size = fs.statSync(file).size;
-    if (size > MAX_ONNX_BYTES) throw new Error(`the file is ${formatBytes(size)}, over the ${formatBytes(MAX_ONNX_BYTES)} read cap`);
-    bytes = new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file });
-  }
+  const bytes = readCapped(file, MAX_ONNX_BYTES, 'ONNX');
   const { inputs, outputs } = onnxGraphIo(bytes, file);
   if (inputs.length !== 1) {
     throw new InputError(`expected a model with one input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`, { file, field: 'graph.input' });

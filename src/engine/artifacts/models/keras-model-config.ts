@@ -4,11 +4,11 @@
  * `config.json`). The loader (keras-model.ts) builds on it, and so does the language
  * server's scanner, which must not load TensorFlow.
  */
-import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
 import { InputError } from '../../errors';
 import { formatBytes, Hdf5Reader } from './hdf5-reader';
 import { trainingConfigOf } from './keras-json';
+import { readCapped } from './read-capped';
 
 /** Largest Keras file (or weights member of a .keras zip) we read into memory. */
 export const MAX_KERAS_FILE_BYTES = 512 * 1024 ** 2;
@@ -36,16 +36,9 @@ export function kerasFormatOf(file: string): KerasFormat | undefined {
   return undefined;
 }
 
-/** Reads a file whole, refusing anything larger than `max` bytes. */
-export function readCapped(file: string, max: number): Uint8Array {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch (e) {
-    throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file });
-  }
-  if (size > max) throw new InputError(`the file is ${formatBytes(size)}; Keras files over the ${formatBytes(max)} read cap are not loaded`, { file });
-  return fs.readFileSync(file);
+/** A Keras file's bytes, refusing anything over MAX_KERAS_FILE_BYTES. */
+export function readKerasFile(file: string): Uint8Array {
+  return readCapped(file, MAX_KERAS_FILE_BYTES, 'Keras');
 }
 
 interface KerasZip {
@@ -56,7 +49,7 @@ interface KerasZip {
 
 /** The members of a .keras zip we use, each inflated up to its cap. */
 export function readKerasZip(file: string, wantWeights: boolean): KerasZip {
-  const bytes = readCapped(file, MAX_KERAS_FILE_BYTES);
+  const bytes = readKerasFile(file);
   if (bytes[0] !== 0x50 || bytes[1] !== 0x4b || bytes[2] !== 0x03 || bytes[3] !== 0x04) {
     throw new InputError('not a .keras file: expected a zip archive (magic "PK\\x03\\x04")', { file });
   }
@@ -127,7 +120,7 @@ export async function readKerasModelConfig(file: string): Promise<KerasModelConf
 
 /** The model config in an HDF5 file's root attribute, whatever the file's extension (the scanner goes by its bytes). */
 export async function readKerasH5FileConfig(file: string): Promise<KerasModelConfig> {
-  const reader = await Hdf5Reader.open(readCapped(file, MAX_KERAS_FILE_BYTES), file);
+  const reader = await Hdf5Reader.open(readKerasFile(file), file);
   try {
     return readH5Config(reader, file);
   } finally {

@@ -11,7 +11,7 @@ import { InputError } from '../../errors';
 import type { Classifier } from './classifier';
 import { Hdf5Reader } from './hdf5-reader';
 import { checkSupportedLayers, normaliseKerasConfig } from './keras-config';
-import { checkModelConfig, kerasFormatOf, MAX_KERAS_FILE_BYTES, readCapped, readH5Config, readKerasZip, type KerasFormat, type KerasModelConfig } from './keras-model-config';
+import { checkModelConfig, kerasFormatOf, MAX_KERAS_FILE_BYTES, readH5Config, readKerasFile, readKerasZip, type KerasFormat, type KerasModelConfig } from './keras-model-config';
 import { classifierFromLayersModel } from './tfjs-layers-model';
 
 /** The model rebuilt with TF.js Layers, holding the file's weights. */
@@ -26,7 +26,7 @@ export async function loadKerasLayersModel(file: string): Promise<{ model: tfl.L
     config = { file, format, field: 'config.json', config: zip.config };
     reader = await Hdf5Reader.open(zip.weights, `${file} (model.weights.h5)`);
   } else {
-    reader = await Hdf5Reader.open(readCapped(file, MAX_KERAS_FILE_BYTES), file);
+    reader = await Hdf5Reader.open(readKerasFile(file), file);
     try {
       config = readH5Config(reader, file);
     } catch (e) {

@@ -4,11 +4,10 @@
  * dist/native/onnxruntime/ for the platform they were built on; see esbuild.mjs), so a
  * machine where it cannot load still audits every other format.
  */
-import * as fs from 'node:fs';
 import { InputError } from '../../errors';
 import { detectOutputKind, toProbabilities, type RawOutputKind } from './black-box-outputs';
 import type { Classifier, PredictOptions } from './classifier';
-import { formatBytes } from './hdf5-reader';
+import { readCapped } from './read-capped';
 import { onnxParameterCount } from './onnx-protobuf';
 
 type Ort = typeof import('onnxruntime-node');
@@ -34,14 +33,7 @@ async function loadRuntime(file: string): Promise<Ort> {
 const FLOAT_TYPES = new Set(['float32', 'float64']);
 
 export async function loadOnnxModel(file: string): Promise<Classifier> {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch (e) {
-    throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file });
-  }
-  if (size > MAX_ONNX_BYTES) throw new InputError(`the file is ${formatBytes(size)}; ONNX files over the ${formatBytes(MAX_ONNX_BYTES)} read cap are not loaded`, { file });
-  const bytes = new Uint8Array(fs.readFileSync(file));
+  const bytes = readCapped(file, MAX_ONNX_BYTES, 'ONNX');
   // Our own framing check first: it names the offset where a corrupt file breaks.
   const parameterCount = onnxParameterCount(bytes, file);
   const ort = await loadRuntime(file);
