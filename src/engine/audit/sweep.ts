@@ -97,14 +97,14 @@ export function findSweepManifests(folder: string, exclude: readonly string[] = 
 export async function sweepWorkspace(folder: string, options: SweepOptions = {}): Promise<SweepResult> {
   const root = path.resolve(folder);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new InputError('no such folder', { file: folder });
-  const concurrency = options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputError(`concurrency must be a whole number >= 1, found ${concurrency}`, { file: folder, field: 'concurrency' });
-  const maxManifests = options.maxManifests ?? DEFAULT_MAX_MANIFESTS;
-  if (!Number.isInteger(maxManifests) || maxManifests < 1) throw new InputError(`maxManifests must be a whole number >= 1, found ${maxManifests}`, { file: folder, field: 'maxManifests' });
+  const wholeNumber = (field: 'concurrency' | 'maxManifests' | 'maxEntries', value: number): number => {
+    if (!Number.isInteger(value) || value < 1) throw new InputError(`${field} must be a whole number >= 1, found ${value}`, { file: folder, field });
+    return value;
+  };
+  const concurrency = wholeNumber('concurrency', options.concurrency ?? 1);
+  const maxManifests = wholeNumber('maxManifests', options.maxManifests ?? DEFAULT_MAX_MANIFESTS);
+  if (options.maxEntries !== undefined) wholeNumber('maxEntries', options.maxEntries);
   const exclude = options.exclude ?? SWEEP_EXCLUDED_FOLDERS;
-  if (options.maxEntries !== undefined && (!Number.isInteger(options.maxEntries) || options.maxEntries < 1)) {
-    throw new InputError(`maxEntries must be a whole number >= 1, found ${options.maxEntries}`, { file: folder, field: 'maxEntries' });
-  }
 
   const search = findSweepManifests(root, exclude, options.maxEntries);
   const found = search.manifests;
