@@ -80,6 +80,51 @@ export const RULES = {
     short: 'The manifest, a model or a dataset cannot be used as given.',
     help: 'The message names the file and position and what was expected. Fix the input and re-run the audit.',
   },
+  'threshold-only-audit': {
+    id: 'MPL014', name: 'threshold-only-audit', defaultSeverity: 'medium',
+    short: 'The verdict rests on threshold attacks alone, which are near chance at low false-positive rates.',
+    help: 'Threshold attacks need no reference data, but at low FPR they identify far fewer members than shadow-model attacks (LiRA, RMIA), so a low risk from them alone is not a measured low risk. Add population data (records from the same distribution that are neither members nor non-members) so the audit can train reference models and run RMIA and LiRA.',
+  },
+  'shadow-quality': {
+    id: 'MPL015', name: 'shadow-quality', defaultSeverity: 'medium',
+    short: 'The shadow (reference) models fit their data very differently from the target model.',
+    help: 'Shadow-model attacks assume the reference models behave like the target: similar train and test accuracy. When the shadows are much less (or more) overfit than the target, the attack is likely understated. Use the target\'s own architecture and training settings (epochs, learning rate, batch size) for the shadows, and give them as much training data as the target had.',
+  },
+  'fallback-architecture': {
+    id: 'MPL016', name: 'fallback-architecture', defaultSeverity: 'medium',
+    short: 'Shadow models use a default architecture instead of the target\'s own, so shadow-model attacks are likely understated.',
+    help: 'The engine could not rebuild the target\'s architecture (the message names the operator or layer), so its reference models use a default network. Reference models of a different architecture fit the data differently and calibrate the attack worse. Name a model file with the same architecture in "shadow": {"architecture": ...}, or export the model with supported operators.',
+  },
+  'accuracy-at-chance': {
+    id: 'MPL017', name: 'accuracy-at-chance', defaultSeverity: 'high',
+    short: 'The model is no more accurate on its own training records than guessing the majority class.',
+    help: 'A trained model is nearly always far more accurate than the majority-class rate on the records it was trained on. Accuracy at or below it means the records are not what the model was trained on as given: wrong preprocessing (scaling, standardisation), a wrong label column, or a wrong image layout. The audit stops rather than report attack numbers computed from mis-specified inputs.',
+  },
+  'swapped-membership': {
+    id: 'MPL018', name: 'swapped-membership', defaultSeverity: 'high',
+    short: 'Members and non-members look swapped: the model fits the non-members better than the members.',
+    help: 'A model is more accurate, and has lower loss, on its training records. When the non-members are fitted clearly better (negative generalisation gap, attack AUC significantly below 0.5), the two files are most likely the wrong way round. Swap "members" and "nonMembers" in the manifest.',
+  },
+  'feature-scale': {
+    id: 'MPL019', name: 'feature-scale', defaultSeverity: 'medium',
+    short: 'The features\' range does not match what the model\'s preprocessing implies.',
+    help: 'Image models are usually trained on pixels scaled to [0, 1] or standardised; raw values up to 255 fed without "preprocess": {"scale": 1/255} (or mean/std) give the model inputs it never saw, and the attack numbers say nothing about the real model. Set "preprocess" to what the training code did.',
+  },
+  'degenerate-model': {
+    id: 'MPL020', name: 'degenerate-model', defaultSeverity: 'high',
+    short: 'The model predicts one class for almost every record.',
+    help: 'A model that answers one class for nearly everything either was not trained, or is being fed inputs it was not trained on (preprocessing, layout). Attack numbers on it are meaningless; check the model file and the preprocessing.',
+  },
+  'image-layout': {
+    id: 'MPL021', name: 'image-layout', defaultSeverity: 'info',
+    short: 'The image layout (channels last or first) was chosen by the engine.',
+    help: 'The records and the model\'s input fit both channels-last (NHWC) and channels-first (NCHW) layouts; the engine chose the one under which the model is accurate on its members and says which. Set "layout": "nhwc" or "nchw" in the audit to make the choice explicit.',
+  },
+  'unverified-artifact': {
+    id: 'MPL022', name: 'unverified-artifact', defaultSeverity: 'high',
+    short: 'The artifact could not be fully verified by the static scanner, so it is not known to be safe.',
+    help: 'The scanner reached a limit (size, nesting, an opcode or container it does not model) before it could check every import the file would perform when loaded. Fail closed: treat the file as unsafe until it is converted to a safe format (safetensors, ONNX, TF.js) or checked by other means.',
+  },
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleName = keyof typeof RULES;
