@@ -4,13 +4,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import schemaJson from '../../schemas/privacy-audit.schema.json';
-import { DEFAULT_ATTACKS, knownAttacks } from '../../src/engine/attacks/catalog';
+import { DEFAULT_ATTACKS, DEFAULT_REFERENCE_ATTACKS, knownAttacks } from '../../src/engine/attacks/catalog';
 import { SEVERITY_ORDER } from '../../src/shared/rules';
 import type { TextRange } from '../../src/engine/report/schema';
 import {
   DEFAULT_POLICY,
   DEFAULT_RULE_SEVERITY,
   DEFAULT_SHADOW,
+  DEFAULT_REFERENCE_SHADOW_COUNT,
   findManifests,
   offsetToTextRange,
   parseManifest,
@@ -69,9 +70,11 @@ describe('valid manifest', () => {
       model: path.join(FIXTURE_DIR, 'model/model.json'),
       members: { path: path.join(FIXTURE_DIR, 'data/members.csv') },
       nonMembers: { path: path.join(FIXTURE_DIR, 'data/nonmembers.csv') },
-      attacks: [...DEFAULT_ATTACKS],
+      // No population: the threshold attacks without the population-calibrated one.
+      attacks: DEFAULT_ATTACKS.filter((id) => id !== 'loss-population'),
+      attacksDefaulted: true,
       policy: DEFAULT_POLICY.map((r) => ({ ...r })),
-      shadow: { ...DEFAULT_SHADOW, queries: ['identity'] },
+      shadow: { ...DEFAULT_SHADOW, count: DEFAULT_REFERENCE_SHADOW_COUNT, queries: ['identity'] },
       index: 0,
     });
     assert.deepEqual(explicit, {
@@ -117,7 +120,11 @@ describe('schema file', () => {
   });
 
   test('the documented defaults are the ones applied', () => {
-    assert.deepEqual(audit.properties.attacks.default, [...DEFAULT_ATTACKS]);
+    // The default attack list depends on the data (population or not), so the schema states it in words.
+    assert.equal(audit.properties.attacks.default, undefined);
+    const defaultsSentence = String(audit.properties.attacks.markdownDescription).split('Omit to run the defaults')[1] ?? '';
+    for (const id of DEFAULT_REFERENCE_ATTACKS) assert.ok(defaultsSentence.includes(`\`${id}\``), `${id} is named among the defaults`);
+    assert.ok(defaultsSentence.includes(`${DEFAULT_REFERENCE_SHADOW_COUNT} reference models`), "the default shadow count is stated");
     assert.deepEqual(audit.properties.policy.default.rules, DEFAULT_POLICY);
     assert.equal(schema['definitions']['policyRule'].properties.severity.default, DEFAULT_RULE_SEVERITY);
   });

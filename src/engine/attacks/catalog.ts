@@ -34,7 +34,10 @@ export function needsShadowModels(id: string): boolean {
   return (SHADOW_ATTACK_IDS as readonly string[]).includes(id);
 }
 
-/** Attacks run when a manifest or setting does not list any. */
+/**
+ * Attacks run when a manifest or setting does not list any and there is no reference
+ * data: threshold attacks only, which answer in seconds but are near chance at low FPR.
+ */
 export const DEFAULT_ATTACKS: readonly string[] = [
   'loss-threshold',
   'confidence-threshold',
@@ -44,6 +47,27 @@ export const DEFAULT_ATTACKS: readonly string[] = [
   'loss-threshold-per-class',
   'loss-population',
 ];
+
+/**
+ * Added to the defaults when the audit has population (reference) data: the attacks the
+ * literature found strongest at low FPR. They share one set of shadow models, so each
+ * extra attack costs seconds, not training. Fixed variance because a default audit trains
+ * few shadows (LiRA's per-record variance wants 64 or more, Carlini et al.).
+ */
+export const DEFAULT_REFERENCE_ATTACKS: readonly string[] = ['rmia', 'lira-offline-fixed', 'lira-online-fixed', 'lira-offline'];
+
+/** The default attack list for an audit with or without population data. */
+export function defaultAttacks(hasPopulation: boolean): string[] {
+  // The population-calibrated threshold needs population records; without them it is left out, not failed.
+  return hasPopulation
+    ? [...DEFAULT_ATTACKS, ...DEFAULT_REFERENCE_ATTACKS]
+    : DEFAULT_ATTACKS.filter((id) => parseThresholdAttack(id)?.variant !== 'population');
+}
+
+/** Attacks that answer in seconds from the target's outputs alone: the first, preliminary verdict. */
+export function isFastAttack(id: string): boolean {
+  return parseThresholdAttack(id) !== undefined;
+}
 
 const ALL_ATTACK_IDS: readonly string[] = [...THRESHOLD_ATTACK_IDS, ...SHADOW_ATTACK_IDS, ...MODEL_QUERY_ATTACK_IDS];
 

@@ -4,10 +4,10 @@
  */
 import * as path from 'node:path';
 import type { DatasetSpec } from '../artifacts/dataset';
-import { DEFAULT_ATTACKS } from '../attacks/catalog';
+import { defaultAttacks } from '../attacks/catalog';
 import type { Severity } from '../../shared/rules';
 import { buildDefenseSpec, defaultDefenseAttacks, type RawDefenseConfig } from '../defenses/config';
-import { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW } from './defaults';
+import { DEFAULT_POLICY, DEFAULT_REFERENCE_SHADOW_COUNT, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW } from './defaults';
 import type { AuditSpec, Manifest, PolicyMetric, PolicyRule, ShadowSpec } from './types';
 
 /** The manifest's shape as the schema guarantees it. */
@@ -57,11 +57,18 @@ function buildAudit(raw: RawAudit, index: number, dir: string): AuditSpec {
     model: path.resolve(dir, Array.isArray(raw.model) ? raw.model[0] : raw.model),
     members: dataset(raw.members),
     nonMembers: dataset(raw.nonMembers),
-    attacks: [...(raw.attacks ?? DEFAULT_ATTACKS)],
+    attacks: raw.attacks ? [...raw.attacks] : defaultAttacks(raw.population !== undefined),
     policy: raw.policy ? raw.policy.rules.map(buildRule) : DEFAULT_POLICY.map((r) => ({ ...r })),
-    shadow: { ...DEFAULT_SHADOW, ...raw.shadow, queries: [...(raw.shadow?.queries ?? DEFAULT_SHADOW.queries)] },
+    shadow: {
+      ...DEFAULT_SHADOW,
+      // The default (strong) attack list trains fewer shadows than an explicit LiRA audit.
+      ...(raw.attacks ? {} : { count: DEFAULT_REFERENCE_SHADOW_COUNT }),
+      ...raw.shadow,
+      queries: [...(raw.shadow?.queries ?? DEFAULT_SHADOW.queries)],
+    },
     index,
   };
+  if (!raw.attacks) audit.attacksDefaulted = true;
   if (raw.shadow?.architecture !== undefined) audit.shadow.architecture = path.resolve(dir, raw.shadow.architecture);
   if (Array.isArray(raw.model)) audit.ensemble = raw.model.map((m) => path.resolve(dir, m));
   if (raw.population !== undefined) audit.population = dataset(raw.population);

@@ -27,3 +27,11 @@ export const DEFAULT_SHADOW: ShadowSpec = {
   seed: 0,
   queries: ['identity'],
 };
+
+/**
+ * Shadow models trained when the attack list is the default one (population present):
+ * enough for RMIA and fixed-variance LiRA to beat threshold attacks at low FPR, few
+ * enough that a first strong verdict costs seconds to a minute. `shadow.count` (or the
+ * CLI's --shadows and the modelPrivacy.shadowModels setting) changes it.
+ */
+export const DEFAULT_REFERENCE_SHADOW_COUNT = 8;

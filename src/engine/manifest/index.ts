@@ -2,7 +2,7 @@
 export type { AuditSpec, JsonPath, Manifest, ManifestProblem, PolicyMetric, PolicyRule, PrivacyClaim, ShadowSpec } from './types';
 export { parseManifest, type ParseManifestOptions, type ParseManifestResult } from './parse';
 export { ManifestRanges, offsetToTextRange } from './ranges';
-export { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW, MANIFEST_FILE_NAME } from './defaults';
+export { DEFAULT_POLICY, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW, DEFAULT_REFERENCE_SHADOW_COUNT, MANIFEST_FILE_NAME } from './defaults';
 export { MANIFEST_SCHEMA } from './schema-validation';
 export { findManifests, searchManifests, MANIFEST_SEARCH_DEPTH } from './discovery';
 export { proposeManifest, type ManifestProposal } from './propose';

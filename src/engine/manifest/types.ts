@@ -67,8 +67,10 @@ export interface AuditSpec {
   members: DatasetSpec;
   nonMembers: DatasetSpec;
   population?: DatasetSpec;
-  /** Attack ids, known to the catalog; DEFAULT_ATTACKS when the manifest lists none. */
+  /** Attack ids, known to the catalog; defaultAttacks(population present) when the manifest lists none. */
   attacks: string[];
+  /** True when the manifest lists no attacks (the defaults, which depend on the data, were chosen). */
+  attacksDefaulted?: boolean;
   /** DEFAULT_POLICY when the manifest has no policy. */
   policy: PolicyRule[];
   privacy?: PrivacyClaim;
