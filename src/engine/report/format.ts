@@ -1,6 +1,6 @@
 /** Number and finding formatting shared by the text and HTML reports, so both say the same thing. */
 import type { Interval, ReportedFpr } from '../metrics/types';
-import { RULES, SEVERITY_ORDER, type Severity } from '../../shared/rules';
+import { RULES, SEVERITY_ORDER, type RuleName, type Severity } from '../../shared/rules';
 import type { Finding } from './schema';
 
 /** Missing or non-finite numbers (NaN is serialised as null) print as this. */
@@ -55,4 +55,21 @@ export function countBySeverity(findings: readonly Finding[]): Record<Severity, 
   const counts: Record<Severity, number> = { high: 0, medium: 0, low: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
   return counts;
+}
+
+/**
+ * An attack score: they have no common scale (a negated loss of 1e-5, a log-likelihood
+ * ratio of 40), so three significant digits rather than fixed decimals, which printed
+ * the near-zero losses of the most exposed records as "-0.000".
+ */
+export function score(x: number | null | undefined): string {
+  if (!isNumber(x)) return NOT_AVAILABLE;
+  if (x === 0) return '0';
+  const abs = Math.abs(x);
+  return abs >= 1e-3 && abs < 1e5 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
+}
+
+/** Each rule the findings raise, once, most severe first: the reports' "what to do" list. */
+export function rulesToAct(findings: readonly Finding[]): RuleName[] {
+  return [...new Set(sortBySeverity(findings).map((f) => f.rule))];
 }

@@ -13,6 +13,8 @@ import {
   fprLabel,
   intervalLabel,
   percent,
+  rulesToAct,
+  score,
   SEVERITIES_DESC,
   sortBySeverity,
 } from './format';
@@ -68,6 +70,7 @@ ${general.length > 0 && html`<section><h2>Findings not tied to an audit</h2>${fi
 ${report.audits.map((audit, i) =>
     auditSection(audit, i, report.backend, report.findings.filter((f) => f.audit === audit.name)),
   )}
+${whatToDo(report.findings)}
 </main>
 <footer>Report schema ${report.schemaVersion}. Record indices point into the members file; the report never contains record contents.</footer>`;
   return page(`Privacy report: ${report.audits.map((a) => a.name).join(', ') || 'no audits'}`, body);
@@ -112,6 +115,15 @@ function findingList(findings: readonly Finding[]): SafeHtml {
       html`<ul class="related">${f.related.map((r) => html`<li><span class="mono">${r.file}</span>: ${r.message}</li>`)}</ul>`
     }</li>`;
   })}</ul>`;
+}
+
+/** Each rule's advice once, however many findings raise it. */
+function whatToDo(findings: readonly Finding[]): SafeHtml | undefined {
+  const rules = rulesToAct(findings);
+  if (rules.length === 0) return undefined;
+  return html`<section class="what-to-do"><h2>What to do</h2><dl>${rules.map(
+    (r) => html`<dt><code>${RULES[r].id}</code> ${RULES[r].name}</dt><dd>${RULES[r].help}</dd>`,
+  )}</dl></section>`;
 }
 
 function dataset(d: DatasetSummary): SafeHtml {
@@ -259,9 +271,9 @@ function vulnerableRecords(attacks: readonly AttackResult[]): SafeHtml {
 <tbody>${rows.map(
     (rank) => html`<tr><td>${rank + 1}</td>${attacks.map((a) => {
       const r = a.mostVulnerable[rank];
-      return html`<td>${r ? html`<span class="mono">#${r.index}</span> <span class="muted">(${fixed(r.score)})</span>` : ''}</td>`;
+      return html`<td>${r ? html`<span class="mono">#${r.index}</span> <span class="muted">(${score(r.score)})</span>` : ''}</td>`;
     })}</tr>`,
   )}</tbody>
 </table></div>
-<p class="muted">Index of the record in the members file, highest attack score first.</p>`;
+<p class="muted">Index of the record in the members file, highest attack score first. Scores are on each attack's own scale (3 significant digits).</p>`;
 }

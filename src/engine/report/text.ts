@@ -1,6 +1,6 @@
 /** The report as plain text for a terminal: an aligned table per audit, then findings by severity. */
 import { REPORTED_FPRS, type OperatingPoint } from '../metrics/types';
-import type { Severity } from '../../shared/rules';
+import { RULES, type Severity } from '../../shared/rules';
 import {
   countBySeverity,
   findingPlace,
@@ -9,6 +9,7 @@ import {
   intervalLabel,
   percent,
   ruleLabel,
+  rulesToAct,
   SEVERITIES_DESC,
 } from './format';
 import { defenseAttackCells, defenseAttackHeader, defenseRows, defenseTableCells, defenseTableHeader } from './defense-table';
@@ -25,6 +26,8 @@ export function toText(report: AuditReport): string {
   lines.push(findingCounts(report.findings));
   for (const audit of report.audits) lines.push('', ...auditLines(audit));
   lines.push('', ...findingLines(report.findings));
+  const act = whatToDoLines(report.findings);
+  if (act.length > 0) lines.push('', ...act);
   return `${lines.join('\n')}\n`;
 }
 
@@ -151,6 +154,13 @@ function findingLines(findings: readonly Finding[]): string[] {
     }
   }
   return lines;
+}
+
+/** Each rule's advice once, however many findings raise it. */
+function whatToDoLines(findings: readonly Finding[]): string[] {
+  const rules = rulesToAct(findings);
+  if (rules.length === 0) return [];
+  return ['== What to do ==', ...rules.flatMap((r) => [`  ${RULES[r].id} ${RULES[r].name}`, `    ${RULES[r].help}`])];
 }
 
 function severityTitle(s: Severity): string {

@@ -11,8 +11,11 @@ export function findDefaultLabel(names: readonly string[]): number {
   return -1;
 }
 
-/** "a, b, c" for messages, shortened so a 784-column header stays readable. */
-export function listNames(names: readonly string[], max = 20): string {
+/**
+ * "a", "b", "c" for messages: every name up to 50 (a wide table's label is often far
+ * from the start), then a count, so a 784-column header stays readable.
+ */
+export function listNames(names: readonly string[], max = 50): string {
   const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
-  return names.length > max ? `${shown}, ... (${names.length - max} more)` : shown;
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
