@@ -13,6 +13,12 @@ export interface AuditHooks {
   onProgress?: (p: AuditProgress) => void;
   /** Called with each audit's result as soon as it is finished, so nothing done is lost on cancel. */
   onAuditDone?: (result: import('../report/schema').AuditResult) => void;
+  /**
+   * Called once per audit that runs slow (shadow-model, label-only, white-box) attacks, as
+   * soon as its threshold attacks are done: a result marked `preliminary`, which the final
+   * one replaces.
+   */
+  onPreliminary?: (run: import('./run-audit').AuditRun) => void;
 }
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {

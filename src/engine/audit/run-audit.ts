@@ -5,7 +5,10 @@
  */
 import { isInputError } from '../errors';
 import type { AuditSpec } from '../manifest';
-import type { AuditResult, DatasetSummary } from '../report/schema';
+import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
+import { isFastAttack, needsShadowModels } from '../attacks/catalog';
+import { verdictBasis } from './verdict-basis';
+import { measureShadowQuality } from './shadow-quality';
 import type { Dataset } from '../artifacts/dataset';
 import { computeModelOutputs } from './model-outputs';
 import type { AttackContextOptions } from './attack-context';
@@ -47,11 +50,52 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
   if (ensembleOutputs) disableWhiteBox(ctx);
   try {
     const numClasses = outputs.model.numClasses;
+    const summary = (ds: Dataset): DatasetSummary => ({
+      file: relativeTo(root, ds.source), count: ds.count, featureShape: ds.featureShape, classCounts: classCountsOf(ds, numClasses),
+    });
+    const baseResult = (attacks: AttackResult[], errors: AuditResult['errors']): AuditResult => ({
+      name: spec.name,
+      model: relativeTo(root, spec.model),
+      members: summary(outputs.members.dataset),
+      nonMembers: summary(outputs.nonMembers.dataset),
+      population: outputs.population ? summary(outputs.population.dataset) : undefined,
+      accuracy: {
+        members: accuracy(outputs.members.probabilities, outputs.members.dataset.labels, numClasses),
+        nonMembers: accuracy(outputs.nonMembers.probabilities, outputs.nonMembers.dataset.labels, numClasses),
+      },
+      attacks,
+      errors,
+      riskPredictors: computeRiskPredictors(
+        { probabilities: outputs.members.probabilities, labels: outputs.members.dataset.labels },
+        { probabilities: outputs.nonMembers.probabilities, labels: outputs.nonMembers.dataset.labels },
+        numClasses,
+      ),
+      ...(audited.appliedDefense ? { appliedDefense: audited.appliedDefense } : {}),
+      durationMs: Date.now() - started,
+    });
+    const runOf = (result: AuditResult): AuditRun => ({ result, members: outputs.members.dataset, nonMembers: outputs.nonMembers.dataset, numClasses });
+    // Threshold attacks first: they answer in seconds, and their verdict is shown (marked
+    // preliminary) while the shadow-model attacks, which decide the final verdict, train.
+    const fast = spec.attacks.filter(isFastAttack);
+    const slow = spec.attacks.filter((id) => !isFastAttack(id));
     // A problem with the user's files stops the audit (it is reported on the manifest);
     // anything else is this attack's failure, recorded while the other attacks run.
-    const { results: attacks, errors } = await runAttacks(spec.attacks, ctx, {
-      signal: hooks.signal, delta: audited.boundDelta, onAttack: (id, i) => report(`attack ${id}`, i + 1), rethrow: isInputError,
+    const loop = (ids: string[], offset: number) => runAttacks(ids, ctx, {
+      signal: hooks.signal, delta: audited.boundDelta, onAttack: (id, i) => report(`attack ${id}`, offset + i + 1), rethrow: isInputError,
     });
+    const first = await loop(fast, 0);
+    if (slow.length > 0 && hooks.onPreliminary) {
+      const preliminary = baseResult(first.results, first.errors);
+      preliminary.preliminary = true;
+      preliminary.basis = verdictBasis(spec, preliminary.attacks, { pending: slow });
+      hooks.onPreliminary(runOf(preliminary));
+    }
+    const second = await loop(slow, fast.length);
+    // Report the attacks in the order the manifest lists them.
+    const order = (id: string) => spec.attacks.indexOf(id);
+    const attacks = [...first.results, ...second.results].sort((a, b) => order(a.id) - order(b.id));
+    const errors = [...first.errors, ...second.errors];
+    const shadowQuality = slow.some(needsShadowModels) ? await measureShadowQuality(ctx) : undefined;
     let defenses: AuditResult['defenses'];
     if (spec.defenses) {
       // One progress step per evaluation (the baseline first): stages read "defense <id>: ...".
@@ -70,32 +114,14 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
       ? await compareEnsemble(spec, ensembleOutputs, spec.defense ? undefined : attacks, root, hooks, options, (stage) => report(stage, spec.attacks.length))
       : undefined;
     report('done', total);
-    const summary = (ds: Dataset): DatasetSummary => ({
-      file: relativeTo(root, ds.source), count: ds.count, featureShape: ds.featureShape, classCounts: classCountsOf(ds, numClasses),
-    });
     const result: AuditResult = {
-      name: spec.name,
-      model: relativeTo(root, spec.model),
-      members: summary(outputs.members.dataset),
-      nonMembers: summary(outputs.nonMembers.dataset),
-      population: outputs.population ? summary(outputs.population.dataset) : undefined,
-      accuracy: {
-        members: accuracy(outputs.members.probabilities, outputs.members.dataset.labels, numClasses),
-        nonMembers: accuracy(outputs.nonMembers.probabilities, outputs.nonMembers.dataset.labels, numClasses),
-      },
-      attacks,
-      errors,
+      ...baseResult(attacks, errors),
       ...(defenses ? { defenses } : {}),
-      riskPredictors: computeRiskPredictors(
-        { probabilities: outputs.members.probabilities, labels: outputs.members.dataset.labels },
-        { probabilities: outputs.nonMembers.probabilities, labels: outputs.nonMembers.dataset.labels },
-        numClasses,
-      ),
       ...(ensemble ? { ensemble } : {}),
-      ...(audited.appliedDefense ? { appliedDefense: audited.appliedDefense } : {}),
-      durationMs: Date.now() - started,
+      basis: verdictBasis(spec, attacks, { errors }),
+      ...(shadowQuality ? { shadowQuality } : {}),
     };
-    return { result, members: outputs.members.dataset, nonMembers: outputs.nonMembers.dataset, numClasses };
+    return runOf(result);
   } finally {
     audited.dispose();
     target.model.dispose();

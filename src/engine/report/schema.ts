@@ -166,7 +166,40 @@ export interface AuditResult {
   ensemble?: EnsembleComparison;
   /** The defense the audited model was wrapped with or retrained with (manifest "defense"). */
   appliedDefense?: Record<string, unknown>;
+  /** True for the first answer from the threshold attacks, sent while slower attacks still run. */
+  preliminary?: boolean;
+  /** Which attacks the verdict rests on (absent in reports written before it existed). */
+  basis?: VerdictBasis;
+  /** The reference models' fit beside the target's, when shadow-model attacks ran. */
+  shadowQuality?: ShadowQuality;
   durationMs: number;
+}
+
+export interface VerdictBasis {
+  /** Attacks with results. */
+  attacks: string[];
+  /** Those of them that use reference (shadow) models. */
+  referenceAttacks: string[];
+  /** How many reference models they used. */
+  referenceModels?: number;
+  /** No reference-model attack supports the verdict. */
+  thresholdOnly: boolean;
+  /** Slower attacks still running (a preliminary result). */
+  pending?: string[];
+  /** Why only threshold attacks ran: no population data, none requested, or they failed. */
+  reason?: 'no-population' | 'not-requested' | 'failed';
+}
+
+export interface ShadowQuality {
+  shadows: number;
+  /** Mean over shadows of the accuracy on the audit records each trained on (IN) and did not (OUT). */
+  shadowTrainAccuracy: number;
+  shadowTestAccuracy: number;
+  /** The target's accuracy on members and non-members. */
+  targetTrainAccuracy: number;
+  targetTestAccuracy: number;
+  /** The shadows fit differently enough from the target that the attacks are likely understated. */
+  mismatch: boolean;
 }
 
 export interface AuditReport {
