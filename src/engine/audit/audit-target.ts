@@ -12,7 +12,7 @@ import { findManifests, parseManifest, proposeManifest, type AuditSpec, type Man
 import { REPORT_SCHEMA_VERSION, type AuditReport, type Finding } from '../report/schema';
 import { findingsForAudit, type FindingContext } from './findings';
 import type { AuditHooks } from './progress';
-import { relativeTo, runAudit } from './run-audit';
+import { relativeTo, runAudit, type AuditRun } from './run-audit';
 import { TOOL_VERSION } from './version';
 import { isUnsupportedLayerError } from '../artifacts/models/keras-config';
 import { RULES, type RuleName } from '../../shared/rules';
@@ -32,6 +32,13 @@ export interface AuditOptions extends AuditHooks {
   workers?: number;
   /** Redis URL (redis://HOST:PORT): enqueue shadow training for `privacy-lint worker`s instead of training locally. */
   queueUrl?: string;
+  /** Replace every audit's shadow-model count (CLI --shadows, the modelPrivacy.shadowModels setting). */
+  shadowCount?: number;
+  /**
+   * A report of one audit's preliminary result (threshold attacks, findings included),
+   * sent while its slower attacks still run; the audit's final result replaces it.
+   */
+  onAuditPreliminary?: (report: AuditReport) => void;
 }
 
 export interface ResolvedManifest {
@@ -103,10 +110,17 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
   const ctx: FindingContext = { manifestFile: resolved.file, ranges: resolved.ranges, root: resolved.root };
   const specs = resolved.manifest.audits
     .filter((a) => !options.only || options.only.includes(a.name))
-    .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a));
+    .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a))
+    .map((a) => (options.shadowCount !== undefined ? { ...a, shadow: { ...a.shadow, count: options.shadowCount } } : a));
   for (const spec of specs) {
     try {
-      const run = await runAudit(spec, resolved.root, options, { cacheDir: options.cacheDir, workers: options.workers, queueUrl: options.queueUrl, manifestFile: resolved.file });
+      const hooks = {
+        ...options,
+        onPreliminary: options.onPreliminary ?? (options.onAuditPreliminary
+          ? (run: AuditRun) => options.onAuditPreliminary!({ ...report, audits: [run.result], findings: [...resolved.findings, ...findingsForAudit(run, spec, ctx)] })
+          : undefined),
+      };
+      const run = await runAudit(spec, resolved.root, hooks, { cacheDir: options.cacheDir, workers: options.workers, queueUrl: options.queueUrl, manifestFile: resolved.file });
       report.audits.push(run.result);
       report.findings.push(...findingsForAudit(run, spec, ctx));
       options.onAuditDone?.(run.result);

@@ -12,6 +12,7 @@ import { classMixDistance, countOverlap } from './record-checks';
 import { REPORTED_FPRS } from '../metrics/types';
 import { defenseFindings } from './defense-findings';
 import { ensembleLeakageFinding } from './ensemble-finding';
+import { basisFindings } from './basis-findings';
 
 /** Accuracy on members minus accuracy on non-members above this is a finding. */
 export const GENERALIZATION_GAP_LIMIT = 0.1;
@@ -183,6 +184,7 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
     });
   }
   findings.push(...defenseFindings(result, spec, ctx));
+  findings.push(...basisFindings(result, spec, ctx));
   return findings;
 }
 
