@@ -19,6 +19,7 @@ import {
   sortBySeverity,
 } from './format';
 import { html, SafeHtml } from './safe-html';
+import { shadowQualityText, verdictBasisText } from './verdict-text';
 import type { AttackResult, AuditReport, AuditResult, DatasetSummary, DefenseComparison, EnsembleComparison, Finding } from './schema';
 import { rocFigure, ROC_CSS } from './svg-roc';
 import { defenseAttackCells, defenseAttackHeader, defenseRows, defenseTableCells, defenseTableHeader } from './defense-table';
@@ -145,6 +146,8 @@ ${audit.population && html`<dt>Population</dt><dd>${dataset(audit.population)}</
 <dt>Findings</dt><dd>${findings.length}</dd>
 <dt>Backend</dt><dd>${backend}</dd>
 <dt>Duration</dt><dd>${(audit.durationMs / 1000).toFixed(1)} s</dd>
+${verdictBasisText(audit) && html`<dt>Verdict rests on</dt><dd>${verdictBasisText(audit)}</dd>`}
+${shadowQualityText(audit) && html`<dt>Reference models</dt><dd>${shadowQualityText(audit)}</dd>`}
 ${audit.riskPredictors && html`<dt>Risk predictors</dt><dd>Jensen-Shannon distance between members and non-members (base 2: 0 alike, 1 disjoint): entropy ${fixed(audit.riskPredictors.entropyJsDistance)}, cross-entropy ${fixed(audit.riskPredictors.crossEntropyJsDistance)}</dd>`}
 </dl>
 <h3>Findings</h3>

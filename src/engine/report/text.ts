@@ -14,6 +14,7 @@ import {
 } from './format';
 import { defenseAttackCells, defenseAttackHeader, defenseRows, defenseTableCells, defenseTableHeader } from './defense-table';
 import type { AuditReport, AuditResult, DatasetSummary, DefenseComparison, EnsembleComparison, Finding } from './schema';
+import { shadowQualityText, verdictBasisText } from './verdict-text';
 
 /** Marks a TPR whose target FPR is below 1/non-members. */
 const UNMEASURABLE_MARK = '*';
@@ -53,6 +54,7 @@ function auditLines(audit: AuditResult): string[] {
       `members ${percent(audit.accuracy.members, 1)}, non-members ${percent(audit.accuracy.nonMembers, 1)} (gap ${gap.toFixed(1)} points)`,
     ],
     ['Duration', `${(audit.durationMs / 1000).toFixed(1)} s`],
+    ...verdictBasisRows(audit),
   ];
   const lines = [`== Audit ${audit.name} ==`, ...alignColumns(summary, ['left', 'left'])];
   if (audit.attacks.length > 0) lines.push('', ...attackTable(audit));
@@ -69,6 +71,16 @@ function auditLines(audit: AuditResult): string[] {
   const notes = audit.attacks.flatMap((a) => (a.notes ?? []).map((n) => `  ${a.id}: ${n}`));
   if (notes.length > 0) lines.push('', 'Notes:', ...notes);
   return lines;
+}
+
+/** What the verdict rests on, and how the reference models fit beside the target. */
+function verdictBasisRows(audit: AuditResult): [string, string][] {
+  const basis = verdictBasisText(audit);
+  const quality = shadowQualityText(audit);
+  return [
+    ...(basis ? [['Verdict rests on', basis] as [string, string]] : []),
+    ...(quality ? [['Reference models', quality] as [string, string]] : []),
+  ];
 }
 
 /** Each ensemble model alone against the averaged ensemble, on the attacks all of them ran. */
