@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { auditTarget, CancelledError, TOOL_VERSION } from '../engine/audit';
+import { auditResolved, CancelledError, TOOL_VERSION } from '../engine/audit';
 import { isInputError } from '../engine/errors';
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import { computeAttackMetrics } from '../engine/metrics';
@@ -20,6 +20,9 @@ import { registerInspectCommand } from './inspect-command';
 import { registerScoreCommand } from './score-command';
 import { registerWorkerCommand } from './worker-command';
 import { registerSweepCommand } from './sweep-command';
+import { registerInitCommand } from './init-command';
+import { resolveAuditTarget } from './audit-target';
+import { checkAttackIds, checkAuditNames, parseList } from './audit-selection';
 
 
 const FORMATS: ReportFormat[] = ['text', 'json', 'sarif', 'html'];
@@ -47,8 +50,8 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'folder to write report.<format> files into; without it the (single) format is printed')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has at least this severity').choices(['high', 'medium', 'low', 'never']).default('high'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .option('--only <names>', 'audit only these audits (comma-separated names)')
-    .option('--attacks <ids>', 'run these attacks instead of the manifest\'s (comma-separated)')
+    .option('--only <names>', 'audit only these audits (comma-separated names)', (v) => parseList('--only', v))
+    .option('--attacks <ids>', 'run these attacks instead of the manifest\'s (comma-separated)', (v) => parseList('--attacks', v))
     .option('--cache-dir <dir>', 'shadow-model cache folder (default: .privacy-lint-cache/shadows beside the manifest)')
     .option('--workers <n>', 'worker threads for shadow training (0 = one per core)', (v) => {
       const n = Number(v);
@@ -56,18 +59,23 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--queue <url>', 'train shadow models on `privacy-lint worker`s of this Redis queue (redis://HOST:PORT) instead of locally')
-    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string; attacks?: string; cacheDir?: string; workers?: number; queue?: string }) => {
+    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string[]; attacks?: string[]; cacheDir?: string; workers?: number; queue?: string }) => {
       if (opts.queue !== undefined) parseQueueUrl(opts.queue);
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
+      if (opts.attacks) checkAttackIds(opts.attacks);
+      // Resolved before the progress bar starts, so a wrong target or audit name fails at once.
+      const { resolved, audits } = resolveAuditTarget(target);
+      if (opts.only && resolved.manifest) checkAuditNames(opts.only, audits ?? resolved.manifest.audits.map((a) => a.name));
+      const only = audits && opts.only ? audits.filter((a) => opts.only!.includes(a)) : (opts.only ?? audits);
       const bar = new ProgressBar();
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
       try {
-        const report = await auditTarget(target, {
+        const report = await auditResolved(resolved, {
           backend: opts.backend,
-          only: opts.only?.split(',').map((s) => s.trim()),
-          attacks: opts.attacks?.split(',').map((s) => s.trim()),
+          only,
+          attacks: opts.attacks,
           cacheDir: opts.cacheDir,
           workers: opts.workers,
           queueUrl: opts.queue,
@@ -104,6 +112,7 @@ export function buildProgram(): Command {
   registerInspectCommand(program);
   registerWorkerCommand(program);
   registerSweepCommand(program);
+  registerInitCommand(program);
   return program;
 }
 

@@ -1,12 +1,60 @@
-/** A one-line progress bar on stderr for terminals; silent when stderr is not a TTY (CI logs stay clean). */
+/**
+ * Audit progress on stderr. On a terminal: one line redrawn in place. Elsewhere (CI logs,
+ * pipes): plain lines without control characters, on a stage change (at most one a
+ * second, so twenty fast attacks do not flood the log) and at least every few seconds
+ * while the audit runs, so a long shadow-training stage still shows it is alive.
+ */
 import type { AuditProgress } from '../engine/audit';
+
+export interface ProgressOptions {
+  /** Redraw one line in place; default: the stream is a TTY. */
+  interactive?: boolean;
+  /** Plain mode: a line at least this often while work goes on. */
+  heartbeatMs?: number;
+  /** Plain mode: stage changes closer than this to the last line wait for the next one. */
+  minGapMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
 
 export class ProgressBar {
   private lastWidth = 0;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly enabled = stream.isTTY === true) {}
+  private readonly interactive: boolean;
+  private readonly heartbeatMs: number;
+  private readonly minGapMs: number;
+  private readonly now: () => number;
+  private readonly started: number;
+  private latest: AuditProgress | undefined;
+  private lastPrinted: { key: string; at: number } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stderr, options: ProgressOptions = {}) {
+    this.interactive = options.interactive ?? stream.isTTY === true;
+    this.heartbeatMs = options.heartbeatMs ?? 5000;
+    this.minGapMs = options.minGapMs ?? 1000;
+    this.now = options.now ?? Date.now;
+    this.started = this.now();
+  }
 
   update(p: AuditProgress): void {
-    if (!this.enabled) return;
+    if (this.interactive) this.redraw(p);
+    else this.plain(p);
+  }
+
+  /** Plain mode: prints the latest progress again when the last line is a heartbeat old. */
+  tick(): void {
+    if (this.latest && this.lastPrinted && this.now() - this.lastPrinted.at >= this.heartbeatMs) this.printPlain(this.latest);
+  }
+
+  done(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.latest = undefined;
+    if (this.interactive && this.lastWidth > 0) this.stream.write(`\r${' '.repeat(this.lastWidth)}\r`);
+    this.lastWidth = 0;
+  }
+
+  private redraw(p: AuditProgress): void {
     const width = 24;
     const filled = p.total > 0 ? Math.round((p.done / p.total) * width) : 0;
     const line = `${p.audit} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total} ${p.stage}`;
@@ -16,8 +64,28 @@ export class ProgressBar {
     this.lastWidth = text.length;
   }
 
-  done(): void {
-    if (this.enabled && this.lastWidth > 0) this.stream.write(`\r${' '.repeat(this.lastWidth)}\r`);
-    this.lastWidth = 0;
+  private plain(p: AuditProgress): void {
+    this.latest = p;
+    const since = this.lastPrinted ? this.now() - this.lastPrinted.at : Infinity;
+    const changed = this.lastPrinted?.key !== stageKey(p);
+    if ((changed && since >= this.minGapMs) || since >= this.heartbeatMs) this.printPlain(p);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), Math.max(250, Math.min(this.heartbeatMs, 1000)));
+      // The heartbeat must never keep the process alive on its own.
+      this.timer.unref();
+    }
   }
+
+  private printPlain(p: AuditProgress): void {
+    const at = this.now();
+    const elapsed = Math.round((at - this.started) / 1000);
+    // Stage and audit names come from files: keep the line one line, without control characters.
+    const line = `[${elapsed} s] ${p.audit}: ${p.stage} (step ${p.done}/${p.total})`.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+    this.stream.write(`${line}\n`);
+    this.lastPrinted = { key: stageKey(p), at };
+  }
+}
+
+function stageKey(p: AuditProgress): string {
+  return `${p.audit}\u0000${p.stage}`;
 }
