@@ -4,6 +4,7 @@
  * the report goes through the `html` tag, which escapes it.
  */
 import { createHash } from 'node:crypto';
+import { sanitizeStrings } from './escape';
 import { REPORTED_FPRS, type OperatingPoint } from '../metrics/types';
 import { RULES } from '../../shared/rules';
 import {
@@ -58,7 +59,9 @@ footer { margin-top: 3rem; color: var(--muted); font-size: 0.9em; }
 ${ROC_CSS}${TRADEOFF_CSS}
 tr.recommended td { background: var(--panel); font-weight: 600; }`;
 
-export function toHtml(report: AuditReport): string {
+export function toHtml(untrusted: AuditReport): string {
+  // HTML escaping keeps markup out; this also escapes control and bidi characters and bounds length.
+  const report = sanitizeStrings(untrusted);
   const general = report.findings.filter((f) => f.audit === undefined || !report.audits.some((a) => a.name === f.audit));
   const body = html`<header>
 <h1>Model privacy report</h1>

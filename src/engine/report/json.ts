@@ -1,3 +1,4 @@
+import { escapeJsonText, excerpt, MAX_REPORTED_CHARS } from './escape';
 import type { AuditReport } from './schema';
 
 /**
@@ -9,9 +10,11 @@ import type { AuditReport } from './schema';
  */
 export function toJson(report: AuditReport): string {
   const { schemaVersion, ...rest } = report;
-  return `${JSON.stringify({ schemaVersion, ...rest }, nonFiniteAsNull, 2)}\n`;
+  // JSON.stringify escapes C0 controls; escapeJsonText the rest, so the value is unchanged but safe to print.
+  return `${escapeJsonText(JSON.stringify({ schemaVersion, ...rest }, nonFiniteAsNull, 2))}\n`;
 }
 
 function nonFiniteAsNull(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.length > MAX_REPORTED_CHARS) return excerpt(value);
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }

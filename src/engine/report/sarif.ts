@@ -3,6 +3,7 @@
  * viewers. Only findings become results; the measurements stay in the JSON/HTML reports.
  */
 import { createHash } from 'node:crypto';
+import { sanitizeStrings } from './escape';
 import { RULES, ruleDocPath, type RuleName, type Severity } from '../../shared/rules';
 import type { AuditReport, Finding, TextRange } from './schema';
 import { defenseRows } from './defense-table';
@@ -99,7 +100,9 @@ export interface SarifLog {
   runs: [SarifRun];
 }
 
-export function toSarif(report: AuditReport): SarifLog {
+export function toSarif(untrusted: AuditReport): SarifLog {
+  // Names, paths and messages come from the user's files: escaped and bounded (escape.ts).
+  const report = sanitizeStrings(untrusted);
   const artifacts = new ArtifactTable();
   collectArtifacts(report, artifacts);
 

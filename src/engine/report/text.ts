@@ -15,11 +15,14 @@ import {
 import { defenseAttackCells, defenseAttackHeader, defenseRows, defenseTableCells, defenseTableHeader } from './defense-table';
 import type { AuditReport, AuditResult, DatasetSummary, DefenseComparison, EnsembleComparison, Finding } from './schema';
 import { shadowQualityText, verdictBasisText } from './verdict-text';
+import { guardWorkflowCommands, sanitizeStrings } from './escape';
 
 /** Marks a TPR whose target FPR is below 1/non-members. */
 const UNMEASURABLE_MARK = '*';
 
-export function toText(report: AuditReport): string {
+export function toText(untrusted: AuditReport): string {
+  // Names, paths and messages come from the user's files: one escaped, bounded line each.
+  const report = sanitizeStrings(untrusted);
   const lines: string[] = [];
   lines.push(`Model privacy report - ${report.tool.name} ${report.tool.version}, ${report.createdAt}, backend ${report.backend}`);
   if (report.manifest !== undefined) lines.push(`Manifest: ${report.manifest}`);
@@ -29,7 +32,7 @@ export function toText(report: AuditReport): string {
   lines.push('', ...findingLines(report.findings));
   const act = whatToDoLines(report.findings);
   if (act.length > 0) lines.push('', ...act);
-  return `${lines.join('\n')}\n`;
+  return guardWorkflowCommands(`${lines.join('\n')}\n`);
 }
 
 function findingCounts(findings: readonly Finding[]): string {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import { escapeJsonText } from './escape';
 import { toHtml } from './html';
 import { toJson } from './json';
 import type { AuditReport } from './schema';
@@ -28,7 +29,7 @@ export function renderReport(report: AuditReport, format: ReportFormat): string 
     case 'json':
       return toJson(report);
     case 'sarif':
-      return `${JSON.stringify(toSarif(report), null, 2)}\n`;
+      return `${escapeJsonText(JSON.stringify(toSarif(report), null, 2))}\n`;
     case 'html':
       return toHtml(report);
     case 'text':

@@ -1,10 +1,14 @@
 import { parse, CsvError, type InfoRecord } from 'csv-parse/sync';
 import { InputError } from '../../errors';
+import { excerpt } from '../../report/escape';
 import { Float32Builder } from './float-builder';
 import { LabelCollector } from './labels';
 import { DEFAULT_LABEL_NAMES, findDefaultLabel, listNames } from './label-names';
 import type { LoadedRecords } from './loaded-records';
 import { describeBadFeature, parseFeature } from './numbers';
+
+/** Longest CSV/TSV record accepted, in characters: far above any table's row, far below a 200 MB one-line file. */
+export const MAX_RECORD_CHARS = 1024 * 1024;
 
 export interface DelimitedOptions {
   delimiter: ',' | '\t';
@@ -60,12 +64,19 @@ export function parseDelimited(bytes: Uint8Array, file: string, opts: DelimitedO
       relax_column_count: true, // ragged rows get our message, with the expected count
       skip_empty_lines: true,
       trim: true,
+      // A record (a line, or quoted lines) longer than this fails at once with a short error.
+      max_record_size: MAX_RECORD_CHARS,
       on_record: onRecord,
     });
   } catch (e) {
     if (e instanceof CsvError) {
       const line = typeof e.lines === 'number' ? e.lines : undefined;
-      throw new InputError(`malformed ${opts.delimiter === '\t' ? 'TSV' : 'CSV'}: ${e.message}`, { file, line });
+      const kind = opts.delimiter === '\t' ? 'TSV' : 'CSV';
+      if (e.code === 'CSV_MAX_RECORD_SIZE') {
+        throw new InputError(`a record is longer than ${MAX_RECORD_CHARS} characters; ${kind} records (lines) must be shorter`, { file, line });
+      }
+      // csv-parse quotes the offending text: keep the message short.
+      throw new InputError(`malformed ${kind}: ${excerpt(e.message, 300)}`, { file, line });
     }
     throw e;
   }

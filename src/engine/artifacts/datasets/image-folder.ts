@@ -1,6 +1,7 @@
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../errors';
+import { checkFolder, readRegularFile } from '../safe-files';
 import { isImageFileName } from './format';
 import { decodeImage, type DecodedImage, type ImageLimits } from './image-decode';
 import type { LoadedRecords } from './loaded-records';
@@ -32,6 +33,7 @@ const MAX_NESTING = 8;
  * widened to R = G = B so every record has 3 channels.
  */
 export async function loadImageFolder(dir: string, limits: ImageFolderLimits = IMAGE_FOLDER_LIMITS): Promise<LoadedRecords> {
+  checkFolder(dir, 'image folder');
   const entries = await readDir(dir, dir);
   const strays = entries.filter((e) => !e.isDirectory() && isImageFileName(e.name));
   if (strays.length > 0) {
@@ -60,7 +62,7 @@ export async function loadImageFolder(dir: string, limits: ImageFolderLimits = I
 
   const decoded: DecodedImage[] = [];
   for (const { file } of files) {
-    const bytes = await readImage(file);
+    const bytes = await readImage(file, limits.maxTotalBytes);
     const image = decodeImage(bytes, file, limits);
     const first = decoded[0];
     if (first && (image.width !== first.width || image.height !== first.height)) {
@@ -117,10 +119,7 @@ async function listImages(dir: string, depth: number): Promise<{ file: string; s
   return found;
 }
 
-async function readImage(file: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(file);
-  } catch (e) {
-    throw new InputError(`cannot read the image: ${(e as Error).message}`, { file });
-  }
+/** A regular file inside the workspace (an image symlinked out of it, or to a device, is refused). */
+async function readImage(file: string, maxBytes: number): Promise<Buffer> {
+  return readRegularFile(file, { maxBytes, what: 'image' });
 }

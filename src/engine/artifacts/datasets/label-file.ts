@@ -12,7 +12,7 @@ import { readDataFile } from './read-file';
  * as text with one label per line (class indices or class names, as in LabelCollector).
  */
 export async function loadLabelsFile(file: string): Promise<Int32Array> {
-  const bytes = await readDataFile(file);
+  const bytes = await readDataFile(file, undefined, 'labels file');
   const format = formatFromName(file);
   if (format === 'npy') return ndarrayToLabels(parseNpy(bytes, { file }), { file });
   if (format === 'idx') return ndarrayToLabels(parseIdx(bytes, file), { file });

@@ -2,6 +2,7 @@ import { InputError, type SourceLocation } from '../../errors';
 import { recordSize } from '../dataset';
 import type { LoadedRecords } from './loaded-records';
 import { formatShape } from './numbers';
+import { MAX_DATASET_BYTES, formatBytes } from './read-file';
 
 /** An n-dimensional array read from NPY or IDX, addressed in C (row-major) order. */
 export interface NdArray {
@@ -19,6 +20,10 @@ export function ndarrayToRecords(arr: NdArray, where: SourceLocation): Omit<Load
   const count = arr.shape[0];
   const featureShape = arr.shape.length > 1 ? arr.shape.slice(1) : [1];
   const size = recordSize(featureShape);
+  // Refused before allocating: a small gzipped file can declare billions of values.
+  if (count * size * 4 >= MAX_DATASET_BYTES) {
+    throw new InputError(`${count} records of ${size} values make ${formatBytes(count * size * 4)} of float features; at most ${formatBytes(MAX_DATASET_BYTES)}`, where);
+  }
   const features = new Float32Array(count * size);
   for (let i = 0; i < features.length; i++) {
     const value = arr.get(i);

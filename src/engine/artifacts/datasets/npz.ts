@@ -1,5 +1,5 @@
-import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { InputError } from '../../errors';
+import { listZipMembers, readZipMember, type ZipMember } from '../capped-inflate';
 import { listNames } from './label-names';
 import type { LoadedRecords } from './loaded-records';
 import { ndarrayToLabels, ndarrayToRecords } from './ndarray';
@@ -21,12 +21,9 @@ const KEY_PAIRS: [string, string][] = [['x', 'y'], ['features', 'labels'], ['X',
 /** An NPZ archive (a zip of .npy members, stored or deflated) holding features and labels. */
 export function readNpz(bytes: Uint8Array, file: string, opts: NpzOptions): LoadedRecords {
   const limit = opts.limit ?? MAX_DATASET_BYTES;
-  const members = new Map<string, UnzipFileInfo>();
-  // First pass reads only the central directory: nothing is inflated yet.
-  unzip(bytes, file, (info) => {
-    members.set(info.name.replace(/\.npy$/, ''), info);
-    return false;
-  });
+  const members = new Map<string, ZipMember>();
+  // The central directory alone: nothing is inflated yet. numpy reads the last of duplicate names.
+  for (const info of listZipMembers(bytes, file, 'NPZ (zip) archive')) members.set(info.name.replace(/\.npy$/, ''), info);
   const present = () => `the archive has ${listNames([...members.values()].map((m) => m.name))}`;
   const { featuresKey, labelsKey } = chooseKeys(new Set(members.keys()), opts);
 
@@ -46,15 +43,16 @@ export function readNpz(bytes: Uint8Array, file: string, opts: NpzOptions): Load
   const wanted = [featuresKey, ...(opts.needLabels ? [labelsKey!] : [])].map((k) => members.get(k)!);
   for (const m of wanted) {
     // The declared size is what fflate allocates: refuse before it does.
-    if (m.originalSize >= limit) {
+    if (m.declaredSize >= limit) {
       throw new InputError(
-        `member expands to ${formatBytes(m.originalSize)}; decompressed members must be smaller than ${formatBytes(limit)}`,
+        `member expands to ${formatBytes(m.declaredSize)}; decompressed members must be smaller than ${formatBytes(limit)}`,
         { file, field: m.name },
       );
     }
   }
-  const names = new Set(wanted.map((m) => m.name));
-  const files = unzip(bytes, file, (info) => names.has(info.name));
+  // Inflation is counted and stops at the size each member declares (capped-inflate.ts).
+  const files: Record<string, Uint8Array> = {};
+  for (const m of wanted) files[m.name] = readZipMember(bytes, m, limit - 1, file);
 
   const featuresName = members.get(featuresKey)!.name;
   const records = ndarrayToRecords(parseNpy(files[featuresName], { file, field: featuresName }), { file, field: featuresName });
@@ -78,10 +76,3 @@ function labelCandidates(featuresKey: string): string[] {
   return [...new Set([...paired, 'y', 'labels', 'target'])];
 }
 
-function unzip(bytes: Uint8Array, file: string, filter: (info: UnzipFileInfo) => boolean): Record<string, Uint8Array> {
-  try {
-    return unzipSync(bytes, { filter });
-  } catch (e) {
-    throw new InputError(`not a readable NPZ (zip) archive: ${(e as Error).message}`, { file });
-  }
-}

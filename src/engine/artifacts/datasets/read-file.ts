@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { InputError } from '../../errors';
+import { formatBytes, readRegularFile } from '../safe-files';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -11,11 +11,7 @@ const gunzipAsync = promisify(gunzip);
  */
 export const MAX_DATASET_BYTES = 2 ** 31;
 
-export function formatBytes(n: number): string {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  return `${n} bytes`;
-}
+export { formatBytes };
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -25,23 +21,13 @@ export function isGzip(bytes: Uint8Array): boolean {
  * Reads a dataset file whole, gunzipping it when it starts with the gzip magic (whatever
  * its name says). `limit` exists so tests can exercise the cap without 2 GiB of data.
  */
-export async function readDataFile(file: string, limit = MAX_DATASET_BYTES): Promise<Buffer> {
-  let size: number;
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new InputError('expected a file, found a directory or special file', { file });
-    size = stat.size;
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read the file: ${(e as Error).message}`, { file });
-  }
-  if (size >= limit) {
-    throw new InputError(
-      `file is ${formatBytes(size)}; dataset files must be smaller than ${formatBytes(limit)}`,
-      { file },
-    );
-  }
-  const raw = await fs.readFile(file);
+export async function readDataFile(file: string, limit = MAX_DATASET_BYTES, what = 'dataset file'): Promise<Buffer> {
+  // Regular files only, inside the workspace, size checked before reading (safe-files.ts).
+  const raw = await readRegularFile(file, {
+    maxBytes: limit - 1,
+    what,
+    tooLarge: (size) => `file is ${formatBytes(size)}; dataset files must be smaller than ${formatBytes(limit)}`,
+  });
   if (!isGzip(raw)) return raw;
   try {
     // maxOutputLength stops inflation at the cap instead of after it.

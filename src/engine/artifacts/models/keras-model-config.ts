@@ -4,8 +4,8 @@
  * `config.json`). The loader (keras-model.ts) builds on it, and so does the language
  * server's scanner, which must not load TensorFlow.
  */
-import { unzipSync } from 'fflate';
 import { InputError } from '../../errors';
+import { listZipMembers, readZipMember } from '../capped-inflate';
 import { formatBytes, Hdf5Reader } from './hdf5-reader';
 import { trainingConfigOf } from './keras-json';
 import { readCapped } from './read-capped';
@@ -55,22 +55,15 @@ export function readKerasZip(file: string, wantWeights: boolean): KerasZip {
   }
   const caps: Record<string, number> = { 'config.json': MAX_KERAS_JSON_BYTES, 'metadata.json': MAX_KERAS_JSON_BYTES };
   if (wantWeights) caps['model.weights.h5'] = MAX_KERAS_FILE_BYTES;
-  let members: Record<string, Uint8Array>;
-  try {
-    members = unzipSync(bytes, {
-      filter: (member) => {
-        const cap = caps[member.name];
-        if (cap === undefined) return false;
-        // The inflated size is bounded by the size the central directory declares.
-        if (member.originalSize > cap) {
-          throw new InputError(`zip member "${member.name}" declares ${formatBytes(member.originalSize)}, over its ${formatBytes(cap)} read cap`, { file, field: member.name });
-        }
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`the .keras zip archive is corrupt or truncated: ${(e as Error).message}`, { file });
+  const members: Record<string, Uint8Array> = {};
+  // Inflation is counted and stops at the size each member declares (capped-inflate.ts).
+  for (const member of listZipMembers(bytes, file)) {
+    const cap = caps[member.name];
+    if (cap === undefined || members[member.name]) continue;
+    if (member.declaredSize > cap) {
+      throw new InputError(`zip member "${member.name}" declares ${formatBytes(member.declaredSize)}, over its ${formatBytes(cap)} read cap`, { file, field: member.name });
+    }
+    members[member.name] = readZipMember(bytes, member, cap, file);
   }
   if (!members['config.json']) throw new InputError('the .keras archive has no config.json (the model config)', { file, field: 'config.json' });
   if (wantWeights && !members['model.weights.h5']) {

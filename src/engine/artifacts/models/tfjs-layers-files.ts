@@ -7,11 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { InputError } from '../../errors';
+import { currentReadPolicy, readRegularFileSync } from '../safe-files';
 
 type ModelArtifacts = tfc.io.ModelArtifacts;
 
 /** Largest model.json / shard set we read; protects the engine from absurd files. */
 const MAX_MODEL_BYTES = 2 * 1024 ** 3;
+/** model.json with inline topology can be several MB; anything far larger is not one. */
+const MAX_MODEL_JSON_BYTES = 64 * 1024 ** 2;
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
 
@@ -23,12 +26,7 @@ export type ModelJson = Record<string, unknown>;
 
 /** model.json parsed: a JSON object, or an InputError naming the file. */
 export function readModelJson(modelJsonPath: string): ModelJson {
-  let text: string;
-  try {
-    text = fs.readFileSync(modelJsonPath, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file: modelJsonPath });
-  }
+  const text = readRegularFileSync(modelJsonPath, { maxBytes: MAX_MODEL_JSON_BYTES, what: 'model file' }).toString('utf8');
   let json: ModelJson;
   try {
     json = JSON.parse(text) as ModelJson;
@@ -84,16 +82,20 @@ export function readModelJsonArtifacts(modelJsonPath: string, kind: 'layers-mode
         });
       }
       const shard = path.join(dir, p);
-      let data: Buffer;
-      try {
-        data = fs.readFileSync(shard);
-      } catch {
+      if (!fs.existsSync(shard)) {
         throw new InputError(`weight shard "${p}" listed in weightsManifest[${g}].paths was not found`, {
           file: modelJsonPath, field: `weightsManifest[${g}].paths`,
         });
       }
+      // A regular file (a symlink to /dev/zero or a FIFO is refused), inside the workspace
+      // (outside an audit: beside model.json), within what is left of the 2 GiB budget.
+      const data = readRegularFileSync(shard, {
+        maxBytes: MAX_MODEL_BYTES - total,
+        what: 'weight shard',
+        policy: currentReadPolicy() ?? { root: dir, allowOutside: false },
+        tooLarge: () => 'weights larger than 2 GiB are not supported',
+      });
       total += data.length;
-      if (total > MAX_MODEL_BYTES) throw new InputError('weights larger than 2 GiB are not supported', { file: shard });
       groupBytes += data.length;
       buffers.push(data);
     }
