@@ -10,24 +10,24 @@
  */
 import { InputError } from '../../errors';
 
-interface Field {
+export interface Field {
   number: number;
   wireType: number;
-  /** Varint value (wire type 0). */
+  /** Varint value (wire type 0); exact only below 2^53 (see onnx-graph.ts for int64). */
   value?: number;
-  /** Payload bounds (wire type 2). */
+  /** Payload bounds (wire types 2, 1 and 5; the varint's first byte for wire type 0). */
   start?: number;
   end?: number;
   offset: number;
 }
 
-class Malformed extends Error {
+export class Malformed extends Error {
   constructor(readonly offset: number, message: string) {
     super(message);
   }
 }
 
-function readVarint(bytes: Uint8Array, pos: number): { value: number; next: number } {
+export function readVarint(bytes: Uint8Array, pos: number): { value: number; next: number } {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
@@ -41,7 +41,7 @@ function readVarint(bytes: Uint8Array, pos: number): { value: number; next: numb
 }
 
 /** The fields of one message in bytes[start, end), checked against the bounds. */
-function fields(bytes: Uint8Array, start: number, end: number): Field[] {
+export function fields(bytes: Uint8Array, start: number, end: number): Field[] {
   const out: Field[] = [];
   let pos = start;
   while (pos < end) {
@@ -54,11 +54,12 @@ function fields(bytes: Uint8Array, start: number, end: number): Field[] {
     switch (wireType) {
       case 0: {
         const v = readVarint(bytes, pos);
-        out.push({ number, wireType, value: v.value, offset });
+        out.push({ number, wireType, value: v.value, start: pos, offset });
         pos = v.next;
         break;
       }
       case 1:
+        out.push({ number, wireType, start: pos, end: pos + 8, offset });
         pos += 8;
         break;
       case 2: {
@@ -69,6 +70,7 @@ function fields(bytes: Uint8Array, start: number, end: number): Field[] {
         break;
       }
       case 5:
+        out.push({ number, wireType, start: pos, end: pos + 4, offset });
         pos += 4;
         break;
       default:

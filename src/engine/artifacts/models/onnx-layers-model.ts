@@ -1,0 +1,47 @@
+/**
+ * An ONNX file as a TF.js Layers model: the converted topology (onnx-to-layers.ts) built
+ * with tfjs-layers, with the ONNX model's own weights (white-box attacks) or the fresh
+ * initialisers of the topology (shadows train those through Architecture.topology).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { InputError } from '../../errors';
+import { MAX_ONNX_BYTES } from './onnx-model';
+import { readOnnxGraph } from './onnx-graph';
+import { convertOnnxGraph, type OnnxConversion } from './onnx-to-layers';
+import { readCapped } from './read-capped';
+
+/** Reads and converts an ONNX file; an UnsupportedOnnxOpError names an operator it cannot convert. */
+export function readOnnxConversion(file: string): OnnxConversion {
+  return convertOnnxGraph(readOnnxGraph(readCapped(file, MAX_ONNX_BYTES, 'ONNX'), file));
+}
+
+/** A tfjs-layers model of the conversion, with the ONNX model's weights when `weights` is 'own'. */
+export async function buildConvertedModel(conversion: OnnxConversion, weights: 'own' | 'fresh', file: string): Promise<tfl.LayersModel> {
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.models.modelFromJSON({ modelTopology: conversion.topology } as unknown as tfl.ModelAndWeightsConfig);
+  } catch (e) {
+    throw new InputError(`the ONNX graph was converted, but TensorFlow.js could not build it: ${(e as Error).message}`, { file, field: 'graph' });
+  }
+  if (weights === 'fresh') return model;
+  try {
+    for (const [name, values] of conversion.weights) {
+      const tensors = values.map((w) => tf.tensor(w.values, w.shape, 'float32'));
+      try {
+        model.getLayer(name).setWeights(tensors);
+      } finally {
+        tf.dispose(tensors);
+      }
+    }
+  } catch (e) {
+    model.dispose();
+    throw new InputError(`the ONNX model's weights do not fit the converted layers: ${(e as Error).message}`, { file, field: 'graph.initializer' });
+  }
+  return model;
+}
+
+/** The ONNX file as a tfjs-layers model with its own weights. */
+export async function loadOnnxLayersModel(file: string): Promise<tfl.LayersModel> {
+  return buildConvertedModel(readOnnxConversion(file), 'own', file);
+}
