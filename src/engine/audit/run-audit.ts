@@ -8,6 +8,7 @@ import type { AuditSpec } from '../manifest';
 import type { AttackResult, AuditResult, DatasetSummary } from '../report/schema';
 import { isFastAttack, needsShadowModels } from '../attacks/catalog';
 import { verdictBasis } from './verdict-basis';
+import { inapplicableAttacks } from './applicability';
 import { measureShadowQuality } from './shadow-quality';
 import type { Dataset } from '../artifacts/dataset';
 import { computeModelOutputs } from './model-outputs';
@@ -21,6 +22,7 @@ import { accuracy, classCountsOf } from './record-checks';
 import { compareEnsemble, computeEnsembleOutputs, disableWhiteBox } from './ensemble-audit';
 import { computeRiskPredictors } from './risk-predictors';
 import { relativeTo } from './relative-path';
+import { plausibilityOf, throwIfImplausible } from './plausibility';
 
 export interface AuditRun {
   result: AuditResult;
@@ -49,6 +51,8 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
   const { outputs, context: ctx } = audited;
   if (ensembleOutputs) disableWhiteBox(ctx);
   try {
+    // Inputs that cannot be what the model was trained on stop here (ImplausibleInputError), before any attack.
+    const plausibility = throwIfImplausible(plausibilityOf(target, spec.members), spec.model);
     const numClasses = outputs.model.numClasses;
     const summary = (ds: Dataset): DatasetSummary => ({
       file: relativeTo(root, ds.source), count: ds.count, featureShape: ds.featureShape, classCounts: classCountsOf(ds, numClasses),
@@ -71,19 +75,24 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
         numClasses,
       ),
       ...(audited.appliedDefense ? { appliedDefense: audited.appliedDefense } : {}),
+      ...(plausibility.length > 0 ? { plausibility } : {}),
       durationMs: Date.now() - started,
     });
     const runOf = (result: AuditResult): AuditRun => ({ result, members: outputs.members.dataset, nonMembers: outputs.nonMembers.dataset, numClasses });
     // Threshold attacks first: they answer in seconds, and their verdict is shown (marked
     // preliminary) while the shadow-model attacks, which decide the final verdict, train.
-    const fast = spec.attacks.filter(isFastAttack);
-    const slow = spec.attacks.filter((id) => !isFastAttack(id));
+    const inapplicable = inapplicableAttacks(spec, outputs.model);
+    const runnable = spec.attacks.filter((id) => !inapplicable.some((x) => x.attack === id));
+    const skipped = inapplicable.map((x) => ({ attack: x.attack, message: `not applicable: ${x.reason}` }));
+    const fast = runnable.filter(isFastAttack);
+    const slow = runnable.filter((id) => !isFastAttack(id));
     // A problem with the user's files stops the audit (it is reported on the manifest);
     // anything else is this attack's failure, recorded while the other attacks run.
     const loop = (ids: string[], offset: number) => runAttacks(ids, ctx, {
       signal: hooks.signal, delta: audited.boundDelta, onAttack: (id, i) => report(`attack ${id}`, offset + i + 1), rethrow: isInputError,
     });
     const first = await loop(fast, 0);
+    first.errors.unshift(...skipped);
     if (slow.length > 0 && hooks.onPreliminary) {
       const preliminary = baseResult(first.results, first.errors);
       preliminary.preliminary = true;

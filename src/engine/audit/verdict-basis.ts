@@ -19,7 +19,7 @@ export function verdictBasis(
   if (extra.pending && extra.pending.length > 0) basis.pending = [...extra.pending];
   if (basis.thresholdOnly && !basis.pending) {
     const failed = (extra.errors ?? []).map((e) => e.attack).filter(needsShadowModels);
-    basis.reason = failed.length > 0 ? 'failed' : spec.population === undefined ? 'no-population' : 'not-requested';
+    basis.reason = spec.population === undefined ? 'no-population' : failed.length > 0 ? 'failed' : 'not-requested';
   }
   return basis;
 }
