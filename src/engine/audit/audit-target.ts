@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { initBackend, type BackendPreference } from '../backend';
 import { DefenseSettingError } from '../defenses/apply';
 import { InputError, isInputError } from '../errors';
+import { readRegularFileSync, withReadPolicy } from '../artifacts/safe-files';
 import { findManifests, parseManifest, proposeManifest, type AuditSpec, type Manifest, type ManifestRanges } from '../manifest';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type Finding } from '../report/schema';
 import { findingsForAudit, type FindingContext } from './findings';
@@ -20,7 +21,7 @@ import { RULES, type RuleName } from '../../shared/rules';
 /** Keras layer classes that hold serialised Python code. */
 const LAMBDA_CLASSES = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda']);
 
-export interface AuditOptions extends AuditHooks {
+export interface AuditOptions extends AuditHooks, Containment {
   backend?: BackendPreference;
   /** Run only the audits with these names. */
   only?: string[];
@@ -54,7 +55,7 @@ export interface ResolvedManifest {
 }
 
 /** Finds and parses the manifest for a path, or proposes one for a folder without it. */
-export function resolveManifest(target: string): ResolvedManifest {
+export function resolveManifest(target: string, containment: Containment = {}): ResolvedManifest {
   const abs = path.resolve(target);
   if (!fs.existsSync(abs)) throw new InputError('no such file or folder', { file: target });
   let file: string | undefined;
@@ -66,15 +67,15 @@ export function resolveManifest(target: string): ResolvedManifest {
         throw new InputError('no privacy-audit.json here, and no TF.js model.json with member/non-member data beside it was detected', { file: target });
       }
       const virtual = path.join(abs, 'privacy-audit.json');
-      const parsed = parseManifest(proposal.text, virtual, { fileExists: (p) => fs.existsSync(p) });
+      const parsed = parseManifest(proposal.text, virtual, { fileExists: (p) => fs.existsSync(p), ...containment });
       return { manifest: parsed.manifest, root: abs, findings: problemFindings(parsed.problems, abs, virtual), proposed: true };
     }
     file = found[0];
   } else {
     file = abs;
   }
-  const text = fs.readFileSync(file, 'utf8');
-  const parsed = parseManifest(text, file);
+  const text = readRegularFileSync(file, { maxBytes: MAX_MANIFEST_BYTES, what: 'manifest', policy: { root: path.dirname(file), allowOutside: true } }).toString('utf8');
+  const parsed = parseManifest(text, file, containment);
   const root = path.dirname(file);
   return { manifest: parsed.manifest, file, ranges: parsed.ranges, root, findings: problemFindings(parsed.problems, root, file), proposed: false };
 }
@@ -90,11 +91,28 @@ function problemFindings(problems: ReturnType<typeof parseManifest>['problems'],
 }
 
 export async function auditTarget(target: string, options: AuditOptions = {}): Promise<AuditReport> {
-  const resolved = resolveManifest(target);
+  const resolved = resolveManifest(target, options);
   return auditResolved(resolved, options);
 }
 
+/** Where an audit's files may be: inside the workspace root unless the user allowed more (safe-files.ts). */
+export interface Containment {
+  /** Default: the manifest's folder. */
+  workspaceRoot?: string;
+  /** Only from the user (CLI --allow-outside-workspace, machine setting modelPrivacy.allowOutsideWorkspace). */
+  allowOutsideWorkspace?: boolean;
+}
+
+/** Largest manifest read; real ones are a few KB. */
+const MAX_MANIFEST_BYTES = 16 * 1024 ** 2;
+
+/** Every file the audit opens is checked again at open time against the same root. */
 export async function auditResolved(resolved: ResolvedManifest, options: AuditOptions = {}): Promise<AuditReport> {
+  const policy = { root: options.workspaceRoot ?? resolved.root, allowOutside: options.allowOutsideWorkspace === true };
+  return withReadPolicy(policy, () => auditConfined(resolved, options));
+}
+
+async function auditConfined(resolved: ResolvedManifest, options: AuditOptions): Promise<AuditReport> {
   const backend = await initBackend(options.backend ?? 'auto');
   const report: AuditReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -113,12 +131,16 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
     .map((a) => (options.attacks ? { ...a, attacks: options.attacks } : a))
     .map((a) => (options.shadowCount !== undefined ? { ...a, shadow: { ...a.shadow, count: options.shadowCount } } : a));
   for (const spec of specs) {
+    // The threshold attacks' result, kept so that a later attack's input error loses nothing that finished.
+    let preliminary: AuditRun | undefined;
     try {
       const hooks = {
         ...options,
-        onPreliminary: options.onPreliminary ?? (options.onAuditPreliminary
-          ? (run: AuditRun) => options.onAuditPreliminary!({ ...report, audits: [run.result], findings: [...resolved.findings, ...findingsForAudit(run, spec, ctx)] })
-          : undefined),
+        onPreliminary: (run: AuditRun) => {
+          preliminary = run;
+          options.onPreliminary?.(run);
+          options.onAuditPreliminary?.({ ...report, audits: [run.result], findings: [...resolved.findings, ...findingsForAudit(run, spec, ctx)] });
+        },
       };
       const run = await runAudit(spec, resolved.root, hooks, { cacheDir: options.cacheDir, workers: options.workers, queueUrl: options.queueUrl, manifestFile: resolved.file });
       report.audits.push(run.result);
@@ -126,6 +148,15 @@ export async function auditResolved(resolved: ResolvedManifest, options: AuditOp
       options.onAuditDone?.(run.result);
     } catch (e) {
       if (!isInputError(e)) throw e;
+      if (preliminary) {
+        // The slower attacks stopped on an input error: report what the threshold attacks found, said to rest on them alone.
+        const partial = preliminary.result;
+        partial.basis = { ...partial.basis!, thresholdOnly: true, reason: 'failed' };
+        delete partial.basis.pending;
+        delete partial.preliminary;
+        report.audits.push(partial);
+        report.findings.push(...findingsForAudit(preliminary, spec, ctx));
+      }
       report.findings.push(inputErrorFinding(e, spec, ctx));
     }
   }

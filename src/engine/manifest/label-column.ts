@@ -1,5 +1,5 @@
 /** Finds the label column of a CSV, TSV or JSONL file from its first line, for proposals. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { DatasetFormat } from '../artifacts/datasets/format';
 import { findDefaultLabel } from '../artifacts/datasets/label-names';
 
@@ -29,7 +29,9 @@ export function findLabelColumn(file: string, format: DatasetFormat): string | u
 function firstLine(file: string, maxBytes = 64 * 1024): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    // O_NONBLOCK and a regular-file check: a FIFO or device must not hang or feed a proposal.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
     const buffer = Buffer.alloc(maxBytes);
     const read = readSync(fd, buffer, 0, maxBytes, 0);
     const text = buffer.subarray(0, read).toString('utf8').replace(/^\uFEFF/, '');

@@ -15,6 +15,10 @@ import type { Manifest, ManifestProblem } from './types';
 export interface ParseManifestOptions {
   /** Defaults to fs.existsSync; the editor passes a check that also sees unsaved files. */
   fileExists?: (absPath: string) => boolean;
+  /** Paths must resolve inside this folder (after symlinks); default: the manifest's folder. */
+  workspaceRoot?: string;
+  /** Allow paths outside the workspace root: only from the user (CLI flag, machine setting), never the manifest. */
+  allowOutsideWorkspace?: boolean;
 }
 
 export interface ParseManifestResult {
@@ -41,6 +45,8 @@ export function parseManifest(text: string, file: string, opts: ParseManifestOpt
     ...semanticProblems(parsed.value, ranges, {
       dir: path.dirname(path.resolve(file)),
       fileExists: opts.fileExists ?? existsSync,
+      root: opts.workspaceRoot,
+      allowOutside: opts.allowOutsideWorkspace,
     }),
   ].sort((a, b) => a.range.offset - b.range.offset || a.range.length - b.range.length);
 

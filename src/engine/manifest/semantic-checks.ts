@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { isKnownAttack, knownAttacks, parseThresholdAttack } from '../attacks/catalog';
 import { ACCEPTED_FORMATS_TEXT, formatFromName } from '../artifacts/datasets/format';
 import { checkAuditDefenses } from '../defenses/config-checks';
+import { outsideWorkspace } from '../artifacts/safe-files';
 import type { ManifestRanges } from './ranges';
+import { weightShardPaths } from './weight-shards';
 import { didYouMean } from './suggest';
 import { subjectOf } from './wording';
 import type { JsonPath, ManifestProblem } from './types';
@@ -19,7 +21,14 @@ export interface SemanticContext {
   /** Folder relative paths are resolved against. */
   dir: string;
   fileExists: (absPath: string) => boolean;
+  /** Every path must resolve (after symlinks) inside this folder; default `dir`. */
+  root?: string;
+  /** The user allowed paths outside the root (CLI flag or machine-scoped setting, never the manifest). */
+  allowOutside?: boolean;
 }
+
+/** More audits than this in one manifest is refused: each audit trains models and reads datasets. */
+export const MAX_AUDITS_PER_MANIFEST = 100;
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +46,11 @@ export function semanticProblems(root: unknown, ranges: ManifestRanges, ctx: Sem
   if (audits.length === 0) {
     report('warning', ['audits'], 'the list is empty, so there is nothing to audit; add an audit with a model, members and nonMembers.');
   }
+  if (audits.length > MAX_AUDITS_PER_MANIFEST) {
+    // Checked first and alone: checking 10,000 audits' files is the unbounded work this cap prevents.
+    report('error', ['audits'], `expected at most ${MAX_AUDITS_PER_MANIFEST} audits in one manifest, found ${audits.length}; split them over several manifests.`, 'key');
+    return problems;
+  }
 
   const firstWithName = new Map<string, number>();
   audits.forEach((audit: unknown, index) => {
@@ -50,16 +64,25 @@ export function semanticProblems(root: unknown, ranges: ManifestRanges, ctx: Sem
     }
 
     if (typeof audit['model'] === 'string' && audit['model'] !== '') {
-      checkExisting(report, ctx, [...at, 'model'], audit['model'], 'model file');
+      if (checkExisting(report, ctx, [...at, 'model'], audit['model'], 'model file')) checkShards(report, ctx, [...at, 'model'], audit['model']);
     }
     // A list of models is an ensemble: each entry must exist (the schema checks types and count).
     if (Array.isArray(audit['model'])) {
       audit['model'].forEach((file: unknown, i) => {
-        if (typeof file === 'string' && file !== '') checkExisting(report, ctx, [...at, 'model', i], file, 'ensemble model file');
+        if (typeof file === 'string' && file !== '' && checkExisting(report, ctx, [...at, 'model', i], file, 'ensemble model file')) {
+          checkShards(report, ctx, [...at, 'model', i], file);
+        }
       });
     }
 
     for (const key of DATASET_KEYS) checkDataset(report, ctx, [...at, key], audit[key]);
+    const shadow = audit['shadow'];
+    if (isObject(shadow) && typeof shadow['architecture'] === 'string' && shadow['architecture'] !== '') {
+      if (checkExisting(report, ctx, [...at, 'shadow', 'architecture'], shadow['architecture'], 'architecture model file')) {
+        checkShards(report, ctx, [...at, 'shadow', 'architecture'], shadow['architecture']);
+      }
+    }
+    checkPreprocessStats(report, ctx, [...at, 'preprocess'], audit['preprocess']);
 
     checkAttacks(report, [...at, 'attacks'], audit['attacks'], audit['population'] !== undefined);
     checkPolicy(report, [...at, 'policy', 'rules'], isObject(audit['policy']) ? audit['policy']['rules'] : undefined);
@@ -94,6 +117,19 @@ function checkDataset(report: Report, ctx: SemanticContext, at: JsonPath, datase
   }
 }
 
+/** mean/std files must exist; a deviation must be positive (lengths are checked against the records when they load). */
+function checkPreprocessStats(report: Report, ctx: SemanticContext, at: JsonPath, preprocess: unknown): void {
+  if (!isObject(preprocess)) return;
+  for (const key of ['mean', 'std'] as const) {
+    const value = preprocess[key];
+    if (typeof value === 'string' && value !== '') checkExisting(report, ctx, [...at, key], value, `NPY file of ${key === 'mean' ? 'means' : 'standard deviations'}`);
+  }
+  const std = preprocess['std'];
+  const values = typeof std === 'number' ? [std] : Array.isArray(std) ? std : [];
+  const bad = values.findIndex((v) => typeof v === 'number' && !(v > 0));
+  if (bad >= 0) report('error', Array.isArray(std) ? [...at, 'std', bad] : [...at, 'std'], `expected a positive standard deviation, found ${values[bad]}.`);
+}
+
 function isDirectory(absolute: string): boolean {
   try {
     return statSync(absolute).isDirectory();
@@ -104,9 +140,28 @@ function isDirectory(absolute: string): boolean {
 
 function checkExisting(report: Report, ctx: SemanticContext, at: JsonPath, relative: string, what: string): boolean {
   const absolute = path.resolve(ctx.dir, relative);
+  // Confinement first, and instead of existence: whether a file outside the workspace exists is not the manifest's business.
+  if (!checkInside(report, ctx, at, relative, absolute, what)) return false;
   if (ctx.fileExists(absolute)) return true;
   report('error', at, `expected an existing ${what}, found no file at "${relative}" (resolved to ${absolute}).`);
   return false;
+}
+
+function checkInside(report: Report, ctx: SemanticContext, at: JsonPath, relative: string, absolute: string, what: string): boolean {
+  if (ctx.allowOutside) return true;
+  const why = outsideWorkspace(absolute, ctx.root ?? ctx.dir);
+  if (why === undefined) return true;
+  report('error', at, `expected a ${what} inside the workspace, found "${relative}", which ${why}; move it into the workspace, or allow it with --allow-outside-workspace (CLI) or the machine setting modelPrivacy.allowOutsideWorkspace (VS Code).`);
+  return false;
+}
+
+/** The weight shards a TF.js model.json names must stay inside the workspace too; reported on the model's key. */
+function checkShards(report: Report, ctx: SemanticContext, at: JsonPath, relative: string): void {
+  if (ctx.allowOutside || !relative.toLowerCase().endsWith('.json')) return;
+  const modelJson = path.resolve(ctx.dir, relative);
+  for (const shard of weightShardPaths(modelJson)) {
+    if (!checkInside(report, ctx, at, `${relative}: weight shard ${shard.name}`, shard.file, 'weight shard')) return;
+  }
 }
 
 function checkAttacks(report: Report, at: JsonPath, attacks: unknown, hasPopulation: boolean): void {

@@ -1,5 +1,6 @@
 /** Recognises a TensorFlow.js model.json (layers or graph model) without loading its weights. */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readRegularFileSync } from '../artifacts/safe-files';
 import { basename } from 'node:path';
 
 /** model.json with inline topology can be several MB; anything far larger is not one. */
@@ -7,8 +8,8 @@ const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 export function isTfjsModelJson(file: string): boolean {
   try {
-    if (statSync(file).size > MAX_MODEL_JSON_BYTES) return false;
-    const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    // Regular files only: a FIFO named model.json must not hang detection.
+    const json: unknown = JSON.parse(readRegularFileSync(file, { maxBytes: MAX_MODEL_JSON_BYTES, what: 'model file' }).toString('utf8'));
     return typeof json === 'object' && json !== null && 'modelTopology' in json && 'weightsManifest' in json;
   } catch {
     return false;
@@ -26,8 +27,10 @@ export function isAuditableModelFile(file: string): boolean {
   const magic = base.endsWith('.h5') || base.endsWith('.hdf5') ? HDF5_MAGIC : base.endsWith('.keras') ? ZIP_MAGIC : base.endsWith('.onnx') ? ONNX_FIRST_BYTE : undefined;
   if (!magic) return false;
   try {
-    const fd = openSync(file, 'r');
+    // O_NONBLOCK and a regular-file check: a FIFO or device must not hang or feed detection.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
+      if (!fstatSync(fd).isFile()) return false;
       const head = Buffer.alloc(magic.length);
       return readSync(fd, head, 0, magic.length, 0) === magic.length && head.equals(magic);
     } finally {

@@ -5,6 +5,7 @@
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
+import { isInside, realpathNearest } from '../artifacts/safe-files';
 
 export const SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['node_modules', '.git', 'dist']);
 
@@ -51,11 +52,13 @@ export function walkFiles(root: string, opts: WalkOptions): WalkResult {
         if (skipped(entry.name)) continue;
         if (depth < opts.maxDepth) visit(full, depth + 1);
         else tooDeep.push(full);
-      } else if (entry.isFile() || (entry.isSymbolicLink() && isFile(full))) {
+      } else if (entry.isFile() || (entry.isSymbolicLink() && isFile(full) && isInside(realpathNearest(full), realRoot))) {
+        // A symlinked file counts only when it points inside the walked folder: a repository's link out is not its file.
         files.push(full);
       }
     }
   };
+  const realRoot = realpathNearest(root);
   visit(path.resolve(root), 0);
   return { files: files.sort(), ...(budget < 0 ? { entryLimit: maxEntries } : {}), tooDeep: tooDeep.sort() };
 }
