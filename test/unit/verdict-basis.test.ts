@@ -138,3 +138,21 @@ test('an attack that cannot run on the data is recorded before anything trains, 
   // The verdict rests on threshold attacks only, because of the missing population.
   assert.equal(audit.basis?.reason, 'no-population');
 });
+
+test('an input error in a slower attack keeps the threshold attacks\' results, said to rest on them alone', { timeout: 120_000 }, async () => {
+  const { manifest, dir } = await defaultsManifest('impossible-shadows', (a) => {
+    a.attacks = ['loss-threshold', 'lira-offline'];
+    // More records per shadow than members and population together: a setting error on this key.
+    a.shadow = { count: 4, trainSize: 100000 };
+  });
+  const report = await auditTarget(manifest, { cacheDir: fs.mkdtempSync(path.join(dir, 'cache-')) });
+  assert.equal(report.audits.length, 1, 'the partial result is kept');
+  const audit = report.audits[0];
+  assert.deepEqual(audit.attacks.map((a) => a.id), ['loss-threshold']);
+  assert.equal(audit.preliminary, undefined);
+  assert.equal(audit.basis?.thresholdOnly, true);
+  assert.equal(audit.basis?.reason, 'failed');
+  const error = report.findings.find((f) => f.rule === 'invalid-input')!;
+  assert.match(error.message, /trainSize/);
+  assert.ok(report.findings.some((f) => f.rule === 'threshold-only-audit' && /failed/.test(f.message)));
+});

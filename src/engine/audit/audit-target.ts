@@ -11,7 +11,9 @@ import { InputError, isInputError } from '../errors';
 import { readRegularFileSync, withReadPolicy } from '../artifacts/safe-files';
 import { findManifests, parseManifest, proposeManifest, type AuditSpec, type Manifest, type ManifestRanges } from '../manifest';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type Finding } from '../report/schema';
-import { findingsForAudit, type FindingContext } from './findings';
+import { findingsForAudit, plausibilityFinding, type FindingContext } from './findings';
+import { ImplausibleInputError } from './plausibility';
+import { AuditSettingError } from '../artifacts/datasets/preprocess';
 import type { AuditHooks } from './progress';
 import { relativeTo, runAudit, type AuditRun } from './run-audit';
 import { TOOL_VERSION } from './version';
@@ -157,7 +159,9 @@ async function auditConfined(resolved: ResolvedManifest, options: AuditOptions):
         report.audits.push(partial);
         report.findings.push(...findingsForAudit(preliminary, spec, ctx));
       }
-      report.findings.push(inputErrorFinding(e, spec, ctx));
+      // Implausible inputs: the check that stopped the audit, with the other checks' findings.
+      if (e instanceof ImplausibleInputError) report.findings.push(...[e.check, ...e.others].map((c) => plausibilityFinding(c, spec, ctx)));
+      else report.findings.push(inputErrorFinding(e, spec, ctx));
     }
   }
   return report;
@@ -169,6 +173,15 @@ function inputErrorFinding(e: InputError, spec: AuditSpec, ctx: FindingContext):
     // A defense setting the data rules out: on its key, or on the defense when the key is a default.
     const range = ctx.ranges?.rangeOf(e.manifestPath, 'value') ?? ctx.ranges?.rangeOf(e.manifestPath.slice(0, -1), 'value');
     return { rule: 'invalid-input', severity: 'high', audit: spec.name, message: e.message, location: { file: relativeTo(ctx.root, ctx.manifestFile), range }, related: [] };
+  }
+  if (e instanceof AuditSettingError && ctx.manifestFile) {
+    // A preprocess or layout value that does not fit the records or the model: on that value.
+    const range = ctx.ranges?.rangeOf(['audits', spec.index, ...e.auditKey], 'value') ?? ctx.ranges?.rangeOf(['audits', spec.index, e.auditKey[0]], 'value');
+    return {
+      rule: 'invalid-input', severity: 'high', audit: spec.name, message: e.message,
+      location: { file: relativeTo(ctx.root, ctx.manifestFile), range },
+      related: [{ file: relativeTo(ctx.root, e.location.file), message: 'the file the value applies to' }],
+    };
   }
   const roles: [string, string | undefined][] = [
     ['model', spec.model],
