@@ -45,24 +45,27 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-/** Fixture -> the converted layer classes it must contain (so each test exercises its operator). */
+/**
+ * Fixture -> the converted layers it must contain (so each test exercises its operator):
+ * a layer class, or "act:NAME" for an activation (its own layer or folded into the layer before).
+ */
 const CASES: Record<string, string[]> = {
   gemm: ['Dense'],
   'matmul-add': ['Dense'],
-  relu: ['Dense', 'Activation'],
+  relu: ['Dense', 'act:relu'],
   'leaky-relu': ['LeakyReLU'],
-  sigmoid: ['Activation'],
-  tanh: ['Activation'],
-  'gelu-erf': ['Activation'],
-  softmax: ['Activation'],
-  'softmax-opset11': ['Activation'],
-  'log-softmax': ['Activation'],
+  sigmoid: ['act:sigmoid'],
+  tanh: ['act:tanh'],
+  'gelu-erf': ['act:gelu'],
+  softmax: ['act:softmax'],
+  'softmax-opset11': ['act:softmax'],
+  'log-softmax': ['act:logSoftmax'],
   conv: ['ZeroPadding2D', 'Conv2D', 'Permute', 'Flatten'],
   'conv-dilated': ['Conv2D'],
   'conv-depthwise': ['DepthwiseConv2D'],
   'conv-nobias': ['Conv2D'],
   maxpool: ['MaxPooling2D'],
-  'maxpool-padded': ['ZeroPadding2D', 'MaxPooling2D'],
+  'maxpool-padded': ['Activation', 'act:relu', 'ZeroPadding2D', 'MaxPooling2D'],
   avgpool: ['AveragePooling2D'],
   'avgpool-padded': ['ZeroPadding2D', 'AveragePooling2D'],
   'global-avgpool': ['GlobalAveragePooling2D'],
@@ -87,7 +90,7 @@ test('onnx-convert fixtures: each converted model matches onnxruntime within 1e-
       const conversion = readOnnxConversion(file);
       const model = await buildConvertedModel(conversion, 'own', file);
       try {
-        const present = new Set(model.layers.map((l) => l.getClassName()));
+        const present = new Set(model.layers.flatMap((l) => [l.getClassName(), `act:${(l.getConfig() as { activation?: string }).activation}`]));
         for (const cls of classes) assert.ok(present.has(cls), `${name}: expected a ${cls} layer, found ${[...present].join(', ')}`);
         const x = tf.tensor(Float32Array.from(c.input), [c.rows, ...c.inputShape]);
         const y = model.predict(x) as tf.Tensor;

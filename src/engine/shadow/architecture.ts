@@ -3,14 +3,17 @@
  * topology, or from a Keras .h5/.keras file; its weights are never read: shadows start
  * from fresh weights) and training config, plus the facts the trainers need: whether the
  * model is a plain Dense stack the stacked trainer handles, and what its output means.
- * Black boxes (ONNX, TF.js graph models) hold no architecture: for them a default one is
- * built for the input shape and class count their file declares (default-architecture.ts).
+ * An ONNX graph is converted to a TF.js Layers topology of the same architecture
+ * (onnx-to-layers.ts); when it holds an operator the converter does not support, and for
+ * TF.js graph models, a default architecture is built for the input shape and class count
+ * the file declares (default-architecture.ts), and the audit says so once (fallback-architecture).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { graphModelDeclaredShape, onnxDeclaredShape } from '../artifacts/models/black-box-shape';
 import { readKerasModelConfig } from '../artifacts/models/keras-model-config';
+import { readOnnxConversion } from '../artifacts/models/onnx-to-layers';
 import { checkSupportedLayers, normaliseKerasConfig } from '../artifacts/models/keras-config';
 import { defaultedArchitecture, defaultTopology, type DefaultedArchitecture } from './default-architecture';
 
@@ -22,6 +25,8 @@ export interface Architecture {
   trainingConfig?: Record<string, unknown>;
   /** Set when the file is a black box and the topology is our default, not the model's own. */
   defaulted?: DefaultedArchitecture;
+  /** Set when the topology was converted from an ONNX graph: what it holds, in short. */
+  converted?: string;
 }
 
 /** Largest model.json we parse; the topology of any real classifier is far smaller. */
@@ -31,7 +36,8 @@ const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const BLACK_BOX_EXTENSIONS = ['.onnx'];
 
 /**
- * The architecture in a model file. For a black box, a default Dense stack for the input
+ * The architecture in a model file. An ONNX graph converted to TF.js layers; for a graph
+ * that cannot be converted and for a TF.js graph model, a default Dense stack for the input
  * shape and class count the file declares (read without running the model); an
  * InputError when a dynamic feature dimension or an undeclared output prevents one.
  */
@@ -43,11 +49,22 @@ export async function readArchitecture(file: string): Promise<Architecture> {
     checkSupportedLayers(keras.config, file, keras.field);
     return { file, topology: normaliseKerasConfig(keras.config), trainingConfig: keras.trainingConfig };
   }
-  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) {
-    const shape = onnxDeclaredShape(file);
-    return { file, topology: defaultTopology(shape), defaulted: defaultedArchitecture(file, shape, 'an ONNX model') };
-  }
+  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) return onnxArchitecture(file);
   return readModelJsonArchitecture(file);
+}
+
+/** The ONNX model's own architecture, or the default one with the reason the conversion failed. */
+function onnxArchitecture(file: string): Architecture {
+  let failure: Error;
+  try {
+    const conversion = readOnnxConversion(file);
+    return { file, topology: conversion.topology, converted: conversion.summary };
+  } catch (e) {
+    // Any conversion failure falls back: the shadows still run, and the audit says why.
+    failure = e as Error;
+  }
+  const shape = onnxDeclaredShape(file);
+  return { file, topology: defaultTopology(shape), defaulted: defaultedArchitecture(file, shape, 'an ONNX model', failure) };
 }
 
 function readModelJsonArchitecture(file: string): Architecture {

@@ -1,12 +1,15 @@
 /**
- * The architecture shadows use when the target is a black box (ONNX, TF.js graph model)
- * and the manifest names none: Flatten (for inputs of rank > 1), Dense(128, relu),
+ * The architecture shadows use when the target is a black box whose architecture cannot
+ * be rebuilt (a TF.js graph model, an ONNX graph with an operator the converter does not
+ * support) and the manifest names none: Flatten (for inputs of rank > 1), Dense(128, relu),
  * Dense(classes, softmax), for the input shape and class count the file declares. A
  * Dense stack, so the stacked trainer trains it; shadows of another architecture than
- * the target's are weaker reference models, which the attack notes say.
+ * the target's are weaker reference models, which the audit's fallback-architecture
+ * finding says once.
  */
 import * as path from 'node:path';
 import type { DeclaredShape } from '../artifacts/models/black-box-shape';
+import { isUnsupportedOnnxOpError } from '../artifacts/models/onnx-to-layers';
 
 export const DEFAULT_HIDDEN_UNITS = 128;
 
@@ -14,6 +17,8 @@ export const DEFAULT_HIDDEN_UNITS = 128;
 export interface DefaultedArchitecture {
   reason: string;
   summary: string;
+  /** The ONNX operator (and its node) that stopped the conversion, when one did. */
+  unsupportedOp?: { opType: string; node: string };
 }
 
 export function defaultTopology(shape: DeclaredShape): Record<string, unknown> {
@@ -36,9 +41,22 @@ export function defaultTopology(shape: DeclaredShape): Record<string, unknown> {
   return { class_name: 'Sequential', config: { name: 'default_shadow', layers } };
 }
 
-export function defaultedArchitecture(file: string, shape: DeclaredShape, what: string): DefaultedArchitecture {
+export function defaultedArchitecture(file: string, shape: DeclaredShape, what: string, conversionError?: Error): DefaultedArchitecture {
   const summary = `${shape.inputShape.length > 1 ? 'Flatten-' : ''}Dense ${DEFAULT_HIDDEN_UNITS}-Dense ${shape.numClasses}`;
+  if (isUnsupportedOnnxOpError(conversionError)) {
+    return {
+      reason: `${displayName(file)} holds the ONNX operator ${conversionError.opType} (node "${conversionError.nodeName}"), which the converter to TF.js layers does not support`,
+      summary,
+      unsupportedOp: { opType: conversionError.opType, node: conversionError.nodeName },
+    };
+  }
+  if (conversionError) return { reason: `${displayName(file)}'s ONNX graph could not be converted to TF.js layers (${withoutLocation(conversionError.message, file)})`, summary };
   return { reason: `${displayName(file)} is a black box (${what})`, summary };
+}
+
+/** An InputError's message starts with its file; the reason names the file already. */
+function withoutLocation(message: string, file: string): string {
+  return message.startsWith(file) ? message.slice(message.indexOf(': ') + 2) : message;
 }
 
 /**

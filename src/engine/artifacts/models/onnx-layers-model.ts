@@ -6,15 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../errors';
-import { MAX_ONNX_BYTES } from './onnx-model';
-import { readOnnxGraph } from './onnx-graph';
-import { convertOnnxGraph, type OnnxConversion } from './onnx-to-layers';
-import { readCapped } from './read-capped';
+import { readOnnxConversion, type OnnxConversion } from './onnx-to-layers';
 
-/** Reads and converts an ONNX file; an UnsupportedOnnxOpError names an operator it cannot convert. */
-export function readOnnxConversion(file: string): OnnxConversion {
-  return convertOnnxGraph(readOnnxGraph(readCapped(file, MAX_ONNX_BYTES, 'ONNX'), file));
-}
+export { readOnnxConversion };
 
 /** A tfjs-layers model of the conversion, with the ONNX model's weights when `weights` is 'own'. */
 export async function buildConvertedModel(conversion: OnnxConversion, weights: 'own' | 'fresh', file: string): Promise<tfl.LayersModel> {

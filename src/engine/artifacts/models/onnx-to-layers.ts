@@ -17,7 +17,9 @@
  * the operator and the node.
  */
 import { InputError } from '../../errors';
-import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from './onnx-graph';
+import { readOnnxGraph, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor } from './onnx-graph';
+import { MAX_ONNX_BYTES } from './onnx-model';
+import { readCapped } from './read-capped';
 
 /** An operator (or an operator's use) the converter cannot express as TF.js layers. */
 export class UnsupportedOnnxOpError extends InputError {
@@ -66,6 +68,9 @@ interface Value {
 
 type Layer = { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: unknown[] };
 
+/** Layers whose activation an ONNX activation node can be folded into. */
+const FOLDABLE = new Set(['Dense', 'Conv2D', 'DepthwiseConv2D']);
+
 const TO_CHANNELS_LAST = [2, 3, 1];
 const TO_CHANNELS_FIRST = [3, 1, 2];
 
@@ -78,12 +83,18 @@ function biasInitializer(fanIn: number): Record<string, unknown> {
   return { class_name: 'RandomUniform', config: { minval: -bound, maxval: bound, seed: null } };
 }
 
+/** Reads and converts an ONNX file; an UnsupportedOnnxOpError names an operator it cannot convert. */
+export function readOnnxConversion(file: string): OnnxConversion {
+  return convertOnnxGraph(readOnnxGraph(readCapped(file, MAX_ONNX_BYTES, 'ONNX'), file));
+}
+
 export function convertOnnxGraph(graph: OnnxGraph): OnnxConversion {
   return new Converter(graph).run();
 }
 
 class Converter {
   private readonly layers: Layer[] = [];
+  private readonly layerByName = new Map<string, Layer>();
   private readonly weights = new Map<string, LayerWeight[]>();
   private readonly values = new Map<string, Value>();
   private readonly constants = new Map<string, OnnxTensor>();
@@ -139,7 +150,7 @@ class Converter {
     const units = out.shape[0];
     const output: ConvertedOutput = last?.opType === 'Softmax' ? 'probabilities' : last?.opType === 'LogSoftmax' ? 'log-probabilities'
       : last?.opType === 'Sigmoid' && units === 1 ? 'sigmoid' : 'logits';
-    const topology = {
+    const topology = this.sequential(out.layer) ?? {
       class_name: 'Model',
       config: { name: 'onnx_converted', layers: this.layers, input_layers: [[inputLayer, 0, 0]], output_layers: [[out.layer, 0, 0]] },
     };
@@ -147,6 +158,25 @@ class Converter {
     for (const l of this.layers) if (this.weights.has(l.name)) tally.set(l.class_name, (tally.get(l.class_name) ?? 0) + 1);
     const summary = `${[...tally].map(([c, n]) => `${c} x${n}`).join(', ')} (converted from ONNX)`;
     return { topology, weights: this.weights, output, inputShape, numClasses: units === 1 ? 2 : units, summary };
+  }
+
+  /**
+   * A chain of layers (each reads the one before it) as a Sequential config, the form
+   * Dense-stack training and the dropout defense work on; undefined for any other graph.
+   */
+  private sequential(output: string): Record<string, unknown> | undefined {
+    const [input, ...rest] = this.layers;
+    if (rest.length === 0 || rest[rest.length - 1].name !== output) return undefined;
+    const chain = rest.every((l, i) => {
+      const refs = l.inbound_nodes[0] as unknown[][];
+      return refs.length === 1 && refs[0][0] === (i === 0 ? input : rest[i - 1]).name;
+    });
+    if (!chain) return undefined;
+    const layers = rest.map((l, i) => ({
+      class_name: l.class_name,
+      config: i === 0 ? { ...l.config, batch_input_shape: input.config.batch_input_shape } : l.config,
+    }));
+    return { class_name: 'Sequential', config: { name: 'onnx_converted', layers } };
   }
 
   /** Nodes the output depends on (other branches, e.g. unused outputs, are left alone). */
@@ -171,11 +201,13 @@ class Converter {
 
   private add(className: string, kind: string, config: Record<string, unknown>, inputs: Value[]): string {
     const name = this.name(kind);
-    this.layers.push({
+    const layer: Layer = {
       class_name: className, name,
       config: { name, trainable: true, dtype: 'float32', ...config },
       inbound_nodes: [inputs.map((v) => [v.layer, 0, 0, {}])],
-    });
+    };
+    this.layers.push(layer);
+    this.layerByName.set(name, layer);
     return name;
   }
 
@@ -286,9 +318,22 @@ class Converter {
 
   private activation(node: OnnxNode, activation: string, keepsSign: boolean): void {
     const v = this.value(node);
-    const layer = this.add('Activation', 'activation', { activation }, [v]);
+    const layer = this.foldActivation(node.inputs[0], v, activation) ?? this.add('Activation', 'activation', { activation }, [v]);
     const nonNegative = activation === 'relu' || activation === 'sigmoid' || (keepsSign && v.nonNegative && activation !== 'tanh');
     this.set(node, { ...v, layer, nonNegative });
+  }
+
+  /**
+   * The activation set on the Dense/convolution layer that computes `input`, as Keras
+   * models are written (a Dense stack then trains with the fast stacked trainer), when
+   * nothing else reads the layer's linear output; undefined when it cannot be.
+   */
+  private foldActivation(input: string, v: Value, activation: string): string | undefined {
+    const layer = this.layerByName.get(v.layer);
+    if (!layer || !FOLDABLE.has(layer.class_name) || layer.config.activation !== 'linear') return undefined;
+    if ((this.consumers.get(input) ?? []).length !== 1 || this.graph.outputs.some((o) => o.name === input)) return undefined;
+    layer.config.activation = activation;
+    return layer.name;
   }
 
   private dense(node: OnnxNode, v: Value, kernel: Float32Array, inUnits: number, units: number, bias: Float32Array | undefined): Value {
@@ -463,7 +508,7 @@ class Converter {
     if (rank !== 2 || (axis !== 1 && axis !== -1)) this.unsupported(node, `only a softmax over the classes of a [batch, classes] tensor is converted (found rank ${rank}, axis ${axis})`);
     const log = node.opType === 'LogSoftmax';
     // tfjs-layers registers a "logSoftmax" activation (not in its typings), which deserialises by name.
-    const layer = this.add('Activation', 'activation', { activation: log ? 'logSoftmax' : 'softmax' }, [v]);
+    const layer = (log ? undefined : this.foldActivation(node.inputs[0], v, 'softmax')) ?? this.add('Activation', 'activation', { activation: log ? 'logSoftmax' : 'softmax' }, [v]);
     this.set(node, { ...v, layer, nonNegative: !log });
   }
 
@@ -612,8 +657,19 @@ class Converter {
     if (!last) return false;
     for (const n of [first, erf!, plusOne, m1, last]) this.done.add(n);
     const v = this.values.get(x)!;
-    this.values.set(last.outputs[0], { ...v, layer: this.add('Activation', 'activation', { activation: 'gelu' }, [v]), nonNegative: false });
+    // x is read by both the first node and the Mul by x: folding checks that nothing else reads it.
+    const readers = this.consumers.get(x) ?? [];
+    const foldable = readers.every((n) => n === first || n === m1 || n === last || this.done.has(n) && n.opType === 'Mul');
+    const layer = (foldable && readers.length <= 3 ? this.foldGelu(x, v) : undefined) ?? this.add('Activation', 'activation', { activation: 'gelu' }, [v]);
+    this.values.set(last.outputs[0], { ...v, layer, nonNegative: false });
     return true;
+  }
+
+  private foldGelu(input: string, v: Value): string | undefined {
+    const layer = this.layerByName.get(v.layer);
+    if (!layer || !FOLDABLE.has(layer.class_name) || layer.config.activation !== 'linear' || this.graph.outputs.some((o) => o.name === input)) return undefined;
+    layer.config.activation = 'gelu';
+    return layer.name;
   }
 
   private scalar(name: string): number | undefined {
