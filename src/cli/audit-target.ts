@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveManifest, type ResolvedManifest } from '../engine/audit';
+import type { Containment } from '../engine/audit/audit-target';
 import { formatFromName } from '../engine/artifacts/datasets/format';
 import { InputError } from '../engine/errors';
 import { MANIFEST_FILE_NAME, parseManifest, proposeManifest } from '../engine/manifest';
@@ -36,7 +37,7 @@ export interface AuditTarget {
   audits?: string[];
 }
 
-export function resolveAuditTarget(target: string): AuditTarget {
+export function resolveAuditTarget(target: string, containment: Containment = {}): AuditTarget {
   const abs = path.resolve(target);
   let stat: fs.Stats;
   try {
@@ -44,10 +45,10 @@ export function resolveAuditTarget(target: string): AuditTarget {
   } catch {
     throw new InputError('no such file or folder', { file: target });
   }
-  if (stat.isDirectory() || path.basename(abs) === MANIFEST_FILE_NAME) return { resolved: resolveManifest(target) };
-  if (isAuditableModelFile(abs)) return forModel(abs, target);
+  if (stat.isDirectory() || path.basename(abs) === MANIFEST_FILE_NAME) return { resolved: resolveManifest(target, containment) };
+  if (isAuditableModelFile(abs)) return forModel(abs, target, containment);
   refuseNonManifest(abs, target);
-  return { resolved: resolveManifest(target) };
+  return { resolved: resolveManifest(target, containment) };
 }
 
 /** Throws the one message that says why `target` is not an audit manifest, if it clearly is not. */
@@ -71,8 +72,10 @@ function refuseNonManifest(abs: string, target: string): void {
 }
 
 function readHead(file: string, bytes = 4096): Buffer {
-  const fd = fs.openSync(file, 'r');
+  // O_NONBLOCK: a FIFO target must not wait for a writer; readManifest refuses it as not a regular file.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
+    if (!fs.fstatSync(fd).isFile()) throw new InputError('expected a regular file (a manifest, model or folder), found a FIFO, socket or device', { file });
     const buffer = Buffer.alloc(bytes);
     return buffer.subarray(0, fs.readSync(fd, buffer, 0, bytes, 0));
   } finally {
@@ -81,12 +84,12 @@ function readHead(file: string, bytes = 4096): Buffer {
 }
 
 /** The nearest manifest above the model that audits it, else a proposal for the folder above the model's. */
-function forModel(model: string, target: string): AuditTarget {
+function forModel(model: string, target: string, containment: Containment): AuditTarget {
   let dir = path.dirname(model);
   for (let depth = 0; depth < MAX_MANIFEST_SEARCH_DEPTH; depth++) {
     const candidate = path.join(dir, MANIFEST_FILE_NAME);
     if (fs.existsSync(candidate)) {
-      const resolved = resolveManifest(candidate);
+      const resolved = resolveManifest(candidate, containment);
       // A broken manifest is reported as it is: it may well be the one meant to audit this model.
       if (!resolved.manifest) return { resolved };
       const audits = auditsOf(resolved, model);
@@ -100,7 +103,7 @@ function forModel(model: string, target: string): AuditTarget {
   const root = path.dirname(path.dirname(model));
   const proposal = proposeManifest(root);
   const virtual = path.join(root, MANIFEST_FILE_NAME);
-  const parsed = parseManifest(proposal.text, virtual, { fileExists: (p) => fs.existsSync(p) });
+  const parsed = parseManifest(proposal.text, virtual, { fileExists: (p) => fs.existsSync(p), ...containment });
   const resolved: ResolvedManifest = { manifest: parsed.manifest, root, findings: [], proposed: true };
   const audits = auditsOf(resolved, model);
   if (audits.length === 0 || parsed.problems.some((p) => p.severity === 'error')) {

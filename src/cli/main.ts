@@ -12,6 +12,8 @@ import { parseQueueUrl } from '../engine/queue/queue-url';
 import { computeAttackMetrics } from '../engine/metrics';
 import { renderReport, toText, writeReports, type ReportFormat } from '../engine/report';
 import type { Severity } from '../shared/rules';
+import { oneLine } from '../engine/report/escape';
+import { containmentOf, type CliContainment } from './containment-options';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { readScoredMembership } from './evaluate-input';
 import { metricsToText } from './format-metrics';
@@ -59,12 +61,15 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--queue <url>', 'train shadow models on `privacy-lint worker`s of this Redis queue (redis://HOST:PORT) instead of locally')
-    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string[]; attacks?: string[]; cacheDir?: string; workers?: number; queue?: string }) => {
+    .option('--workspace-root <dir>', 'folder every model and data path must resolve inside, after symlinks (default: the manifest\'s folder)')
+    .option('--allow-outside-workspace', 'read model and data files outside the workspace root (off by default: such paths are errors)')
+    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string[]; attacks?: string[]; cacheDir?: string; workers?: number; queue?: string } & CliContainment) => {
       if (opts.queue !== undefined) parseQueueUrl(opts.queue);
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
       if (opts.attacks) checkAttackIds(opts.attacks);
       // Resolved before the progress bar starts, so a wrong target or audit name fails at once.
-      const { resolved, audits } = resolveAuditTarget(target);
+      const containment = containmentOf(opts);
+      const { resolved, audits } = resolveAuditTarget(target, containment);
       if (opts.only && resolved.manifest) checkAuditNames(opts.only, audits ?? resolved.manifest.audits.map((a) => a.name));
       const only = audits && opts.only ? audits.filter((a) => opts.only!.includes(a)) : (opts.only ?? audits);
       const bar = new ProgressBar();
@@ -81,11 +86,12 @@ export function buildProgram(): Command {
           queueUrl: opts.queue,
           signal: controller.signal,
           onProgress: (p) => bar.update(p),
+          ...containment,
         });
         bar.done();
         if (opts.out) {
           const written = await writeReports(report, opts.out, opts.format);
-          for (const f of written) process.stderr.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
+          for (const f of written) process.stderr.write(`wrote ${oneLine(path.relative(process.cwd(), f) || f)}\n`);
           process.stdout.write(toText(report));
         } else {
           process.stdout.write(renderReport(report, opts.format[0]));
@@ -124,11 +130,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
-      if (e.code.startsWith('privacy-lint.')) process.stderr.write(`privacy-lint: ${e.message}\n`);
+      if (e.code.startsWith('privacy-lint.')) process.stderr.write(`privacy-lint: ${oneLine(e.message)}\n`);
       return EXIT_USAGE;
     }
     if (isInputError(e)) {
-      process.stderr.write(`privacy-lint: ${e.message}\n`);
+      // Messages name user files and may quote them: one escaped, bounded line.
+      process.stderr.write(`privacy-lint: ${oneLine(e.message)}\n`);
       return EXIT_USAGE;
     }
     if (e instanceof CancelledError) {

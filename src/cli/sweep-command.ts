@@ -14,6 +14,8 @@ import { reportTempName } from '../engine/report/write-reports';
 import type { Severity } from '../shared/rules';
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import { ProgressBar } from './progress-bar';
+import { oneLine } from '../engine/report/escape';
+import { containmentOf } from './containment-options';
 import { EXIT_CANCELLED, EXIT_USAGE, exitCodeFor, wholeNumber } from './exit-codes';
 import { folderReport, JsonReportList, sweepFindings, sweepToSarif, sweepToText, SWEEP_FILE_NAMES, SWEEP_FORMATS, type SweepFormat } from './sweep-output';
 
@@ -30,6 +32,8 @@ interface SweepCommandOptions {
   queue?: string;
   exclude: string[];
   maxManifests: number;
+  workspaceRoot?: string;
+  allowOutsideWorkspace?: boolean;
 }
 
 function parseFormats(value: string): SweepFormat[] {
@@ -94,6 +98,8 @@ export function registerSweepCommand(program: Command): void {
     .option('--queue <url>', 'train shadow models on `privacy-lint worker`s of this Redis queue (redis://HOST:PORT) instead of locally')
     .option('--exclude <names>', 'folder names not searched, comma-separated (replaces the default list)', list, [...SWEEP_EXCLUDED_FOLDERS])
     .option('--max-manifests <n>', 'audit at most this many manifests (in path order); more is reported as an input error', wholeNumber('--max-manifests', 1), DEFAULT_MAX_MANIFESTS)
+    .option('--workspace-root <dir>', 'folder every model and data path must resolve inside, after symlinks (default: the swept folder)')
+    .option('--allow-outside-workspace', 'read model and data files outside the workspace root (off by default: such paths are errors)')
     .action(async (folder: string, opts: SweepCommandOptions) => {
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
       if (opts.queue !== undefined) parseQueueUrl(opts.queue);
@@ -125,6 +131,7 @@ export function registerSweepCommand(program: Command): void {
           cacheDir: opts.cacheDir,
           workers: opts.workers,
           queueUrl: opts.queue,
+          ...containmentOf(opts),
           signal: controller.signal,
           onManifestStart: (_manifest, _index, count) => {
             total = count;
@@ -133,7 +140,7 @@ export function registerSweepCommand(program: Command): void {
           onManifestDone: async (entry, report) => {
             finished++;
             bar.done();
-            process.stderr.write(`[${finished}/${total}] ${entry.manifest}: ${entry.status}, ${entry.findings.length} finding(s), ${(entry.durationMs / 1000).toFixed(1)} s\n`);
+            process.stderr.write(`[${finished}/${total}] ${oneLine(entry.manifest)}: ${entry.status}, ${entry.findings.length} finding(s), ${(entry.durationMs / 1000).toFixed(1)} s\n`);
             await jsonList?.add(report);
           },
         });

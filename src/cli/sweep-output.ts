@@ -7,6 +7,7 @@ import { TOOL_VERSION, type SweepEntry, type SweepResult } from '../engine/audit
 import { toJson, toSarif, REPORT_SCHEMA_VERSION, type AuditReport, type Finding, type SarifLog } from '../engine/report';
 import type { SarifNotification } from '../engine/report/sarif';
 import { isInputProblem } from './exit-codes';
+import { guardWorkflowCommands, sanitizeStrings } from '../engine/report/escape';
 import { countBySeverity, findingPlace, fixed, percent, ruleLabel, sortBySeverity } from '../engine/report/format';
 
 export const SWEEP_FORMATS = ['text', 'json', 'sarif'] as const;
@@ -23,7 +24,9 @@ export function sweepFindings(result: SweepResult): Finding[] {
   return [...result.findings, ...result.entries.flatMap((e) => e.findings)];
 }
 
-export function sweepToText(result: SweepResult): string {
+export function sweepToText(untrusted: SweepResult): string {
+  // Manifest paths, audit names and messages come from the swept repository: escaped, bounded (escape.ts).
+  const result = sanitizeStrings(untrusted);
   const header = ['Manifest', 'Audit', 'Status', 'Members', 'Non-members', 'Acc. gap', 'Best attack', 'AUC', 'TPR@0.1%FPR', 'Findings H/M/L'];
   const rows: string[][] = [];
   for (const entry of result.entries) {
@@ -61,7 +64,7 @@ export function sweepToText(result: SweepResult): string {
     `${findings.length} finding(s)`,
     ...sortBySeverity(findings).map((f) => `  ${f.severity.padEnd(6)} ${findingPlace(f)}  ${ruleLabel(f)}${f.audit ? ` [${f.audit}]` : ''}: ${f.message}`),
   ];
-  return `${lines.join('\n')}\n`;
+  return guardWorkflowCommands(`${lines.join('\n')}\n`);
 }
 
 /** A report of the swept folder itself, with no audits of its own: it carries findings. */

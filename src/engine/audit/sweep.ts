@@ -141,6 +141,9 @@ export async function sweepWorkspace(folder: string, options: SweepOptions = {})
           cacheDir: options.cacheDir,
           workers: options.workers,
           queueUrl: options.queueUrl,
+          // Every manifest's files stay inside the swept folder unless the user said otherwise.
+          workspaceRoot: options.workspaceRoot ?? root,
+          allowOutsideWorkspace: options.allowOutsideWorkspace,
           onProgress: options.onProgress,
           signal: controller.signal,
           onAuditDone: (r) => finishedAudits.push(r),
