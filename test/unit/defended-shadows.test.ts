@@ -13,10 +13,10 @@ import { concatDatasets, type Dataset } from '../../src/engine/artifacts/dataset
 import { loadModel, type Classifier } from '../../src/engine/artifacts/models';
 import { queryVariants } from '../../src/engine/attacks/augmentations';
 import { computeModelOutputs } from '../../src/engine/audit/model-outputs';
-import { prepareAuditedModel } from '../../src/engine/defenses/apply-audited';
+import { prepareAuditedModel } from '../../src/engine/audit/audited-defense';
 import { trainingSpecOf } from '../../src/engine/defenses/apply';
 import { scoreDefendedShadow, trainDefendedShadows, type DefendedShadowRequest } from '../../src/engine/defenses/defended-shadows';
-import { DEFENSE_FAILURE, evaluateDefenses } from '../../src/engine/defenses/evaluate';
+import { DEFENSE_FAILURE, evaluateDefenses } from '../../src/engine/audit/defense-evaluation';
 import { trainDefendedModel, type DefendedTrainingRequest, type TrainDefendedModel } from '../../src/engine/defenses/training';
 import { parseManifest, type AuditSpec } from '../../src/engine/manifest';
 import type { DefenseEvaluation } from '../../src/engine/report/schema';

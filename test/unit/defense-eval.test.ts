@@ -6,7 +6,7 @@ import { loadModel, type Classifier } from '../../src/engine/artifacts/models';
 import { auditTarget } from '../../src/engine/audit';
 import { computeModelOutputs } from '../../src/engine/audit/model-outputs';
 import { DefenseSettingError } from '../../src/engine/defenses/apply';
-import { DEFENSE_FAILURE, evaluateDefenses } from '../../src/engine/defenses/evaluate';
+import { DEFENSE_FAILURE, evaluateDefenses } from '../../src/engine/audit/defense-evaluation';
 import type { TrainDefendedModel } from '../../src/engine/defenses/training/types';
 import { parseManifest, type AuditSpec } from '../../src/engine/manifest';
 import { defenseFindings } from '../../src/engine/audit/defense-findings';

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { paretoOptimal } from '../../src/engine/defenses/pareto';
 import { recommendDefense } from '../../src/engine/defenses/recommend';
-import { policyLimitAt } from '../../src/engine/defenses/evaluate';
+import { policyLimitAt } from '../../src/engine/audit/defense-evaluation';
 import type { AuditSpec } from '../../src/engine/manifest';
 import type { DefenseEvaluation } from '../../src/engine/report/schema';
 

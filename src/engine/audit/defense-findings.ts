@@ -6,7 +6,7 @@
  * except 5% of the time).
  */
 import { RULES } from '../../shared/rules';
-import { DEFENSE_FAILURE } from '../defenses/evaluate';
+import { DEFENSE_FAILURE } from './defense-evaluation';
 import type { AuditSpec } from '../manifest';
 import { fprLabel } from '../report/format';
 import type { AuditResult, DefenseAttackOutcome, DefenseEvaluation, Finding } from '../report/schema';

@@ -4,20 +4,17 @@
  */
 import type { Dataset, DatasetSpec } from '../artifacts/dataset';
 import { loadDataset, checkDatasetForModel } from '../artifacts/datasets';
-import { loadModel, type Classifier } from '../artifacts/models';
+import { loadModel } from '../artifacts/models';
+import type { GroupOutputs, ModelOutputs as BaseModelOutputs } from '../artifacts/model-outputs';
 import type { AuditSpec } from '../manifest';
 import { throwIfCancelled } from './progress';
+import { arrangeLayouts, type LayoutChoice } from './image-layout';
 
-export interface GroupOutputs {
-  dataset: Dataset;
-  probabilities: Float32Array;
-}
+export type { GroupOutputs } from '../artifacts/model-outputs';
 
-export interface ModelOutputs {
-  model: Classifier;
-  members: GroupOutputs;
-  nonMembers: GroupOutputs;
-  population?: GroupOutputs;
+export interface ModelOutputs extends BaseModelOutputs {
+  /** How image records were stored and rearranged for the model (absent: no layout question). */
+  layout?: LayoutChoice;
 }
 
 export async function computeModelOutputs(spec: AuditSpec, signal?: AbortSignal, onStage?: (stage: string) => void): Promise<ModelOutputs> {
@@ -26,16 +23,17 @@ export async function computeModelOutputs(spec: AuditSpec, signal?: AbortSignal,
   try {
     // checkDatasetForModel takes the model's full input shape, batch dimension first.
     const info = { inputShape: [null, ...model.inputShape], numClasses: model.numClasses };
-    const load = async (role: string, ds: DatasetSpec): Promise<Dataset> => {
+    const load = async (role: string, ds: DatasetSpec): Promise<{ data: Dataset; stored: number[] }> => {
       onStage?.(`loading ${role}`);
       const data = await loadDataset(ds);
       const featureShape = checkDatasetForModel(data, info, role);
-      return featureShape ? { ...data, featureShape } : data;
+      return { data: featureShape ? { ...data, featureShape } : data, stored: data.featureShape };
     };
-    const members = await load('members', spec.members);
-    const nonMembers = await load('nonMembers', spec.nonMembers);
-    const population = spec.population ? await load('population', spec.population) : undefined;
+    const loaded = [await load('members', spec.members), await load('nonMembers', spec.nonMembers)];
+    if (spec.population) loaded.push(await load('population', spec.population));
     throwIfCancelled(signal);
+    // Image records are transposed into the model's layout, not just reshaped.
+    const { datasets: [members, nonMembers, population], choice: layout } = await arrangeLayouts(model, spec.members.layout, loaded, loaded[0].data, signal);
     const predict = async (role: string, ds: Dataset): Promise<GroupOutputs> => {
       onStage?.(`querying the model on ${role}`);
       const probabilities = await model.predictProbabilities(ds.features, ds.featureShape, ds.count, { signal });
@@ -46,6 +44,7 @@ export async function computeModelOutputs(spec: AuditSpec, signal?: AbortSignal,
       members: await predict('members', members),
       nonMembers: await predict('non-members', nonMembers),
       population: population ? await predict('population', population) : undefined,
+      ...(layout ? { layout } : {}),
     };
   } catch (e) {
     model.dispose();

@@ -21,19 +21,5 @@ export interface AuditHooks {
   onPreliminary?: (run: import('./run-audit').AuditRun) => void;
 }
 
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
-}
-
-/** A cancelled audit's error (ours, or an AbortError from below), or any error once the signal fired. */
-export function isCancellation(e: unknown, signal?: AbortSignal): boolean {
-  const name = (e as Error | undefined)?.name;
-  return name === 'CancelledError' || name === 'AbortError' || signal?.aborted === true;
-}
-
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
-  constructor() {
-    super('The audit was cancelled');
-  }
-}
+// Cancellation lives below every layer that checks it; re-exported for the audit's callers.
+export { CancelledError, isCancellation, throwIfCancelled } from '../cancellation';

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { Dataset } from '../artifacts/dataset';
 import type { Classifier, PredictOptions } from '../artifacts/models';
-import type { GroupOutputs, ModelOutputs } from '../audit/model-outputs';
+import type { GroupOutputs, ModelOutputs } from '../artifacts/model-outputs';
 import { InputError } from '../errors';
 import type { AuditSpec, DefenseSpec, JsonPath } from '../manifest/types';
 import { formatPath } from '../manifest/wording';

@@ -12,7 +12,7 @@ import { forEachBounded } from '../bounded';
 import type { Dataset } from '../artifacts/dataset';
 import type { Classifier } from '../artifacts/models';
 import type { QueryVariant } from '../attacks/augmentations';
-import { throwIfCancelled } from '../audit/progress';
+import { throwIfCancelled } from '../cancellation';
 import { currentBackend } from '../backend';
 import { shadowSplit, type ShadowHooks, type ShadowOutputs } from '../shadow';
 import { resolveOptimizer } from '../shadow/optimizer';

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { queryVariants } from '../attacks/augmentations';
-import { CancelledError } from '../audit/progress';
+import { CancelledError } from '../cancellation';
 import { recordsDigest } from '../shadow/cache-key';
 import type { GroupJob, ShadowResult } from '../shadow/train-group';
 import type { PoolRun } from '../shadow/worker-pool';

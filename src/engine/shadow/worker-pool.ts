@@ -6,7 +6,7 @@
  * STOP_GRACE_MS is terminated.
  */
 import type { Worker } from 'node:worker_threads';
-import { CancelledError } from '../audit/progress';
+import { CancelledError } from '../cancellation';
 import { InputError, formatLocation } from '../errors';
 import type { DefendJob, DefendJobResult } from '../defenses/training/job';
 import type { GroupJob, ShadowResult } from './train-group';

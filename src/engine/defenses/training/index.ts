@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { recordSize, type Dataset } from '../../artifacts/dataset';
 import type { Classifier } from '../../artifacts/models';
 import { loadTfjsLayersModel } from '../../artifacts/models/tfjs-layers-model';
-import { CancelledError } from '../../audit/progress';
+import { CancelledError } from '../../cancellation';
 import { initBackend } from '../../backend';
 import { InputError } from '../../errors';
 import { readArchitecture } from '../../shadow/architecture';

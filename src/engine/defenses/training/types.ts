@@ -1,5 +1,5 @@
 /**
- * The contract between defense evaluation (defenses/evaluate*.ts) and defended training
+ * The contract between defense evaluation (audit/defense-evaluation.ts) and defended training
  * (defenses/training/*): retrain the target's architecture on the audit's members with a
  * training-time defense, and hand back a Classifier the attacks can query.
  */

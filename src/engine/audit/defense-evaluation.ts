@@ -5,23 +5,23 @@
  * defense is recorded in its own errors and the others still run.
  */
 import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
-import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
-import { auditShadowRequest, createAttackContext, shadowProgressHooks } from '../audit/attack-context';
-import { measure } from '../audit/findings';
-import type { ModelOutputs } from '../audit/model-outputs';
-import { isCancellation, throwIfCancelled, type AuditHooks } from '../audit/progress';
-import { accuracy } from '../audit/record-checks';
-import { runAttacks } from '../audit/run-attacks';
+import type { AttackContext, AttackContextOptions } from './attack-context';
+import { auditShadowRequest, createAttackContext, shadowProgressHooks } from './attack-context';
+import { measure } from './findings';
+import type { ModelOutputs } from './model-outputs';
+import { isCancellation, throwIfCancelled, type AuditHooks } from './progress';
+import { accuracy } from './record-checks';
+import { runAttacks } from './run-attacks';
 import { isInputError } from '../errors';
 import type { AuditSpec, DefenseSpec, DefensesSpec } from '../manifest/types';
 import type { ReportedFpr } from '../metrics/types';
 import type { AttackResult, DefenseAttackOutcome, DefenseComparison, DefenseEvaluation } from '../report/schema';
-import { applyDefense, checkDefenseSettings, defenseCacheDir, trainingSpecOf, type DefendedOutputs } from './apply';
-import { defenseId } from './config';
-import { trainDefendedShadows, type DefendedShadowRequest } from './defended-shadows';
-import { paretoOptimal } from './pareto';
-import { recommendDefense } from './recommend';
-import type { TrainDefendedModel } from './training/types';
+import { applyDefense, checkDefenseSettings, defenseCacheDir, trainingSpecOf, type DefendedOutputs } from '../defenses/apply';
+import { defenseId } from '../defenses/config';
+import { trainDefendedShadows, type DefendedShadowRequest } from '../defenses/defended-shadows';
+import { paretoOptimal } from '../defenses/pareto';
+import { recommendDefense } from '../defenses/recommend';
+import type { TrainDefendedModel } from '../defenses/training/types';
 
 /** The trade-off is read at TPR at 0.1% FPR, the number that matters for membership privacy. */
 export const FRONT_FPR: ReportedFpr = '0.001';

@@ -6,14 +6,14 @@
  * a defense evaluation (defendedContext): shadow attacks against a training-time defense
  * use shadows retrained with it.
  */
-import type { AttackContext, AttackContextOptions } from '../audit/attack-context';
-import { createAttackContext } from '../audit/attack-context';
-import type { ModelOutputs } from '../audit/model-outputs';
-import type { AuditHooks } from '../audit/progress';
+import type { AttackContext, AttackContextOptions } from './attack-context';
+import { createAttackContext } from './attack-context';
+import type { ModelOutputs } from './model-outputs';
+import type { AuditHooks } from './progress';
 import type { AuditSpec } from '../manifest/types';
-import { applyDefense, checkDefenseSettings, defenseCacheDir } from './apply';
-import { defendedContext } from './evaluate';
-import type { TrainDefendedModel } from './training/types';
+import { applyDefense, checkDefenseSettings, defenseCacheDir } from '../defenses/apply';
+import { defendedContext } from './defense-evaluation';
+import type { TrainDefendedModel } from '../defenses/training/types';
 
 export interface AuditedModel {
   outputs: ModelOutputs;
