@@ -14,7 +14,8 @@ export const EXIT_CANCELLED = 130;
 
 /** A problem with the user's files that stopped an audit (not one attack's failure). */
 export function isInputProblem(f: Finding): boolean {
-  return f.rule === 'invalid-input' && f.severity === 'high' && !f.attack;
+  // An implausible input (accuracy at chance, swapped files...) stops its audit like invalid input.
+  return (f.rule === 'invalid-input' || f.data?.stopsAudit === true) && f.severity === 'high' && !f.attack;
 }
 
 export function exitCodeFor(findings: readonly Finding[], failOn: Severity | 'never'): number {

@@ -29,10 +29,17 @@ export interface DatasetSpec {
   /** NPZ: member names of features and labels. Default: x/y, then features/labels. */
   featuresKey?: string;
   labelsKey?: string;
-  /** Preprocessing applied to features after loading: x * scale + offset. */
+  /** Preprocessing applied to features after loading: (x * scale + offset - mean) / std. */
   scale?: number;
   offset?: number;
+  /** One number, one per feature, one per channel (see layout), or an NPY file (absolute path) of them. */
+  mean?: number | number[] | string;
+  std?: number | number[] | string;
+  /** How image records are stored: channels last (nhwc) or first (nchw); absent: from the shape, or detected. */
+  layout?: ImageLayout;
 }
+
+export type ImageLayout = 'nhwc' | 'nchw';
 
 /** The records of a followed by those of b (same feature shape); named after a. */
 export function concatDatasets(a: Dataset, b: Dataset): Dataset {

@@ -5,7 +5,7 @@
  */
 import { RULES, SEVERITY_ORDER, type Severity } from '../../shared/rules';
 import type { AuditSpec, ManifestRanges, PolicyRule } from '../manifest';
-import type { AttackResult, Finding, TextRange } from '../report/schema';
+import type { AttackResult, Finding, InputCheck, TextRange } from '../report/schema';
 import type { AuditRun } from './run-audit';
 import { relativeTo } from './run-audit';
 import { classMixDistance, countOverlap } from './record-checks';
@@ -37,6 +37,25 @@ export function locate(ctx: FindingContext, spec: AuditSpec, candidates: { path:
     if (range) return { file: relativeTo(ctx.root, ctx.manifestFile), range };
   }
   return { file: relativeTo(ctx.root, ctx.manifestFile) };
+}
+
+/** An input plausibility check as a finding, on the first of its manifest keys the audit writes (else on "model"). */
+export function plausibilityFinding(check: InputCheck, spec: AuditSpec, ctx: FindingContext): Finding {
+  const rel = (f: string) => relativeTo(ctx.root, f);
+  return {
+    rule: check.rule,
+    severity: check.severity,
+    audit: spec.name,
+    message: check.message,
+    location: locate(ctx, spec, [...check.keys, 'model'].map((key) => ({ path: auditPath(spec, key), part: 'value' as const }))),
+    related: [
+      { file: rel(spec.model), message: 'the audited model' },
+      { file: rel(spec.members.path), message: 'members' },
+      { file: rel(spec.nonMembers.path), message: 'non-members' },
+    ],
+    // stopsAudit: the CLI exits 2, as for any input that cannot be used as given.
+    data: { ...check.data, ...(check.verdict === 'stop' ? { stopsAudit: true } : {}) },
+  };
 }
 
 function auditPath(spec: AuditSpec, ...rest: Path): Path {
@@ -187,6 +206,7 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
   findings.push(...basisFindings(result, spec, ctx));
   return findings;
 }
+  for (const check of result.plausibility ?? []) findings.push(plausibilityFinding(check, spec, ctx));
 
 /** The attack's value of a policy rule's metric; undefined when the data cannot measure it. */
 export function measure(attack: AttackResult, rule: PolicyRule): number | undefined {

@@ -29,7 +29,8 @@ interface RawAudit {
   nonMembers: RawDataset;
   population?: RawDataset;
   label?: string | number;
-  preprocess?: { scale?: number; offset?: number };
+  preprocess?: { scale?: number; offset?: number; mean?: number | number[] | string; std?: number | number[] | string };
+  layout?: 'nhwc' | 'nchw';
   attacks?: string[];
   policy?: { rules: { metric: PolicyMetric; fpr?: number; max: number; severity?: Severity }[] };
   privacy?: { claimedEpsilon: number; delta: number };
@@ -95,6 +96,11 @@ function buildDataset(raw: RawDataset, audit: RawAudit, dir: string): DatasetSpe
   if (given.labelsKey !== undefined) spec.labelsKey = given.labelsKey;
   if (audit.preprocess?.scale !== undefined) spec.scale = audit.preprocess.scale;
   if (audit.preprocess?.offset !== undefined) spec.offset = audit.preprocess.offset;
+  // An NPY file of means or deviations is relative to the manifest, like every path.
+  const stats = (v: number | number[] | string) => (typeof v === 'string' ? path.resolve(dir, v) : Array.isArray(v) ? [...v] : v);
+  if (audit.preprocess?.mean !== undefined) spec.mean = stats(audit.preprocess.mean);
+  if (audit.preprocess?.std !== undefined) spec.std = stats(audit.preprocess.std);
+  if (audit.layout !== undefined) spec.layout = audit.layout;
   return spec;
 }
 

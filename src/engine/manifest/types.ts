@@ -63,7 +63,7 @@ export interface AuditSpec {
   model: string;
   /** Manifest "model" as a list: absolute paths of the ensemble's models, whose probabilities are averaged. */
   ensemble?: string[];
-  /** Dataset paths are absolute; the audit's label and preprocess are folded in. */
+  /** Dataset paths are absolute; the audit's label, preprocess (mean/std files absolute too) and layout are folded in. */
   members: DatasetSpec;
   nonMembers: DatasetSpec;
   population?: DatasetSpec;

@@ -37,6 +37,18 @@ export interface Finding {
   data?: Record<string, number | string | boolean>;
 }
 
+/** One input plausibility check that failed (engine/audit/plausibility.ts). */
+export interface InputCheck {
+  rule: RuleName;
+  /** 'stop': the audit reports this and no attack numbers; 'finding': reported beside them. */
+  verdict: 'stop' | 'finding';
+  severity: Severity;
+  /** The audit's manifest keys the finding belongs on, in order of preference (the first written in the manifest is used). */
+  keys: string[];
+  message: string;
+  data: Record<string, number | string | boolean>;
+}
+
 export interface DatasetSummary {
   file: string;
   count: number;
@@ -168,6 +180,8 @@ export interface AuditResult {
   appliedDefense?: Record<string, unknown>;
   /** True for the first answer from the threshold attacks, sent while slower attacks still run. */
   preliminary?: boolean;
+  /** Input plausibility checks that warn or inform (those that stop an audit become its only finding). */
+  plausibility?: InputCheck[];
   /** Which attacks the verdict rests on (absent in reports written before it existed). */
   basis?: VerdictBasis;
   /** The reference models' fit beside the target's, when shadow-model attacks ran. */

@@ -7,7 +7,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset, DatasetSpec } from '../dataset';
-import { recordSize } from '../dataset';
 import { InputError } from '../../errors';
 import { readColumnar } from './columnar-isolation';
 import { parseDelimited } from './csv';
@@ -21,6 +20,7 @@ import { ndarrayToRecords } from './ndarray';
 import { parseNpy } from './npy';
 import { readNpz } from './npz';
 import { MAX_DATASET_BYTES, readDataFile } from './read-file';
+import { applyPreprocess, standardisationOf } from './preprocess';
 
 export { checkDatasetForModel, classCounts, type ModelInputs } from './model-check';
 export { MAX_DATASET_BYTES } from './read-file';
@@ -49,7 +49,7 @@ export async function loadDataset(spec: DatasetSpec, baseDir?: string): Promise<
       : `has ${records.count} records of features but ${labels.length} labels; expected one label per record`;
     throw new InputError(message, { file: labelsFile ?? file });
   }
-  applyScaleOffset(records.features, recordSize(records.featureShape), spec, file);
+  applyPreprocess(records.features, records.featureShape, { scale: spec.scale, offset: spec.offset, layout: spec.layout, standardisation: await standardisationOf(spec) }, file);
   const dataset: Dataset = { source: file, count: records.count, featureShape: records.featureShape, features: records.features, labels };
   // Names only describe the file's own labels.
   if (records.labelNames && labelsFile === undefined) dataset.labelNames = records.labelNames;
@@ -88,23 +88,5 @@ export async function readRecords(format: Exclude<DatasetFormat, 'images'>, byte
     case 'parquet':
     case 'arrow':
       return readColumnar(format, bytes, file, table);
-  }
-}
-
-/** x * scale + offset, in place; a result that overflows float32 is reported, not kept. */
-function applyScaleOffset(features: Float32Array, size: number, spec: DatasetSpec, file: string): void {
-  const scale = spec.scale ?? 1;
-  const offset = spec.offset ?? 0;
-  if (scale === 1 && offset === 0) return;
-  for (let i = 0; i < features.length; i++) {
-    const value = features[i];
-    features[i] = value * scale + offset;
-    if (!Number.isFinite(features[i])) {
-      const record = Math.floor(i / size);
-      throw new InputError(
-        `feature value ${i % size} of record ${record} is ${value}, which becomes ${value * scale + offset} after scale ${scale} and offset ${offset}; expected finite float32 values`,
-        { file, record },
-      );
-    }
   }
 }
