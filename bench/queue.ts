@@ -21,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTestRedis } from '../scripts/redis-test-server';
 import { parseQueueUrl } from '../src/engine/queue';
+import { queuedShadowExecutor } from '../src/engine/queue/queue-executor';
 import { trainShadowModels, type ShadowOutputs, type ShadowRequest } from '../src/engine/shadow';
 import { makeRandom } from '../src/engine/shadow/random';
 import { spawnWorker, stopWorkers } from '../test/queue/fixture';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     architectureFile, auditRecords, population, numClasses: CLASSES,
     settings: { count, epochs: EPOCHS, batchSize: 32, learningRate: 1e-3, optimizer: 'adam', seed, trainSize: 300, queries: ['identity'], workers: Math.max(2, workers) },
     cacheDir: path.join(dir, `cache-${runs++}`),
-    ...(queueUrl ? { queue: parseQueueUrl(queueUrl) } : {}),
+    ...(queueUrl ? { executor: queuedShadowExecutor(parseQueueUrl(queueUrl), auditRecords.source) } : {}),
   });
   const timed = async (req: ShadowRequest): Promise<{ seconds: number; out: ShadowOutputs }> => {
     const t = process.hrtime.bigint();

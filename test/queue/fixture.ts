@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset } from '../../src/engine/artifacts/dataset';
+import { queuedShadowExecutor } from '../../src/engine/queue/queue-executor';
+import type { QueueTarget } from '../../src/engine/queue/queue-url';
 import type { ShadowRequest } from '../../src/engine/shadow';
 import { makeRandom } from '../../src/engine/shadow/random';
 
@@ -48,11 +50,18 @@ export function writeMlp(dir: string, hidden = 16): string {
   return file;
 }
 
-/** `hidden` sizes the MLP: the fault tests use a wide one so a job runs long enough to be interrupted. */
-export function shadowRequest(dir: string, cacheDir: string, overrides: Partial<ShadowRequest['settings']> = {}, extra: Partial<ShadowRequest> = {}, hidden = 16): ShadowRequest {
+/**
+ * `hidden` sizes the MLP: the fault tests use a wide one so a job runs long enough to be
+ * interrupted. `extra.queue` trains through that queue (the executor the audit would inject).
+ */
+export function shadowRequest(
+  dir: string, cacheDir: string, overrides: Partial<ShadowRequest['settings']> = {},
+  { queue, ...extra }: Partial<ShadowRequest> & { queue?: QueueTarget } = {}, hidden = 16,
+): ShadowRequest {
+  const auditRecords = dataset(dir, 'audit.csv', 60, 1);
   return {
     architectureFile: writeMlp(dir, hidden),
-    auditRecords: dataset(dir, 'audit.csv', 60, 1),
+    auditRecords,
     population: dataset(dir, 'population.csv', 40, 2),
     numClasses: CLASSES,
     settings: {
@@ -60,6 +69,7 @@ export function shadowRequest(dir: string, cacheDir: string, overrides: Partial<
       queries: ['identity'], workers: 1, ...overrides,
     },
     cacheDir,
+    ...(queue ? { executor: queuedShadowExecutor(queue, auditRecords.source) } : {}),
     ...extra,
   };
 }

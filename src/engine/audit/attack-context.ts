@@ -9,6 +9,7 @@ import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradi
 import { augmentRecords, queryVariants, type QueryName } from '../attacks/augmentations';
 import { computeSignals, type SignalScores } from '../attacks/signals';
 import type { AuditSpec } from '../manifest';
+import { queuedShadowExecutor } from '../queue/queue-executor';
 import { parseQueueUrl } from '../queue/queue-url';
 import { trainShadowModels, type ShadowHooks, type ShadowOutputs, type ShadowRequest } from '../shadow';
 import type { ModelOutputs } from './model-outputs';
@@ -95,7 +96,7 @@ export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root
         {
           ...auditShadowRequest(spec, { auditRecords, outputs, numClasses }, options),
           cacheDir: options.cacheDir ?? path.join(root, '.privacy-lint-cache', 'shadows'),
-          ...(options.queueUrl ? { queue: parseQueueUrl(options.queueUrl) } : {}),
+          ...(options.queueUrl ? { executor: queuedShadowExecutor(parseQueueUrl(options.queueUrl), auditRecords.source) } : {}),
         },
         shadowProgressHooks(spec, hooks, 'shadow models'),
       )),

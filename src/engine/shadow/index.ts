@@ -27,7 +27,6 @@ import type { GroupJob, GroupSetup } from './train-group';
 import { trainerFor, type Trainer } from './trainer-choice';
 import { buildTrainingSets } from './training-sets';
 import { runWorkerPool, type PoolRun } from './worker-pool';
-import type { QueueTarget } from '../queue/queue-url';
 
 export { keepMatrix } from './keep-matrix';
 export type { ShadowProgress } from './progress-tracker';
@@ -45,18 +44,19 @@ export interface ShadowRequest {
   cacheDir: string;
   /** Where the settings were written, so errors can point there (default: "shadow settings"). */
   settingsSource?: SettingsSource;
-  /** Train the missing shadows on workers of this BullMQ queue instead of local threads (docs/distributed.md). */
-  queue?: QueueTarget;
+  /**
+   * Runs the missing shadows' jobs elsewhere, e.g. on the workers of a BullMQ queue
+   * (queue/queue-executor.ts, docs/distributed.md); default: local worker threads.
+   * Injected, so shadow training knows nothing of the queue that builds on it.
+   */
+  executor?: ShadowExecutor;
 }
 
 /** Runs the jobs of a shadow run: the local worker-thread pool, or the distributed queue. */
 export type ShadowExecutor = (run: PoolRun) => Promise<{ backend: string }>;
 
-/** Loaded only for a queued run, so a local run never loads BullMQ. */
 function executorFor(req: ShadowRequest): ShadowExecutor {
-  if (req.queue === undefined) return runWorkerPool;
-  const queue = require('../queue/run-queued-jobs') as typeof import('../queue/run-queued-jobs');
-  return queue.queueExecutor({ target: req.queue, source: req.auditRecords.source });
+  return req.executor ?? runWorkerPool;
 }
 
 export interface ShadowOutputs {
