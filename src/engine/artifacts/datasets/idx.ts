@@ -3,6 +3,7 @@ import { recordSize } from '../dataset';
 import { elementReader, type ElementType } from './element-type';
 import type { NdArray } from './ndarray';
 import { formatShape } from './numbers';
+import { formatBytes, MAX_DATASET_BYTES } from './read-file';
 
 /** IDX data type codes (the third magic byte), as in the MNIST distribution notes. All big-endian. */
 const TYPES: Record<number, { name: string; type: ElementType }> = {
@@ -15,6 +16,28 @@ const TYPES: Record<number, { name: string; type: ElementType }> = {
 };
 
 const hex = (b: number) => `0x${b.toString(16).padStart(2, '0').toUpperCase()}`;
+
+/**
+ * The whole file's size as its header declares it, once `head` holds the header; undefined
+ * before, null when it is no IDX header. Refuses a header whose values could not be held as float features, so a gzip bomb
+ * is stopped by its first bytes.
+ */
+export function idxDeclaredBytes(head: Uint8Array, file: string): number | null | undefined {
+  if (head.length < 4) return undefined;
+  const entry = TYPES[head[2]];
+  const ndims = head[3];
+  // Not an IDX header (null: no declared size): parseIdx will say why, on the bytes as they are.
+  if (head[0] !== 0 || head[1] !== 0 || !entry || ndims === 0) return null;
+  const dataStart = 4 + 4 * ndims;
+  if (head.length < dataStart) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const shape = Array.from({ length: ndims }, (_, d) => view.getUint32(4 + 4 * d, false));
+  const values = recordSize(shape);
+  if (values * 4 >= MAX_DATASET_BYTES) {
+    throw new InputError(`the IDX header declares shape ${formatShape(shape)}: ${formatBytes(values * 4)} of float features; at most ${formatBytes(MAX_DATASET_BYTES)}`, { file });
+  }
+  return dataStart + values * entry.type.size;
+}
 
 /** Parses an (already gunzipped) IDX file: 00 00 <type> <ndims>, ndims big-endian u32 sizes, data. */
 export function parseIdx(bytes: Uint8Array, file: string): NdArray {

@@ -1,9 +1,8 @@
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { InputError } from '../../errors';
 import { formatBytes, readRegularFile } from '../safe-files';
-
-const gunzipAsync = promisify(gunzip);
+import { formatFromName } from './format';
+import { idxDeclaredBytes } from './idx';
 
 /**
  * Largest dataset file, or decompressed gzip/zip member, we agree to hold in memory.
@@ -29,17 +28,53 @@ export async function readDataFile(file: string, limit = MAX_DATASET_BYTES, what
     tooLarge: (size) => `file is ${formatBytes(size)}; dataset files must be smaller than ${formatBytes(limit)}`,
   });
   if (!isGzip(raw)) return raw;
-  try {
-    // maxOutputLength stops inflation at the cap instead of after it.
-    return await gunzipAsync(raw, { maxOutputLength: limit - 1 });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new InputError(
-        `gzip data expands to ${formatBytes(limit)} or more; refused (decompressed datasets must be smaller than ${formatBytes(limit)})`,
-        { file },
-      );
-    }
-    throw new InputError(`file starts like gzip but does not decompress: ${err.message}`, { file });
-  }
+  // An IDX header states the exact data size: a gzip stream that runs past it is refused there.
+  return gunzipBounded(raw, limit - 1, file, formatFromName(file) === 'idx' ? idxDeclaredBytes : undefined);
+}
+
+/**
+ * Inflates a gzip stream while counting: refused as soon as the output passes `cap`, or
+ * the size the decompressed header declares (`declared`, called on the first bytes until
+ * it can tell), so a few megabytes of gzip cannot become gigabytes of memory.
+ */
+function gunzipBounded(raw: Buffer, cap: number, file: string, declared?: (head: Buffer, file: string) => number | null | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let limit = cap;
+    let headKnown = declared === undefined;
+    const fail = (error: InputError) => {
+      gunzip.destroy();
+      reject(error);
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (!headKnown) {
+        try {
+          const size = declared!(chunks.length === 1 ? chunk : Buffer.concat(chunks), file);
+          if (size === null) headKnown = true;
+          else if (size !== undefined) {
+            headKnown = true;
+            if (size > cap) return fail(new InputError(`the header declares ${formatBytes(size)} of data; decompressed datasets must be smaller than ${formatBytes(cap + 1)}`, { file }));
+            limit = size;
+          }
+        } catch (e) {
+          return fail(e as InputError);
+        }
+      }
+      if (total > limit) {
+        fail(new InputError(
+          limit < cap
+            ? `gzip data expands past the ${formatBytes(limit)} its header declares; refused`
+            : `gzip data expands to ${formatBytes(cap + 1)} or more; refused (decompressed datasets must be smaller than ${formatBytes(cap + 1)})`,
+          { file },
+        ));
+      }
+    });
+    gunzip.on('end', () => resolve(Buffer.concat(chunks, total)));
+    gunzip.on('error', (e) => reject(new InputError(`file starts like gzip but does not decompress: ${e.message}`, { file })));
+    gunzip.end(raw);
+  });
 }
