@@ -22,6 +22,8 @@ export interface AttackDescription {
   id: string;
   family: string;
   title: string;
+  /** Set by shadow-model attacks whose shadows use a default architecture (the shadows' note). */
+  architectureFallback?: string;
 }
 
 const MOST_VULNERABLE_COUNT = 10;
@@ -46,6 +48,7 @@ export function buildAttackResult(
     id: attack.id,
     family: attack.family,
     title: attack.title,
+    ...(attack.architectureFallback ? { architectureFallback: attack.architectureFallback } : {}),
     metrics,
     histogram: scoreHistogram(Array.from(memberScores), Array.from(nonMemberScores)),
     perClass: perClassVulnerability(memberScores, memberLabels, nonMemberScores, nonMemberLabels, numClasses),

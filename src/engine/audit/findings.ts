@@ -202,11 +202,28 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
       related: [],
     });
   }
+  const fallback = fallbackArchitectureFinding(result.attacks, spec, ctx);
+  if (fallback) findings.push(fallback);
   findings.push(...defenseFindings(result, spec, ctx));
   findings.push(...basisFindings(result, spec, ctx));
   return findings;
 }
   for (const check of result.plausibility ?? []) findings.push(plausibilityFinding(check, spec, ctx));
+
+/** One finding per audit when its shadow-model attacks ran on default-architecture shadows, naming them. */
+function fallbackArchitectureFinding(attacks: AttackResult[], spec: AuditSpec, ctx: FindingContext): Finding | undefined {
+  const affected = attacks.filter((a) => a.architectureFallback !== undefined);
+  if (affected.length === 0) return undefined;
+  return {
+    rule: 'fallback-architecture',
+    severity: RULES['fallback-architecture'].defaultSeverity,
+    audit: spec.name,
+    message: `${affected[0].architectureFallback} Attacks affected: ${affected.map((a) => a.id).join(', ')}.`,
+    location: locate(ctx, spec, [{ path: auditPath(spec, 'shadow'), part: 'key' }, { path: auditPath(spec, 'model'), part: 'value' }]),
+    related: [{ file: relativeTo(ctx.root, spec.model), message: 'the audited model' }],
+    data: { attacks: affected.length },
+  };
+}
 
 /** The attack's value of a policy rule's metric; undefined when the data cannot measure it. */
 export function measure(attack: AttackResult, rule: PolicyRule): number | undefined {

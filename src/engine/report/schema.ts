@@ -92,6 +92,8 @@ export interface AttackResult {
   /** Attacks that set thresholds from population data report where those thresholds land. */
   calibratedPoints?: OperatingPoint[];
   notes?: string[];
+  /** Shadow-model attacks whose shadows use a default architecture: why (one fallback-architecture finding says it per audit). */
+  architectureFallback?: string;
   /** Empirical DP lower bound implied by this attack's ROC at the audit's delta (95% confidence). */
   epsilonLowerBound?: { epsilon: number; delta: number };
 }

@@ -13,7 +13,7 @@ import { isHdf5, scanKerasH5, type KerasH5ConfigReader } from './keras-h5';
 import { readKerasH5FileConfig } from '../artifacts/models/keras-model-config';
 import { isNpy, readNpyHeader } from './npy-header';
 import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
-import { PICKLE_EXTENSIONS } from './pickle-extensions';
+import { PICKLE_EXTENSIONS } from '../artifacts/models/pickle-extensions';
 import { hasProtocolHeader, scanPickleStreams } from './pickle-streams';
 import { readStart, type FileStart } from './read-bytes';
 import { checkSafetensors, headerLength, MAX_SAFETENSORS_HEADER } from './safetensors';

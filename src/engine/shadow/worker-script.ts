@@ -1,39 +1,10 @@
-/**
- * Starts a shadow-training worker thread. Bundled (dist/*.js), the worker is
- * dist/shadow-worker.js beside the running bundle. From source (tsx: unit tests,
- * benchmarks) it is shadow-worker.ts beside this file, loaded through tsx's CommonJS
- * hook: a worker's `execArgv: ['--import', 'tsx']` does not register the hook before
- * Node resolves a .ts entry (measured on Node 20), so a small eval bootstrap does it.
- */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+/** Starts a shadow-training worker thread: dist/shadow-worker.js in a build, shadow-worker.ts beside this file from source (see engine-thread.ts). */
+import type { Worker } from 'node:worker_threads';
+import { startEngineThread } from '../engine-thread';
 
 /** The worker's stdout is a stream for the caller to route (see worker-pool.ts). */
 const OPTIONS = { stdout: true };
 
 export function startShadowWorker(): Worker {
-  return startEngineThread(__dirname, 'shadow-worker.js', 'shadow-worker.ts');
-}
-
-/**
- * Starts an engine thread: `bundledName` in `dir` when running from a build, else
- * `sourceName` in `dir` through tsx's hook (see above). `dir` is the caller's __dirname.
- */
-export function startEngineThread(dir: string, bundledName: string, sourceName: string): Worker {
-  const thread = tryStartEngineThread(dir, bundledName, sourceName, OPTIONS);
-  if (thread === undefined) throw new Error(`${bundledName.replace(/\.js$/, '')} script not found beside ${dir} (expected ${bundledName} in a build)`);
-  return thread;
-}
-
-/** As startEngineThread, with the caller's Worker options; undefined when neither script exists. */
-export function tryStartEngineThread(dir: string, bundledName: string, sourceName: string, options: WorkerOptions): Worker | undefined {
-  const bundled = path.join(dir, bundledName);
-  if (fs.existsSync(bundled)) return new Worker(bundled, options);
-  const source = path.join(dir, sourceName);
-  if (!fs.existsSync(source)) return undefined;
-  // Built from parts so a bundler never tries to resolve tsx at build time.
-  const tsxHook = require.resolve(['tsx', 'cjs'].join('/'));
-  const bootstrap = `require(${JSON.stringify(tsxHook)}); require(${JSON.stringify(source)});`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return startEngineThread(__dirname, 'shadow-worker.js', 'shadow-worker.ts', OPTIONS);
 }

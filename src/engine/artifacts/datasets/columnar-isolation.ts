@@ -8,7 +8,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { InputError, type SourceLocation } from '../../errors';
-import { tryStartEngineThread } from '../../shadow/worker-script';
+import { tryStartEngineThread } from '../../engine-thread';
 import { readArrow } from './arrow';
 import type { LoadedRecords } from './loaded-records';
 import { readParquet } from './parquet';

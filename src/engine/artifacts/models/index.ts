@@ -8,7 +8,7 @@ import { loadOnnxModel } from './onnx-model';
 import { loadTfjsGraphModel } from './tfjs-graph-model';
 import { loadTfjsLayersModel } from './tfjs-layers-model';
 import { readModelJson } from './tfjs-layers-files';
-import { PICKLE_EXTENSIONS } from '../../scan/pickle-extensions';
+import { PICKLE_EXTENSIONS } from './pickle-extensions';
 
 export type { Classifier, PredictOptions } from './classifier';
 export { readKerasModelConfig, type KerasModelConfig } from './keras-model-config';
