@@ -1,15 +1,17 @@
 /**
  * Zip containers: PyTorch checkpoints (`<name>/data.pkl` plus raw storages), NPZ archives
  * (object arrays inside are pickles), Keras 3 `.keras` files (config.json) and any other
- * zip holding `.pkl` members. Only the members that matter are inflated, within the caps.
+ * zip. Members are judged by content, not name: every entry (duplicates too) that starts
+ * like an NPY array has its header read, every `.pkl` entry is scanned as a pickle, and
+ * every other entry is sniffed for one. A member that could not be read is an error.
  */
 import type { Finding } from '../report/schema';
 import { finding } from './finding-builders';
 import { findLambdaLayers, lambdaFindings } from './keras-lambda';
-import { readNpyHeader } from './npy-header';
+import { isNpy, readNpyHeader } from './npy-header';
 import { scanPickleStreams } from './pickle-streams';
 import type { ArtifactFormat, ScannedImport } from './types';
-import { inflateMembers, listZip, MAX_INFLATED_BYTES, MAX_MEMBER_BYTES, type ZipMember } from './zip-archive';
+import { listZip, MAX_INFLATED_BYTES, MAX_MEMBER_BYTES, unpackMember, type ZipMember } from './zip-archive';
 
 export interface ArchiveScan {
   format: ArtifactFormat;
@@ -32,65 +34,52 @@ export function scanArchive(file: string, bytes: Uint8Array, kind: ArchiveKind, 
   try {
     members = listZip(bytes);
   } catch (e) {
-    out.findings.push(finding(file, 'invalid-input', 'high', `starts like a zip archive but its directory cannot be read: ${(e as Error).message}`));
+    out.findings.push(finding(file, 'unverified-artifact', 'high', `starts like a zip archive but its directory cannot be read (${(e as Error).message}); what a loader would take from it could not be verified.`));
     return out;
   }
+  if (members.some((m) => TORCH_DATA.test(m.name))) out.format = 'pytorch-zip';
+  else if (kind === 'pickle-zip' && members.length > 0 && members.every((m) => /\.npy$/i.test(m.name))) out.format = 'npz';
 
-  const pickles = members.filter((m) => PICKLE_MEMBER.test(m.name));
-  const npys = kind === 'npz' ? members.filter((m) => /\.npy$/i.test(m.name)) : [];
-  const config = kind === 'keras' ? members.find((m) => m.name === 'config.json') : undefined;
-  if (kind === 'pickle-zip' && pickles.some((m) => TORCH_DATA.test(m.name))) out.format = 'pytorch-zip';
-
-  const wanted = [...pickles, ...npys, ...(config ? [config] : [])];
-  let inflated;
-  try {
-    inflated = inflateMembers(bytes, wanted, caps);
-  } catch (e) {
-    out.findings.push(finding(file, 'invalid-input', 'high', `zip archive is corrupt: ${(e as Error).message}`));
-    return out;
-  }
-  // Holding a pickle member makes the archive pickle-based, scanned or not.
-  if (pickles.length) out.pickleBased = true;
-  for (const r of inflated.refused) {
-    // A pickle we could not look inside may hold anything: an error. A large NPY member is
-    // more likely data than a bomb, but it was not checked for object arrays either.
-    const isPickle = PICKLE_MEMBER.test(r.name);
-    out.findings.push(finding(file, 'invalid-input', isPickle ? 'high' : 'medium',
-      `member "${r.name}" was not scanned: ${r.reason}. It may be a zip bomb; do not load the file.`, { member: r.name }));
-  }
-  for (const data of Object.values(inflated.files)) out.bytesScanned += data.length;
-
-  for (const m of pickles) {
-    const data = inflated.files[m.name];
-    if (!data) continue;
-    const scan = scanPickleStreams(file, data, { member: m.name });
-    out.pickles += scan.streams;
-    out.imports.push(...scan.imports);
-    out.findings.push(...scan.findings);
-  }
-  for (const m of npys) {
-    const data = inflated.files[m.name];
-    if (!data) continue;
-    const header = readNpyHeader(data);
-    if (!header.ok) {
-      out.findings.push(finding(file, 'invalid-input', 'high', `member "${m.name}": ${header.message}`, { member: m.name }));
+  let inflated = 0;
+  let configText: Uint8Array | undefined;
+  for (const m of members) {
+    const isPickleName = PICKLE_MEMBER.test(m.name);
+    if (isPickleName) out.pickleBased = true;
+    const data = unpackMember(bytes, m, Math.min(caps.member, caps.total - inflated));
+    if (!data.ok) {
+      // A member that may be a pickle or an array, and could not be looked into, may hold anything.
+      const lenient = kind === 'keras' && !isPickleName && !/\.npy$/i.test(m.name);
+      out.findings.push(lenient
+        ? finding(file, 'invalid-input', 'medium', `member "${m.name}" was not scanned: ${data.reason}.`, { member: m.name })
+        : finding(file, 'unverified-artifact', 'high', `member "${m.name}" was not scanned: ${data.reason}${data.overCap ? ' (it may be a zip bomb)' : ''}; it could not be verified, do not load the file.`, { member: m.name }));
       continue;
     }
-    if (!header.objectDtype) continue;
-    out.pickleBased = true;
-    const scan = scanPickleStreams(file, data.subarray(header.dataStart), { member: m.name, base: header.dataStart });
-    out.pickles += scan.streams;
-    out.imports.push(...scan.imports);
-    out.findings.push(...scan.findings);
+    if (data.data.length !== m.originalSize) {
+      // Readers disagree on such a member (miniz trusts the declared size, zlib the stream).
+      out.findings.push(finding(file, 'unverified-artifact', 'high', `member "${m.name}" declares ${m.originalSize} bytes uncompressed but holds ${data.data.length}; loaders may read it differently, so it could not be verified.`, { member: m.name }));
+    }
+    if (m.method !== 0) {
+      inflated += data.data.length;
+      out.bytesScanned += data.data.length;
+    }
+    if (kind === 'keras' && m.name === 'config.json' && !configText) configText = data.data;
+    if (isNpy(data.data)) {
+      scanNpyMember(file, m.name, data.data, out);
+    } else {
+      const scan = scanPickleStreams(file, data.data, { member: m.name, mode: isPickleName ? 'pickle' : 'sniff' });
+      if (scan.streams > 0 || scan.findings.length > 0) out.pickleBased = true;
+      out.pickles += scan.streams;
+      out.imports.push(...scan.imports);
+      out.findings.push(...scan.findings);
+    }
   }
   if (kind === 'keras') {
-    const text = config && inflated.files[config.name];
-    if (!config) {
+    if (!members.some((m) => m.name === 'config.json')) {
       out.findings.push(finding(file, 'invalid-input', 'high', `no config.json in the archive: not a Keras 3 .keras file (it has ${members.length} members)`));
-    } else if (text) {
+    } else if (configText) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'));
+        parsed = JSON.parse(Buffer.from(configText.buffer, configText.byteOffset, configText.byteLength).toString('utf8'));
       } catch (e) {
         out.findings.push(finding(file, 'invalid-input', 'high', `config.json is not valid JSON: ${(e as Error).message}`, { member: 'config.json' }));
       }
@@ -102,4 +91,21 @@ export function scanArchive(file: string, bytes: Uint8Array, kind: ArchiveKind, 
     }
   }
   return out;
+}
+
+/** numpy.load reads any NPZ member that starts with the NPY magic as an array, whatever its name. */
+function scanNpyMember(file: string, name: string, data: Uint8Array, out: ArchiveScan): void {
+  const header = readNpyHeader(data);
+  if (!header.ok) {
+    out.findings.push(header.unverified
+      ? finding(file, 'unverified-artifact', 'high', `member "${name}": ${header.message}`, { member: name })
+      : finding(file, 'invalid-input', 'high', `member "${name}": ${header.message}`, { member: name }));
+    return;
+  }
+  if (!header.objectDtype) return;
+  out.pickleBased = true;
+  const scan = scanPickleStreams(file, data.subarray(header.dataStart), { member: name, base: header.dataStart, mode: 'pickle' });
+  out.pickles += scan.streams;
+  out.imports.push(...scan.imports);
+  out.findings.push(...scan.findings);
 }

@@ -19,6 +19,10 @@ function where(imp: { offset: number; member?: string }): string {
   return imp.member !== undefined ? `byte ${imp.offset} of member "${imp.member}"` : `byte ${imp.offset}`;
 }
 
+function writtenAs(imp: ScannedImport): string {
+  return imp.written ? ` (written as ${imp.written.module}.${imp.written.name}, which CPython maps to it)` : '';
+}
+
 function callable(imp: ScannedImport): string {
   return `${imp.module}.${imp.name}`;
 }
@@ -27,23 +31,24 @@ function importData(imp: ScannedImport, extra: Record<string, number | string> =
   return { offset: imp.offset, callable: callable(imp), ...(imp.member !== undefined ? { member: imp.member } : {}), ...extra };
 }
 
-/** One error per dangerous import (up to MAX_LISTED), a warning naming the unknown ones, a note for library classes. */
+/** One error per dangerous import and per distinct unlisted import (up to MAX_LISTED each), a note for library classes. */
 export function importFindings(file: string, imports: readonly ScannedImport[]): Finding[] {
   const out: Finding[] = [];
   const dangerous = imports.filter((i) => i.kind === 'dangerous');
   dangerous.slice(0, MAX_LISTED).forEach((imp, i) => {
     const more = i === MAX_LISTED - 1 && dangerous.length > MAX_LISTED ? ` (and ${dangerous.length - MAX_LISTED} more dangerous imports)` : '';
     out.push(finding(file, 'unsafe-artifact', 'high',
-      `imports ${callable(imp)} at ${where(imp)}: unpickling this file would call it, which can run arbitrary commands or code${more}. Do not load it.`,
+      `imports ${callable(imp)}${writtenAs(imp)} at ${where(imp)}: unpickling this file would call it, which can run arbitrary commands or code${more}. Do not load it.`,
       importData(imp)));
   });
+  // Deny by default: anything not on the allowlist runs code nobody vetted, so it is an error too.
   const unknown = distinct(imports.filter((i) => i.kind === 'unknown'));
-  if (unknown.length) {
-    const names = unknown.slice(0, MAX_LISTED).map(callable).join(', ') + (unknown.length > MAX_LISTED ? ` and ${unknown.length - MAX_LISTED} more` : '');
-    out.push(finding(file, 'unsafe-artifact', 'medium',
-      `imports code that is not known tensor-rebuilding code: ${names} (first at ${where(unknown[0])}); unpickling would run it. Load only if you trust where the file came from.`,
-      importData(unknown[0], { count: unknown.length })));
-  }
+  unknown.slice(0, MAX_LISTED).forEach((imp, i) => {
+    const more = i === MAX_LISTED - 1 && unknown.length > MAX_LISTED ? ` (and ${unknown.length - MAX_LISTED} more such imports)` : '';
+    out.push(finding(file, 'unsafe-artifact', 'high',
+      `imports ${callable(imp)}${writtenAs(imp)} at ${where(imp)}: it is not on the allowlist of tensor- and container-rebuilding callables, and unpickling this file would call it${more}. Do not load it unless you trust where it came from.`,
+      importData(imp)));
+  });
   const library = distinct(imports.filter((i) => i.kind === 'informational'));
   if (library.length) {
     const names = library.slice(0, MAX_LISTED).map(callable).join(', ') + (library.length > MAX_LISTED ? ` and ${library.length - MAX_LISTED} more` : '');

@@ -1,11 +1,26 @@
 /**
- * What a pickle's imports mean. Unpickling calls what a pickle imports, so an import of
- * a process, file, network or code-execution callable is how malicious pickles work
- * (Trail of Bits' fickling and picklescan flag the same families); the imports PyTorch,
- * NumPy and collections use to rebuild tensors and containers are ordinary. Anything else
- * is unknown: not proof of harm, but code the user should know will run.
+ * What a pickle's imports mean, deny by default. Unpickling imports a module and calls what
+ * it names, so an import is safe only when the name CPython would resolve is on an explicit
+ * allowlist of callables that rebuild tensors, arrays and containers. The name is first
+ * resolved as CPython's find_class does: `_compat_pickle` mapping for protocols 0-2, and,
+ * for protocol 4+, a dotted name walked attribute by attribute (`numpy.random` +
+ * `x.pickle.loads` reaches `pickle.loads`). Dotted names are never allowed.
+ *
+ * Kinds: 'ordinary' (allowlisted), 'informational' (a class of scikit-learn or torch.nn
+ * reached by its exact module path: model objects, listed but allowed), 'dangerous' (a
+ * known command/code/file callable: an error with specific wording), 'unknown' (anything
+ * else: also an error, since it runs code nobody vetted).
  */
+import { compatName } from './compat-pickle';
+
 export type ImportKind = 'dangerous' | 'ordinary' | 'informational' | 'unknown';
+
+export interface ResolvedImport {
+  /** Module and name after _compat_pickle mapping (what CPython imports and looks up). */
+  module: string;
+  name: string;
+  kind: ImportKind;
+}
 
 /** Modules whose every member is dangerous (the module itself or any submodule). */
 const DANGEROUS_MODULES = [
@@ -13,62 +28,130 @@ const DANGEROUS_MODULES = [
   'importlib', 'imp', 'runpy', 'pty', 'webbrowser', 'marshal', 'code', 'codeop', 'commands',
   'ctypes', 'multiprocessing', 'signal', 'pickle', '_pickle', 'cPickle', 'dill', 'cloudpickle',
   'shelve', 'pdb', 'bdb', 'timeit', 'platform', 'requests', 'urllib', 'urllib2', 'http', 'httplib',
-  'ftplib', 'telnetlib', 'smtplib', 'poplib', 'imaplib', 'ssl', 'asyncio.subprocess', 'tempfile',
-  'glob', 'pathlib', 'fcntl', 'resource', '_thread', 'thread', 'zipimport', 'pkgutil', 'site', 'distutils', 'setuptools', 'pip', 'venv',
-  'builtins.__import__', 'torch.hub', 'torch.jit._script', 'numpy.testing._private.utils',
-  'numpy.f2py', 'numpy.distutils',
+  'ftplib', 'telnetlib', 'smtplib', 'poplib', 'imaplib', 'ssl', 'asyncio', 'tempfile',
+  'glob', 'pathlib', 'fcntl', 'resource', '_thread', 'thread', 'threading', 'zipimport', 'pkgutil', 'site',
+  'distutils', 'setuptools', 'pip', 'venv', 'ensurepip', 'pydoc', 'cProfile', 'profile', 'trace', 'idlelib',
+  'lib2to3', 'logging.config', 'pickletools', 'tarfile', 'zipfile', 'shlex', 'spawn', '_posixsubprocess',
+  'builtins.__import__', 'torch.hub', 'torch.jit', 'torch.utils.cpp_extension', 'torch.utils.data.datapipes',
+  'torch.package', 'torch._dynamo', 'torch.fx', 'torch.serialization', 'numpy.testing', 'numpy.f2py',
+  'numpy.distutils', 'numpy.lib.npyio', 'joblib.parallel', 'joblib.numpy_pickle_utils', 'joblib._memmapping_reducer',
+  'uuid._get_command_stdout', 'uuid._popen', '_io', 'io', 'codecs.open', 'fileinput', 'linecache', 'zipapp', 'doctest',
 ];
+
+/** Attribute names that run code, open files or load pickles wherever they are reached (re-exports included). */
+const DANGEROUS_ATTRIBUTES = new Set([
+  'system', 'popen', 'Popen', 'exec', 'eval', 'execfile', 'compile', '__import__', 'import_module', 'spawn', 'spawnv',
+  'spawnl', 'spawnlp', 'spawnvp', 'execv', 'execve', 'execvp', 'execl', 'call', 'check_call', 'check_output',
+  'getoutput', 'getstatusoutput', 'run', 'runctx', 'runcode', 'run_path', 'run_module', 'load', 'loads', 'load_inline',
+  'open', 'open_code', 'fdopen', 'pipepager', 'tempfilepager', 'dictConfig', 'fileConfig', 'listen', 'getattr',
+  'setattr', 'delattr', 'attrgetter', 'methodcaller', 'breakpoint', 'input', 'read_pickle', 'dlopen', 'CDLL',
+  'LoadLibrary', 'remove', 'unlink', 'rmtree', 'rmdir', 'rename', 'kill', 'bltn_open', '_run_pip', 'apply',
+]);
 
 /** Single callables that run code, open files or reach attributes by name. */
 const DANGEROUS_CALLABLES = new Set([
   ...['eval', 'exec', 'execfile', 'compile', 'open', 'file', 'getattr', 'setattr', 'delattr', '__import__',
-    'apply', 'input', 'raw_input', 'breakpoint', 'globals', 'locals', 'vars', 'reload', 'memoryview', 'help', 'exit', 'quit']
+    'apply', 'input', 'raw_input', 'breakpoint', 'globals', 'locals', 'vars', 'reload', 'memoryview', 'help', 'exit', 'quit', 'type', 'print']
     .flatMap((n) => [`builtins.${n}`, `__builtin__.${n}`, `__builtins__.${n}`]),
   'types.CodeType', 'types.FunctionType', 'types.LambdaType', 'types.MethodType', 'types.ModuleType',
-  'operator.attrgetter', 'operator.methodcaller', 'functools.reduce',
-  'asyncio.create_subprocess_exec', 'asyncio.create_subprocess_shell', 'asyncio.base_events.BaseEventLoop.subprocess_exec',
-  'torch.load', 'torch.storage._load_from_bytes', 'torch.serialization.load', 'numpy.load', 'numpy.lib.npyio.load',
-  'pandas.read_pickle', 'io.open', 'io.FileIO', '_io.open', '_io.FileIO', 'io.open_code', 'joblib.load',
+  'operator.attrgetter', 'operator.methodcaller', 'operator.itemgetter', 'functools.reduce', 'functools.partial',
+  'torch.load', 'torch.storage._load_from_bytes', 'numpy.load', 'numpy.lib.load', 'pandas.read_pickle', 'joblib.load',
 ]);
 
-/** Imports that rebuild tensors, arrays and containers: never flagged. */
+/** Allowlist: imports that rebuild tensors, arrays and containers, by exact resolved name. */
 const ORDINARY_EXACT = new Set([
   'collections.OrderedDict', 'collections.defaultdict', 'collections.deque', 'collections.Counter',
-  'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar', 'numpy._core.multiarray._reconstruct',
-  'numpy._core.multiarray.scalar', 'numpy.core.numeric._frombuffer', 'numpy._core.numeric._frombuffer',
-  'numpy.dtype', 'numpy.ndarray', 'numpy.ma.core._mareconstruct',
+  ...['multiarray._reconstruct', 'multiarray.scalar', 'numeric._frombuffer'].flatMap((n) => [`numpy.core.${n}`, `numpy._core.${n}`]),
+  'numpy.dtype', 'numpy.ndarray', 'numpy.ma.core._mareconstruct', 'numpy.ma.core.MaskedArray', 'numpy.core.records.recarray',
+  ...['float16', 'float32', 'float64', 'longdouble', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+    'bool_', 'complex64', 'complex128', 'str_', 'bytes_', 'void', 'datetime64', 'timedelta64'].map((n) => `numpy.${n}`),
+  'numpy.random._pickle.__randomstate_ctor', 'numpy.random._pickle.__generator_ctor', 'numpy.random._pickle.__bit_generator_ctor',
+  'numpy.random.__RandomState_ctor', 'numpy.random.mtrand.RandomState', 'numpy.random._generator.Generator',
+  'numpy.random._mt19937.MT19937', 'numpy.random._pcg64.PCG64', 'numpy.random._pcg64.PCG64DXSM', 'numpy.random._philox.Philox',
+  'numpy.random._sfc64.SFC64', 'numpy.random.bit_generator.SeedSequence',
+  'joblib.numpy_pickle.NumpyArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
+  ...['_csr.csr_matrix', '_csc.csc_matrix', '_coo.coo_matrix', 'csr.csr_matrix', 'csc.csc_matrix', 'coo.coo_matrix']
+    .map((n) => `scipy.sparse.${n}`),
   '_codecs.encode', 'codecs.encode',
-  'copyreg._reconstructor', 'copy_reg._reconstructor', 'copyreg.__newobj__', 'copy_reg.__newobj__',
-  'torch.Size', 'torch.device', 'torch.dtype', 'torch.nn.parameter.Parameter', 'torch._tensor._rebuild_from_type_v2',
+  'copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__',
+  'torch.Size', 'torch.device', 'torch.dtype', 'torch.Tensor', 'torch.nn.parameter.Parameter', 'torch._tensor._rebuild_from_type_v2',
   'torch.storage._TypedStorage', 'torch.storage.TypedStorage', 'torch.storage.UntypedStorage', 'torch.storage.Storage',
-  'torch.serialization._get_layout', 'torch.per_tensor_affine', 'torch.per_channel_affine',
+  'torch.serialization._get_layout', 'torch.per_tensor_affine', 'torch.per_channel_affine', 'torch.per_tensor_symmetric',
   'datetime.datetime', 'datetime.date', 'datetime.time', 'datetime.timedelta', 'datetime.timezone',
   'decimal.Decimal', 'fractions.Fraction', 'uuid.UUID', 'argparse.Namespace',
   ...['set', 'frozenset', 'list', 'tuple', 'dict', 'int', 'float', 'complex', 'bool', 'str', 'bytes', 'bytearray',
-    'slice', 'range', 'object', 'long', 'unicode', 'reversed', 'Ellipsis', 'NotImplemented']
-    .flatMap((n) => [`builtins.${n}`, `__builtin__.${n}`]),
+    'slice', 'range', 'object'].map((n) => `builtins.${n}`),
 ]);
 
-/** torch.FloatStorage, torch.cuda.HalfStorage, torch._utils._rebuild_tensor_v2, torch.float32 ... */
+/** torch.FloatStorage, torch.cuda.HalfStorage, torch._utils._rebuild_tensor_v2, torch.float32 ... (whole names, no dots in the last part). */
 const ORDINARY_PATTERNS = [
   /^torch(\.cuda)?\.[A-Za-z0-9]*Storage$/,
   /^torch\._utils\._rebuild_[A-Za-z0-9_]+$/,
-  /^torch\.(float|double|half|bfloat16|int|long|short|uint8|int8|int16|int32|int64|bool|complex|qint|quint|float8)[A-Za-z0-9_]*$/,
+  /^torch\.(float|double|half|bfloat16|int|long|short|uint8|int8|int16|int32|int64|bool|complex|cfloat|cdouble|qint|quint|float8)[A-Za-z0-9_]*$/,
   /^torch\.(contiguous_format|preserve_format|channels_last|channels_last_3d|strided|sparse_coo|sparse_csr)$/,
+  /^numpy\.dtypes\.[A-Za-z0-9]+DType$/,
 ];
 
-/** Library classes (models, pipelines, arrays) that are expected in such pickles: listed, not warned about. */
-const INFORMATIONAL_MODULES = ['sklearn', 'joblib', 'scipy.sparse', 'xgboost', 'lightgbm', 'numpy.random', 'pandas.core'];
+/**
+ * Model classes: a CapWords class name reached by its exact module path inside these
+ * packages (estimators, their trees and losses; torch.nn layers of a full checkpoint).
+ * Private test/data-download helpers are excluded, and so are names those packages
+ * merely re-export from elsewhere (found by listing scikit-learn 1.2 and torch 1.13).
+ */
+const LIBRARY_PACKAGES = ['sklearn', 'torch.nn.modules'];
+const LIBRARY_EXCLUDED = ['sklearn.utils._testing', 'sklearn.utils.estimator_checks', 'sklearn.externals', 'sklearn.conftest',
+  'sklearn.datasets', 'sklearn.utils._joblib', 'sklearn.utils.fixes', 'sklearn.utils._show_versions', 'sklearn._build_utils'];
+const REEXPORTED_NAMES = new Set(['BytesIO', 'StringIO', 'GzipFile', 'Memory', 'Parallel', 'Path', 'TemporaryDirectory',
+  'Request', 'Template', 'ABCMeta', 'ABC', 'MethodType', 'Parameter', 'CalledProcessError', 'TimeoutExpired', 'TestCase',
+  'SkipTest', 'HTTPError', 'URLError', 'LinearOperator', 'BSpline', 'NamedTuple', 'OrderedDict', 'Counter', 'Any', 'Callable',
+  'Generator', 'Iterable', 'Iterator', 'Mapping', 'Sequence', 'Union', 'Optional', 'List', 'Dict', 'Tuple']);
+/** Cython reduce helpers of scikit-learn's trees (KDTree, BallTree, DistanceMetric pickle through them). */
+const LIBRARY_FUNCTIONS = new Set(['newObj']);
 
-export function classifyImport(module: string, name: string): ImportKind {
+/**
+ * `proto` is the protocol in force when the import runs (0 before any PROTO opcode): it
+ * decides _compat_pickle mapping (< 3) and dotted-name lookup (>= 4).
+ */
+export function resolveImport(module: string, name: string, proto = 4): ResolvedImport {
+  const [m, n] = compatName(module, name, proto);
+  return { module: m, name: n, kind: classifyResolved(m, n) };
+}
+
+/** Kind of an import, for a protocol 4 pickle (no _compat_pickle mapping). */
+export function classifyImport(module: string, name: string, proto = 4): ImportKind {
+  return resolveImport(module, name, proto).kind;
+}
+
+function classifyResolved(module: string, name: string): ImportKind {
   const full = `${module}.${name}`;
-  if (DANGEROUS_CALLABLES.has(full)) return 'dangerous';
-  if (DANGEROUS_MODULES.some((m) => within(module, m) || within(full, m))) return 'dangerous';
-  // A dotted name reaching into a dangerous module through an attribute path (STACK_GLOBAL allows "os.system" as name).
-  if (name.includes('.') && name.split('.').some((part) => part === 'system' || part === 'popen' || part === '__import__' || part === 'eval' || part === 'exec')) return 'dangerous';
+  const parts = full.split('.');
+  // Every prefix is something CPython imports or reaches by getattr on the way.
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('.');
+    if (DANGEROUS_CALLABLES.has(prefix) || DANGEROUS_MODULES.includes(prefix)) return 'dangerous';
+  }
+  if (name.split('.').some((part) => DANGEROUS_ATTRIBUTES.has(part))) return 'dangerous';
+  if (!isIdentifierPath(module) || !isIdentifier(name)) return 'unknown';
   if (ORDINARY_EXACT.has(full) || ORDINARY_PATTERNS.some((p) => p.test(full))) return 'ordinary';
-  if (INFORMATIONAL_MODULES.some((m) => within(module, m))) return 'informational';
+  if (isLibraryClass(module, name)) return 'informational';
   return 'unknown';
+}
+
+function isLibraryClass(module: string, name: string): boolean {
+  if (!LIBRARY_PACKAGES.some((p) => within(module, p)) || LIBRARY_EXCLUDED.some((p) => within(module, p))) return false;
+  if (module.split('.').some((part) => part === 'tests' || part === 'conftest')) return false;
+  if (LIBRARY_FUNCTIONS.has(name)) return module.startsWith('sklearn.');
+  return /^[A-Z][A-Za-z0-9]*$/.test(name) && !REEXPORTED_NAMES.has(name);
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isIdentifier(s: string): boolean {
+  return IDENTIFIER.test(s);
+}
+
+function isIdentifierPath(s: string): boolean {
+  return s.split('.').every(isIdentifier);
 }
 
 function within(name: string, module: string): boolean {

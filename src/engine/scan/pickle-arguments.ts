@@ -26,6 +26,8 @@ const MAX_KEPT_CHARS = 4096;
 const MAX_LINE = 1 << 20;
 
 const NONE: ArgValue = { type: 'none' };
+/** Appended to a string cut at MAX_KEPT_CHARS. */
+const CUT = '\u2026(cut)';
 
 export interface ReadArg {
   value: ArgValue;
@@ -33,7 +35,8 @@ export interface ReadArg {
   next: number;
 }
 
-export function readArgument(bytes: Uint8Array, view: DataView, pos: number, end: number, kind: ArgKind): ReadArg {
+/** `opcode` matters for INT only, whose text CPython reads with base 0 (0x10 is 16). */
+export function readArgument(bytes: Uint8Array, view: DataView, pos: number, end: number, kind: ArgKind, opcode?: string): ReadArg {
   switch (kind) {
     case 'none':
       return { value: NONE, next: pos };
@@ -93,9 +96,8 @@ export function readArgument(bytes: Uint8Array, view: DataView, pos: number, end
     case 'decimalnl_long': {
       const { text, next } = line(bytes, pos, end);
       if (kind === 'decimalnl_short' && (text === '00' || text === '01')) return { value: { type: 'bool', value: text === '01' }, next };
-      const digits = kind === 'decimalnl_long' ? text.replace(/L$/, '') : text;
-      if (!/^[+-]?\d+$/.test(digits)) throw new MalformedPickle(`expected a decimal integer, found ${JSON.stringify(text.slice(0, 40))}`);
-      return { value: { type: 'int', value: smallest(BigInt(digits)) }, next };
+      const digits = kind === 'decimalnl_long' ? text.trim().replace(/L$/, '') : text;
+      return { value: { type: 'int', value: smallest(pythonInt(digits, opcode === 'INT')) }, next };
     }
     case 'floatnl': {
       const { text, next } = line(bytes, pos, end);
@@ -104,12 +106,13 @@ export function readArgument(bytes: Uint8Array, view: DataView, pos: number, end
       return { value: { type: 'float', value }, next };
     }
     case 'stringnl': {
-      const { text, next } = line(bytes, pos, end);
+      // CPython strips only the newline, then requires matching outer quotes.
+      const { text, next } = line(bytes, pos, end, 'latin1');
       const quote = text[0];
       if ((quote !== "'" && quote !== '"') || text.length < 2 || text[text.length - 1] !== quote) {
         throw new MalformedPickle(`STRING argument is not a quoted string: ${JSON.stringify(text.slice(0, 40))}`);
       }
-      return { value: { type: 'str', value: unescapePython(text.slice(1, -1)) }, next };
+      return { value: { type: 'str', value: escapeDecode(text.slice(1, -1)) }, next };
     }
     case 'stringnl_noescape': {
       const { text, next } = line(bytes, pos, end);
@@ -139,7 +142,8 @@ function counted(bytes: Uint8Array, start: number, end: number, n: number, kind:
   // Protocol 1-3 STRINGs are Python 2 str (bytes): decoded as latin1, as pickle's default encoding="ASCII" errors aside.
   const encoding = kind.startsWith('unicode') ? 'utf8' : 'latin1';
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, kept).toString(encoding);
-  return { value: { type: 'str', value: text.slice(0, MAX_KEPT_CHARS) }, next };
+  const cut = n > kept || text.length > MAX_KEPT_CHARS;
+  return { value: { type: 'str', value: cut ? `${text.slice(0, MAX_KEPT_CHARS)}${CUT}` : text }, next };
 }
 
 function line(bytes: Uint8Array, pos: number, end: number, encoding: BufferEncoding = 'utf8'): { text: string; next: number } {
@@ -149,8 +153,10 @@ function line(bytes: Uint8Array, pos: number, end: number, encoding: BufferEncod
     if (limit < end) throw new MalformedPickle(`no line break within ${MAX_LINE} bytes`);
     throw new TruncatedPickle('a newline-terminated argument has no newline before the end');
   }
+  const cut = nl - pos > MAX_KEPT_CHARS;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + pos, Math.min(nl - pos, MAX_KEPT_CHARS)).toString(encoding);
-  return { text: text.replace(/\r$/, ''), next: nl + 1 };
+  // A cut text gets a mark no name contains, so it can never equal an allowed name.
+  return { text: cut ? `${text}${CUT}` : text, next: nl + 1 };
 }
 
 function smallest(n: bigint): number | bigint {
@@ -167,14 +173,76 @@ function littleEndianSigned(bytes: Uint8Array, start: number, n: number): number
   return smallest(value);
 }
 
-/** Python string-literal escapes, enough for names (\\, \', \", \n, \t, \xNN). */
-function unescapePython(text: string): string {
-  return text.replace(/\\(x[0-9a-fA-F]{2}|[\\'"ntr0])/g, (_, e: string) => {
-    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
-    return ({ n: '\n', t: '\t', r: '\r', '0': '\0' } as Record<string, string>)[e] ?? e;
-  });
+/**
+ * Python's int(text) (PUT/GET/LONG, base 10: whitespace, sign, underscores between digits)
+ * or, for INT, int(text, 0) (0x/0o/0b prefixes). A leading zero before digits is 8 in C's
+ * strtol but an error in pickle.py, so it is refused rather than guessed.
+ */
+function pythonInt(raw: string, base0: boolean): bigint {
+  const text = raw.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
+  const m = /^([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|\d(?:_?\d)*)$/.exec(text);
+  if (!m || (!base0 && /^0[xXoObB]/.test(m[2])) || (base0 && /^0_?\d/.test(m[2]) && /[1-9]/.test(m[2]))) {
+    throw new MalformedPickle(`expected a decimal integer, found ${JSON.stringify(raw.slice(0, 40))}`);
+  }
+  const value = BigInt(m[2].replace(/_/g, ''));
+  return m[1] === '-' ? -value : value;
 }
 
+/** codecs.escape_decode, which STRING arguments go through: every Python bytes-literal escape. */
+function escapeDecode(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '\\' || i + 1 >= text.length) {
+      if (c === '\\') throw new MalformedPickle('STRING argument ends with a lone backslash');
+      out += c;
+      continue;
+    }
+    const e = text[++i];
+    const simple: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+    if (e in simple) {
+      out += simple[e];
+    } else if (e >= '0' && e <= '7') {
+      let digits = e;
+      while (digits.length < 3 && /[0-7]/.test(text[i + 1] ?? '')) digits += text[++i];
+      out += String.fromCharCode(parseInt(digits, 8) & 0xff);
+    } else if (e === 'x') {
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new MalformedPickle('STRING argument has an invalid \\x escape');
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 2;
+    } else {
+      out += `\\${e}`;
+    }
+  }
+  return out;
+}
+
+/** raw-unicode-escape: \\uXXXX and \\UXXXXXXXX are escapes only after an odd run of backslashes. */
 function rawUnicodeEscape(text: string): string {
-  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u?: string, U?: string) => String.fromCodePoint(parseInt((u ?? U)!, 16)));
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] !== '\\') {
+      out += text[i++];
+      continue;
+    }
+    let run = 0;
+    while (text[i + run] === '\\') run++;
+    const next = text[i + run];
+    if (run % 2 === 1 && (next === 'u' || next === 'U')) {
+      out += '\\'.repeat(run - 1);
+      const width = next === 'u' ? 4 : 8;
+      const hex = text.slice(i + run + 1, i + run + 1 + width);
+      if (!new RegExp(`^[0-9a-fA-F]{${width}}$`).test(hex)) throw new MalformedPickle(`UNICODE argument has a truncated \\${next} escape`);
+      const code = parseInt(hex, 16);
+      if (code > 0x10ffff) throw new MalformedPickle('UNICODE argument escapes a code point above U+10FFFF');
+      out += String.fromCodePoint(code);
+      i += run + 1 + width;
+    } else {
+      out += '\\'.repeat(run);
+      i += run;
+    }
+  }
+  return out;
 }

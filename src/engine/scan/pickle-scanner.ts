@@ -5,7 +5,7 @@
  * in the opcode; STACK_GLOBAL takes module and name from the stack, where they may come
  * from string opcodes or from the memo (BINPUT/MEMOIZE then BINGET), so the memo is kept.
  */
-import { classifyImport, type ImportKind } from './import-policy';
+import { resolveImport, type ImportKind } from './import-policy';
 import { MalformedPickle, readArgument, TruncatedPickle, type ArgValue } from './pickle-arguments';
 import { HIGHEST_PROTOCOL, OPCODES } from './pickle-opcodes';
 
@@ -23,8 +23,11 @@ export const MAX_STACK_DEPTH = 1 << 20;
 export const MAX_MEMO_ENTRIES = 1 << 22;
 
 export interface PickleImport {
+  /** As CPython resolves them (after _compat_pickle for protocols 0-2). */
   module: string;
   name: string;
+  /** As written in the pickle, when _compat_pickle changed them. */
+  written?: { module: string; name: string };
   /** Byte offset of the opcode that imports, in the buffer given to scanPickle. */
   offset: number;
   opcode: 'GLOBAL' | 'STACK_GLOBAL' | 'INST';
@@ -35,6 +38,8 @@ export interface PickleImport {
 export interface UnresolvedImport {
   offset: number;
   opcode: string;
+  /** The copyreg extension code, for EXT1/EXT2/EXT4. */
+  code?: number;
   reason: string;
 }
 
@@ -96,7 +101,10 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
   const result: PickleScan = { imports: [], unresolved: [], opcodes: 0, capped: false, inlineArrays: 0 };
   if (options.recordOps) result.ops = [];
   const stack: Slot[] = [];
-  const memo = new Map<number, Value>();
+  // Keys as decimal text: PUT/GET keys are Python ints of any size, never rounded.
+  const memo = new Map<string, Value>();
+  // CPython's unpickler starts at protocol 0; PROTO may change it anywhere in the stream.
+  let proto = 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
   const pop = (): Value => {
@@ -117,8 +125,10 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
     return items.slice(1) as Value[];
   };
   const addImport = (module: string, name: string, offset: number, opcode: PickleImport['opcode']) => {
-    result.imports.push({ module, name, offset, opcode, kind: classifyImport(module, name) });
-    return { k: 'global', module, name } as Value;
+    const r = resolveImport(module, name, proto);
+    const changed = r.module !== module || r.name !== name;
+    result.imports.push({ module: r.module, name: r.name, offset, opcode, kind: r.kind, ...(changed ? { written: { module, name } } : {}) });
+    return { k: 'global', module: r.module, name: r.name } as Value;
   };
 
   let pos = start;
@@ -136,7 +146,7 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
     }
     let arg: ArgValue;
     try {
-      const read = readArgument(bytes, view, pos + 1, end, info.arg);
+      const read = readArgument(bytes, view, pos + 1, end, info.arg, info.name);
       arg = read.value;
       pos = read.next;
     } catch (e) {
@@ -158,20 +168,25 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
         case 'PROTO': {
           const p = Number((arg as { value: number }).value);
           result.protocol = p;
+          proto = p;
           if (p > HIGHEST_PROTOCOL) throw new StackProblem(`protocol ${p} is newer than the highest known (${HIGHEST_PROTOCOL})`);
           break;
         }
         case 'FRAME':
           // Frames only group opcodes for buffered reading; the opcodes inside are read as usual.
           break;
-        case 'PUT': case 'BINPUT': case 'LONG_BINPUT':
-          memo.set(Number((arg as { value: number }).value), top());
+        case 'PUT': case 'BINPUT': case 'LONG_BINPUT': {
+          const key = (arg as { value: number | bigint }).value;
+          if (key < 0) throw new StackProblem('negative PUT argument');
+          memo.set(String(key), top());
           break;
+        }
         case 'MEMOIZE':
-          memo.set(memo.size, top());
+          // CPython stores at len(memo), which may overwrite a key PUT wrote.
+          memo.set(String(memo.size), top());
           break;
         case 'GET': case 'BINGET': case 'LONG_BINGET': {
-          const key = Number((arg as { value: number }).value);
+          const key = String((arg as { value: number | bigint }).value);
           const v = memo.get(key);
           if (v === undefined) throw new StackProblem(`memo key ${key} was never stored`);
           stack.push(v);
@@ -250,7 +265,7 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
           popMark();
           break;
         case 'EXT1': case 'EXT2': case 'EXT4':
-          result.unresolved.push({ offset, opcode: info.name, reason: `copyreg extension code ${(arg as { value: number }).value}: the callable is looked up at load time` });
+          result.unresolved.push({ offset, opcode: info.name, code: Number((arg as { value: number }).value), reason: `copyreg extension code ${(arg as { value: number }).value}: the callable is looked up in copyreg's registry at load time` });
           stack.push(OTHER);
           break;
         case 'GLOBAL': case 'INST': {
@@ -378,8 +393,13 @@ function joblibArrayLength(obj: Extract<Value, { k: 'obj' }>, pos: number): Inli
   if (!shape || shape.k !== 'seq' || !shape.items.every((v) => v.k === 'num')) return fail('shape is not a tuple of integers');
   const code = dtypeCode(dtype);
   if (code === undefined) return fail('dtype is not a numpy.dtype of a string code');
-  const aligned = get('numpy_array_alignment_bytes') !== undefined;
-  if (/^[|<>=]?O/.test(code)) return { size: 'pickle', aligned };
+  // joblib reads padding only when the attribute is set to a number, and never before an object array.
+  const alignment = get('numpy_array_alignment_bytes');
+  const aligned = alignment !== undefined && alignment.k === 'num';
+  if (alignment !== undefined && alignment.k !== 'num' && !(alignment.k === 'const' && alignment.v === null)) return fail('numpy_array_alignment_bytes is neither a number nor None');
+  if (/^[|<>=]?O/.test(code)) return { size: 'pickle', aligned: false };
+  // A void (structured) dtype may hold object fields, which joblib unpickles rather than reads raw.
+  if (/^[|<>=]?V/.test(code)) return fail(`dtype "${code}" is structured; whether it holds objects is not modelled`);
   const itemSize = dtypeItemSize(code);
   if (itemSize === undefined) return fail(`dtype "${code}" has no known item size`);
   let count = 1;

@@ -13,6 +13,8 @@ export interface ScannedImport {
   offset: number;
   member?: string;
   kind: ImportKind;
+  /** The names as written in the pickle, when CPython's _compat_pickle mapping changes them. */
+  written?: { module: string; name: string };
 }
 
 export interface SafetensorsTensor {
