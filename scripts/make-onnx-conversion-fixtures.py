@@ -177,7 +177,7 @@ def warm_batchnorm(model, shape):
 class Sin(nn.Module):
     def __init__(self):
         super().__init__()
-        self.a = nn.Linear(5, 3)
+        self.a = nn.Linear(4, 3)
 
     def forward(self, x):
         return self.a(torch.sin(x))
@@ -231,7 +231,7 @@ def main():
     res = TinyResNet()
     warm_batchnorm(res, [1, 16, 16])
     export('resnet', res, [1, 16, 16], 'ResNet-style CNN: Conv, BatchNorm, Relu, MaxPool, residual Add, 1x1 projection, GlobalAveragePool, Flatten, Gemm', keep_batchnorm=True)
-    export('unsupported-sin', Sin(), [5], 'Sin: not supported by the converter')
+    export('unsupported-sin', Sin(), [4], 'Sin: not supported by the converter')
 
 
 if __name__ == '__main__':

@@ -59,17 +59,17 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
     const [shadows, target] = await Promise.all([ctx.shadows(), ctx.targetQueries()]);
     const input = shadowSignals(shadows, target, ctx.auditRecords.labels, 'lira-statistic');
     const result = liraScores(id, { ...input, keep: shadows.keep });
-    const notes = [`${shadows.shadows} shadow models (${shadows.fromCache} from cache), ${shadows.queries} quer${shadows.queries === 1 ? 'y' : 'ies'} per record.`, ...architectureNotes(shadows)];
+    const notes = [`${shadows.shadows} shadow models (${shadows.fromCache} from cache), ${shadows.queries} quer${shadows.queries === 1 ? 'y' : 'ies'} per record.`];
     if (result.zeroSpreadRecords.length) notes.push(`${result.zeroSpreadRecords.length} records had zero spread across shadows; their scores are extreme by construction.`);
-    return { description: { id, family: 'lira', title: LIRA_TITLES[id] }, scores: split(result.scores, notes) };
+    return { description: { id, family: 'lira', title: LIRA_TITLES[id], ...fallback(shadows) }, scores: split(result.scores, notes) };
   }
   switch (id) {
     case 'difficulty-calibration': {
       const [shadows, target] = await Promise.all([ctx.shadows(), ctx.targetQueries()]);
       const input = shadowSignals(shadows, target, ctx.auditRecords.labels, 'loss');
       return {
-        description: { id, family: 'reference', title: 'loss calibrated by record difficulty on reference models (Watson et al.)' },
-        scores: split(difficultyCalibratedScores(input), [`Reference models: the ${shadows.shadows} shadow models that did not train on each record.`, ...architectureNotes(shadows)]),
+        description: { id, family: 'reference', title: 'loss calibrated by record difficulty on reference models (Watson et al.)', ...fallback(shadows) },
+        scores: split(difficultyCalibratedScores(input), [`Reference models: the ${shadows.shadows} shadow models that did not train on each record.`]),
       };
     }
     case 'rmia': {
@@ -79,8 +79,8 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
       const input = rmiaInput(shadows, target, ctx.auditRecords.labels, { probabilities: population.probabilities, labels: population.dataset.labels });
       const scores = rmiaScores(input, { mode: 'offline', offlineA: RMIA_DEFAULT_OFFLINE_A, gamma: RMIA_DEFAULT_GAMMA });
       return {
-        description: { id, family: 'reference', title: 'RMIA, likelihood ratio against population records (Zarifzadeh et al.)' },
-        scores: split(scores, [`Offline RMIA with a = ${RMIA_DEFAULT_OFFLINE_A}, gamma = ${RMIA_DEFAULT_GAMMA}, ${population.dataset.count} population records.`, ...architectureNotes(shadows)]),
+        description: { id, family: 'reference', title: 'RMIA, likelihood ratio against population records (Zarifzadeh et al.)', ...fallback(shadows) },
+        scores: split(scores, [`Offline RMIA with a = ${RMIA_DEFAULT_OFFLINE_A}, gamma = ${RMIA_DEFAULT_GAMMA}, ${population.dataset.count} population records.`]),
       };
     }
     case 'shokri': {
@@ -101,8 +101,8 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
         numClasses: ctx.numClasses,
       });
       return {
-        description: { id, family: 'shadow-classifier', title: 'attack classifiers trained on shadow-model outputs (Shokri et al.)' },
-        scores: { ...scores, notes: [...scores.notes, ...architectureNotes(shadows)] },
+        description: { id, family: 'shadow-classifier', title: 'attack classifiers trained on shadow-model outputs (Shokri et al.)', ...fallback(shadows) },
+        scores,
       };
     }
     case 'label-only-augmentation':
@@ -126,7 +126,7 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
   throw new Error(`attack "${id}" is not implemented by this engine`);
 }
 
-/** What every shadow-model attack says about its shadows' architecture, when it was not the target's. */
-function architectureNotes(shadows: ShadowOutputs): string[] {
-  return shadows.architectureNote !== undefined ? [shadows.architectureNote] : [];
+/** When the shadows use a default architecture, why: said once per audit by a fallback-architecture finding, not in every attack's notes. */
+function fallback(shadows: ShadowOutputs): { architectureFallback?: string } {
+  return shadows.architectureNote !== undefined ? { architectureFallback: shadows.architectureNote } : {};
 }

@@ -64,8 +64,10 @@ function withoutLocation(message: string, file: string): string {
  * a defense evaluation when the defended model was retrained with it.
  */
 export function defaultArchitectureNote(defaulted: DefaultedArchitecture, subject: 'shadows' | 'retrained' = 'shadows'): string {
-  const who = subject === 'shadows' ? 'Shadow models use' : 'The defended model was retrained with';
-  return `${who} a default architecture (${defaulted.summary}) because ${defaulted.reason}; set shadow.architecture to copy the real one.`;
+  if (subject === 'retrained') {
+    return `The defended model was retrained with a default architecture (${defaulted.summary}) because ${defaulted.reason}; set shadow.architecture to copy the real one.`;
+  }
+  return `Shadow models use a default architecture (${defaulted.summary}) instead of the target's own because ${defaulted.reason}, so the shadow-model attacks are likely understated; set shadow.architecture to a Keras or TF.js Layers file of the same architecture.`;
 }
 
 /** model.json is named with its folder, which is what tells one model from another. */

@@ -24,6 +24,7 @@ import { InputError } from '../../errors';
 import { readLayersModelArtifacts } from './tfjs-layers-files';
 import { loadKerasLayersModel } from './keras-model';
 import { kerasFormatOf } from './keras-model-config';
+import { loadOnnxLayersModel } from './onnx-layers-model';
 
 type Layer = tfl.LayersModel['layers'][number];
 
@@ -71,10 +72,10 @@ export async function loadWhiteBoxModel(modelJsonPath: string): Promise<WhiteBox
   if (kerasFormatOf(modelJsonPath)) {
     // Keras files are rebuilt as TF.js Layers models: the same white-box access applies.
     model = (await loadKerasLayersModel(modelJsonPath)).model;
+  } else if (/\.onnx$/i.test(modelJsonPath)) {
+    // The ONNX graph converted to TF.js layers with the model's own weights; an operator the converter lacks is named.
+    model = await loadOnnxLayersModel(modelJsonPath);
   } else {
-    if (/\.onnx$/i.test(modelJsonPath)) {
-      throw new InputError('white-box attacks need the model\'s layers and weights; ONNX models are audited as a black box', { file: modelJsonPath });
-    }
     const artifacts = readLayersModelArtifacts(modelJsonPath);
     try {
       model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));

@@ -1,0 +1,164 @@
+/**
+ * Shadows of an ONNX target's own architecture: readArchitecture converts the graph
+ * (fixtures from scripts/make-onnx-conversion-fixtures.py), fresh seeded weights train
+ * (the loss falls), and a graph with an operator the converter lacks falls back to the
+ * default architecture with ONE fallback-architecture finding naming the operator, not a
+ * note on every shadow-model attack. The white-box attack reads a converted ONNX model.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import { initBackend } from '../../src/engine/backend';
+import { denseStackOf, isDenseStack, readArchitecture } from '../../src/engine/shadow/architecture';
+import { buildShadowModel, lossFor, outputKindOf } from '../../src/engine/shadow/layers-model';
+import { buildConvertedModel, readOnnxConversion } from '../../src/engine/artifacts/models/onnx-layers-model';
+import { auditTarget } from '../../src/engine/audit';
+
+const DIR = path.join(__dirname, '..', 'fixtures', 'onnx-convert');
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-shadows-'));
+after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+test('readArchitecture converts an ONNX CNN and an MLP; an unsupported operator falls back, naming it', async () => {
+  const cnn = await readArchitecture(path.join(DIR, 'resnet.onnx'));
+  assert.equal(cnn.defaulted, undefined);
+  assert.equal(cnn.topology.class_name, 'Model', 'residual blocks need the functional form');
+  assert.match(cnn.converted ?? '', /Conv2D x6/);
+
+  const mlp = await readArchitecture(path.join(DIR, 'relu.onnx'));
+  assert.equal(mlp.defaulted, undefined);
+  const stack = denseStackOf(mlp.topology);
+  assert.ok(isDenseStack(stack), `a Gemm-Relu-Gemm graph is a Dense stack for the stacked trainer: ${JSON.stringify(stack)}`);
+  assert.deepEqual(stack.layers.map((l) => [l.units, l.activation]), [[12, 'relu'], [4, 'linear']]);
+  assert.equal(stack.inputSize, 10);
+
+  const sin = await readArchitecture(path.join(DIR, 'unsupported-sin.onnx'));
+  assert.ok(sin.defaulted, 'Sin is not converted: default architecture');
+  assert.equal(sin.defaulted.unsupportedOp?.opType, 'Sin');
+  assert.match(sin.defaulted.reason, /unsupported-sin\.onnx holds the ONNX operator Sin \(node "[^"]+"\)/);
+  assert.equal(sin.defaulted.summary, 'Dense 128-Dense 3');
+});
+
+test('fresh converted weights are seeded per shadow, differ from the model\'s own, and train (loss falls over a few batches)', { timeout: 120_000 }, async () => {
+  await initBackend('auto');
+  const file = path.join(DIR, 'resnet.onnx');
+  const architecture = await readArchitecture(file);
+  const a = await buildShadowModel(architecture, 7, 0);
+  const b = await buildShadowModel(architecture, 7, 0);
+  const c = await buildShadowModel(architecture, 7, 1);
+  const own = await buildConvertedModel(readOnnxConversion(file), 'own', file);
+  try {
+    const first = (m: typeof a) => m.getWeights()[0].dataSync();
+    assert.deepEqual(first(a), first(b), 'same seed and shadow: same initial weights');
+    assert.notDeepEqual(first(a), first(c), 'another shadow: other initial weights');
+    assert.notDeepEqual(first(a), first(own), 'fresh weights are not the ONNX model\'s');
+    // PyTorch's default init bound 1/sqrt(fan_in): first conv 1x3x3 -> 1/3.
+    assert.ok(Math.max(...first(a).map(Math.abs)) <= 1 / 3 + 1e-6);
+
+    // 64 random images with random labels of 10 classes: memorising them drives the loss down.
+    const rng = mulberry32(5);
+    const n = 64;
+    const x = tf.tensor4d(Float32Array.from({ length: n * 256 }, () => rng() * 2 - 1), [n, 1, 16, 16]);
+    const y = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, () => Math.floor(rng() * 10)), 'int32'), 10), 'float32');
+    const kind = outputKindOf(a);
+    assert.equal(kind, 'logits');
+    a.compile({ optimizer: tf.train.adam(0.01), loss: lossFor(kind) as never });
+    const history = await a.fit(x, y, { epochs: 6, batchSize: 16, shuffle: false, verbose: 0 });
+    const losses = history.history.loss as number[];
+    tf.dispose([x, y]);
+    assert.ok(losses[losses.length - 1] < 0.8 * losses[0], `loss ${losses.map((l) => l.toFixed(3)).join(' -> ')}`);
+  } finally {
+    for (const m of [a, b, c, own]) m.dispose();
+  }
+});
+
+/** A workspace with the ONNX model and CSV records labelled by the model (members all right, non-members 70%). */
+async function workspace(model: string, features: number): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-ws-'));
+  fs.copyFileSync(path.join(DIR, model), path.join(dir, model));
+  const session = await ort.InferenceSession.create(path.join(DIR, model));
+  const rng = mulberry32(11);
+  try {
+    for (const [name, count, wrong] of [['members', 60, 0], ['nonmembers', 60, 0.3], ['population', 120, 0.3]] as const) {
+      const x = Float32Array.from({ length: count * features }, () => rng() * 4 - 2);
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [count, features]) });
+      const logits = out[session.outputNames[0]].data as Float32Array;
+      const classes = logits.length / count;
+      const rows = [[...Array.from({ length: features }, (_, j) => `f${j}`), 'label'].join(',')];
+      for (let i = 0; i < count; i++) {
+        const row = Array.from(logits.subarray(i * classes, (i + 1) * classes));
+        let label = row.indexOf(Math.max(...row));
+        if (rng() < wrong) label = (label + 1) % classes;
+        rows.push([...Array.from(x.subarray(i * features, (i + 1) * features), (v) => v.toFixed(6)), label].join(','));
+      }
+      fs.writeFileSync(path.join(dir, `${name}.csv`), rows.join('\n') + '\n');
+    }
+  } finally {
+    await session.release();
+  }
+  fs.writeFileSync(path.join(dir, 'privacy-audit.json'), JSON.stringify({
+    version: 1,
+    audits: [{
+      name: 'onnx', model, members: 'members.csv', nonMembers: 'nonmembers.csv', population: 'population.csv', label: 'label',
+      attacks: ['loss-threshold', 'lira-offline', 'rmia', 'white-box-gradient-norm'],
+      shadow: { count: 4, epochs: 2, batchSize: 16, seed: 3 },
+    }],
+  }, null, 2));
+  return dir;
+}
+
+test('an ONNX MLP audit: shadows of its own architecture and no fallback finding; white-box reads its own weights', { timeout: 120_000 }, async () => {
+  const dir = await workspace('relu.onnx', 10);
+  try {
+    const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
+    const audit = report.audits.find((a) => a.name === 'onnx');
+    assert.ok(audit, JSON.stringify(report.findings.map((f) => [f.rule, f.message])));
+    assert.deepEqual(audit.errors, []);
+    for (const id of ['lira-offline', 'rmia', 'white-box-gradient-norm']) assert.ok(audit.attacks.some((a) => a.id === id), `${id} ran`);
+    assert.ok(audit.attacks.every((a) => a.architectureFallback === undefined && !a.notes?.some((n) => /default architecture/.test(n))));
+    assert.ok(!report.findings.some((f) => f.rule === 'fallback-architecture'), 'no fallback finding');
+    const whiteBox = audit.attacks.find((a) => a.id === 'white-box-gradient-norm')!;
+    assert.ok(whiteBox.notes?.some((n) => /over 2 layers' weights \(dense0, dense1\)/.test(n)), `${whiteBox.notes}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an ONNX graph with an unsupported operator: one fallback-architecture finding naming it, no note on each attack', { timeout: 120_000 }, async () => {
+  const dir = await workspace('unsupported-sin.onnx', 4);
+  try {
+    const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
+    const audit = report.audits.find((a) => a.name === 'onnx');
+    assert.ok(audit, JSON.stringify(report.findings.map((f) => [f.rule, f.message])));
+    for (const id of ['lira-offline', 'rmia']) {
+      const attack = audit.attacks.find((a) => a.id === id);
+      assert.ok(attack, `${id} ran on default shadows: ${JSON.stringify([audit.errors, report.findings.map((f) => [f.rule, f.message])])}`);
+      assert.ok(!attack.notes?.some((n) => /default architecture/.test(n)), `${id}: no per-attack note: ${attack.notes}`);
+    }
+    const fallback = report.findings.filter((f) => f.rule === 'fallback-architecture');
+    assert.equal(fallback.length, 1, JSON.stringify(report.findings.map((f) => [f.rule, f.message])));
+    assert.equal(fallback[0].severity, 'medium');
+    assert.match(fallback[0].message, /default architecture \(Dense 128-Dense 3\) instead of the target's own because unsupported-sin\.onnx holds the ONNX operator Sin \(node "[^"]+"\)/);
+    assert.match(fallback[0].message, /likely understated/);
+    assert.match(fallback[0].message, /Attacks affected: lira-offline, rmia\./);
+    // The white-box attack cannot convert the model either: its error names the operator.
+    const whiteBox = audit.errors.find((e) => e.attack === 'white-box-gradient-norm');
+    assert.match(whiteBox?.message ?? '', /ONNX operator Sin/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
