@@ -15,7 +15,7 @@ import type { Severity } from '../shared/rules';
 import { oneLine } from '../engine/report/escape';
 import { containmentOf, type CliContainment } from './containment-options';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
-import { readScoredMembership } from './evaluate-input';
+import { epsilonBoundText, evaluateEpsilonBound, readScoredMembership } from './evaluate-input';
 import { metricsToText } from './format-metrics';
 import { ProgressBar } from './progress-bar';
 import { registerInspectCommand } from './inspect-command';
@@ -61,9 +61,14 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--queue <url>', 'train shadow models on `privacy-lint worker`s of this Redis queue (redis://HOST:PORT) instead of locally')
+    .option('--shadows <n>', 'reference (shadow) models every audit trains, replacing its shadow.count and the default 8 (2-1024)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 2 || n > 1024) throw new CommanderError(EXIT_USAGE, 'privacy-lint.shadows', `--shadows expects a whole number from 2 to 1024, found "${v}"`);
+      return n;
+    })
     .option('--workspace-root <dir>', 'folder every model and data path must resolve inside, after symlinks (default: the manifest\'s folder)')
     .option('--allow-outside-workspace', 'read model and data files outside the workspace root (off by default: such paths are errors)')
-    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string[]; attacks?: string[]; cacheDir?: string; workers?: number; queue?: string } & CliContainment) => {
+    .action(async (target: string, opts: { format: ReportFormat[]; out?: string; failOn: Severity | 'never'; backend: 'auto'; only?: string[]; attacks?: string[]; cacheDir?: string; workers?: number; queue?: string; shadows?: number } & CliContainment) => {
       if (opts.queue !== undefined) parseQueueUrl(opts.queue);
       if (!opts.out && opts.format.length > 1) throw new CommanderError(EXIT_USAGE, 'privacy-lint.out', 'several formats need --out <dir>');
       if (opts.attacks) checkAttackIds(opts.attacks);
@@ -84,6 +89,7 @@ export function buildProgram(): Command {
           cacheDir: opts.cacheDir,
           workers: opts.workers,
           queueUrl: opts.queue,
+          ...(opts.shadows !== undefined ? { shadowCount: opts.shadows } : {}),
           signal: controller.signal,
           onProgress: (p) => bar.update(p),
           ...containment,
@@ -106,12 +112,14 @@ export function buildProgram(): Command {
   program
     .command('evaluate')
     .description('metrics (ROC, AUC, advantage, TPR at low FPR with intervals) for attack scores computed elsewhere')
-    .argument('<file>', 'JSON {"scores": number[], "membership": boolean[]}; higher score = more likely a member')
+    .argument('<file>', 'JSON {"scores": number[], "membership": boolean[], "delta"?: number}; higher score = more likely a member; with delta, also the empirical epsilon lower bound')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
     .action((file: string, opts: { format: 'json' | 'text' }) => {
       const input = readScoredMembership(file);
       const metrics = computeAttackMetrics(input.scores, input.membership);
-      process.stdout.write(opts.format === 'json' ? JSON.stringify(metrics, null, 2) + '\n' : metricsToText(metrics));
+      const bound = input.delta === undefined ? undefined : evaluateEpsilonBound(input.scores, input.membership, input.delta);
+      const result = bound ? { ...metrics, epsilonLowerBound: bound } : metrics;
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : metricsToText(metrics) + (bound ? epsilonBoundText(bound) : ''));
     });
 
   registerScoreCommand(program);

@@ -48,7 +48,7 @@ export const RULES = {
   'epsilon-claim': {
     id: 'MPL007', name: 'epsilon-claim', defaultSeverity: 'high',
     short: 'The claimed differential-privacy epsilon is below the empirical lower bound.',
-    help: 'The attack\'s TPR and FPR prove, with 95% confidence, an epsilon larger than the one claimed, so the claim cannot be true for this model. Check the DP accounting and the training code.',
+    help: 'An attack shows, with 95% confidence, an epsilon larger than the one claimed, so the claim cannot hold for this training run. The bound is a one-run audit (Steinke et al. 2023): the attack\'s threshold is chosen on a random half of the members and non-members and the bound is computed on the other half (choosing it on the same records would over-claim), simultaneously over the audit\'s attacks; it assumes the members were chosen at random from the records, and it bounds this one run, not the training algorithm in general. Check the DP accounting and the training code.',
   },
   'ensemble-leakage': {
     id: 'MPL008', name: 'ensemble-leakage', defaultSeverity: 'medium',

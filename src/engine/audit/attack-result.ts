@@ -9,7 +9,7 @@ import {
   clopperPearson,
   computeRoc,
   countClasses,
-  empiricalEpsilonLowerBound,
+  splitHalfEpsilonLowerBound,
   membershipAdvantage,
   rocAuc,
   scoreHistogram,
@@ -36,8 +36,10 @@ export function buildAttackResult(
   memberLabels: Int32Array,
   nonMemberLabels: Int32Array,
   numClasses: number,
-  /** With a claimed DP delta: also the empirical epsilon lower bound of this attack's ROC. */
+  /** With a claimed DP delta: also the empirical epsilon lower bound of this attack's scores. */
   delta?: number,
+  /** Of that bound's intervals: lower than 0.95 when one claim is made over several attacks. */
+  epsilonConfidence = 0.95,
 ): AttackResult {
   const { memberScores, nonMemberScores } = scores;
   // One full ROC serves the metrics and the epsilon bound.
@@ -55,8 +57,13 @@ export function buildAttackResult(
     mostVulnerable: mostVulnerable(memberScores),
     calibratedPoints: scores.calibratedThresholds?.map((t) => pointAtThreshold(t.targetFpr, t.threshold, memberScores, nonMemberScores)),
     notes: scores.notes.length ? scores.notes : undefined,
-    ...(delta === undefined ? {} : { epsilonLowerBound: { epsilon: empiricalEpsilonLowerBound(roc, counts, delta).epsilon, delta } }),
+    ...(delta === undefined ? {} : { epsilonLowerBound: epsilonBound(memberScores, nonMemberScores, delta, epsilonConfidence) }),
   };
+}
+
+function epsilonBound(members: Float64Array, nonMembers: Float64Array, delta: number, confidence: number): AttackResult['epsilonLowerBound'] {
+  const b = splitHalfEpsilonLowerBound(members, nonMembers, delta, confidence);
+  return { epsilon: b.epsilon, delta, method: b.method, confidence };
 }
 
 /** Ground truth for scores laid out members first, then non-members. */

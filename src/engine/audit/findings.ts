@@ -178,7 +178,7 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
         severity: RULES['epsilon-claim'].defaultSeverity,
         audit: spec.name,
         attack: best.id,
-        message: `The manifest claims (epsilon=${spec.privacy.claimedEpsilon}, delta=${spec.privacy.delta})-DP, but ${best.id} proves epsilon >= ${best.epsilonLowerBound!.epsilon.toFixed(2)} with 95% confidence.`,
+        message: `The manifest claims (epsilon=${spec.privacy.claimedEpsilon}, delta=${spec.privacy.delta})-DP, but ${best.id} shows epsilon >= ${best.epsilonLowerBound!.epsilon.toFixed(2)} with 95% confidence (a one-run audit, Steinke et al. 2023: threshold chosen on a random half of the records, bound on the other half, simultaneous over the attacks).`,
         location: locate(ctx, spec, [{ path: auditPath(spec, 'privacy', 'claimedEpsilon'), part: 'value' }]),
         related: [modelRelated],
         data: { claimedEpsilon: spec.privacy.claimedEpsilon, empiricalEpsilon: best.epsilonLowerBound!.epsilon },
@@ -206,9 +206,9 @@ export function findingsForAudit(run: AuditRun, spec: AuditSpec, ctx: FindingCon
   if (fallback) findings.push(fallback);
   findings.push(...defenseFindings(result, spec, ctx));
   findings.push(...basisFindings(result, spec, ctx));
+  for (const check of result.plausibility ?? []) findings.push(plausibilityFinding(check, spec, ctx));
   return findings;
 }
-  for (const check of result.plausibility ?? []) findings.push(plausibilityFinding(check, spec, ctx));
 
 /** One finding per audit when its shadow-model attacks ran on default-architecture shadows, naming them. */
 function fallbackArchitectureFinding(attacks: AttackResult[], spec: AuditSpec, ctx: FindingContext): Finding | undefined {

@@ -14,6 +14,8 @@ export interface AttackLoopOptions {
   signal?: AbortSignal;
   /** Delta of the empirical epsilon bounds. */
   delta?: number;
+  /** Confidence of each attack's epsilon bound (default 0.95). */
+  epsilonConfidence?: number;
   /** Called before each attack starts. */
   onAttack?: (id: string, index: number) => void;
   /** Failures (besides cancellation) that stop the loop instead of being recorded. */
@@ -29,7 +31,7 @@ export async function runAttacks(ids: readonly string[], ctx: AttackContext, opt
     options.onAttack?.(id, i);
     try {
       const run = await runAttack(id, ctx);
-      results.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, options.delta));
+      results.push(buildAttackResult(run.description, run.scores, outputs.members.dataset.labels, outputs.nonMembers.dataset.labels, numClasses, options.delta, options.epsilonConfidence));
     } catch (e) {
       if (isCancellation(e, options.signal) || options.rethrow?.(e)) throw e;
       errors.push({ attack: id, message: (e as Error).message });

@@ -17,3 +17,4 @@ export { empiricalEpsilonLowerBound, type EpsilonLowerBound } from './epsilon';
 export { binCounts, scoreHistogram, sharedBinEdges, type ScoreHistogram } from './histogram';
 export { jensenShannonDistance, jensenShannonDistanceOfCounts } from './js-distance';
 export { attackMetricsFromRoc, computeAttackMetrics } from './attack-metrics';
+export { splitHalfEpsilonLowerBound, type SplitEpsilonLowerBound } from './epsilon-split';

@@ -94,8 +94,20 @@ export interface AttackResult {
   notes?: string[];
   /** Shadow-model attacks whose shadows use a default architecture: why (one fallback-architecture finding says it per audit). */
   architectureFallback?: string;
-  /** Empirical DP lower bound implied by this attack's ROC at the audit's delta (95% confidence). */
-  epsilonLowerBound?: { epsilon: number; delta: number };
+  /**
+   * Empirical DP lower bound of this attack at the audit's delta: threshold chosen on a
+   * random half of the records, bound on the other half, at `confidence` (simultaneous
+   * 95% over the audit's attacks). A one-run audit (Steinke et al. 2023).
+   */
+  epsilonLowerBound?: EpsilonBound;
+}
+
+export interface EpsilonBound {
+  epsilon: number;
+  delta: number;
+  /** 'split-half' (absent in reports written before it existed, whose bounds over-claim). */
+  method?: 'split-half';
+  confidence?: number;
 }
 
 /** One attack's success against one defended (or the undefended) model. */
@@ -105,7 +117,7 @@ export interface DefenseAttackOutcome {
   advantage: number;
   /** TPR at 1%, 0.1%, 0.01% FPR with Clopper-Pearson intervals, as in AttackMetrics. */
   tprAtFpr: Record<ReportedFpr, OperatingPoint>;
-  epsilonLowerBound?: { epsilon: number; delta: number };
+  epsilonLowerBound?: EpsilonBound;
 }
 
 /** A defense and one setting of it, evaluated on the audit's members, non-members and attacks. */
@@ -180,10 +192,10 @@ export interface AuditResult {
   ensemble?: EnsembleComparison;
   /** The defense the audited model was wrapped with or retrained with (manifest "defense"). */
   appliedDefense?: Record<string, unknown>;
-  /** True for the first answer from the threshold attacks, sent while slower attacks still run. */
-  preliminary?: boolean;
   /** Input plausibility checks that warn or inform (those that stop an audit become its only finding). */
   plausibility?: InputCheck[];
+  /** True for the first answer from the threshold attacks, sent while slower attacks still run. */
+  preliminary?: boolean;
   /** Which attacks the verdict rests on (absent in reports written before it existed). */
   basis?: VerdictBasis;
   /** The reference models' fit beside the target's, when shadow-model attacks ran. */
