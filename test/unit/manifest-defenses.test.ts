@@ -2,8 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import schemaJson from '../../schemas/privacy-audit.schema.json';
-import { DEFENSE_CATALOG, knownDefenses } from '../../src/engine/defenses/catalog';
-import { defenseId } from '../../src/engine/defenses/config';
+import { DEFENSE_CATALOG, knownDefenses } from '../../src/engine/manifest/defense-catalog';
+import { defenseId } from '../../src/engine/manifest/defense-config';
 import { DEFAULT_SHADOW, parseManifest, type ManifestProblem } from '../../src/engine/manifest';
 import type { TextRange } from '../../src/engine/report/schema';
 

@@ -17,7 +17,7 @@ import type { AuditSpec, DefenseSpec, DefensesSpec } from '../manifest/types';
 import type { ReportedFpr } from '../metrics/types';
 import type { AttackResult, DefenseAttackOutcome, DefenseComparison, DefenseEvaluation } from '../report/schema';
 import { applyDefense, checkDefenseSettings, defenseCacheDir, trainingSpecOf, type DefendedOutputs } from '../defenses/apply';
-import { defenseId } from '../defenses/config';
+import { defenseId } from '../manifest/defense-config';
 import { trainDefendedShadows, type DefendedShadowRequest } from '../defenses/defended-shadows';
 import { paretoOptimal } from '../defenses/pareto';
 import { recommendDefense } from '../defenses/recommend';

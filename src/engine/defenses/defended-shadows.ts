@@ -21,7 +21,7 @@ import { deriveSeed } from '../shadow/random';
 import { buildRecordStore, gatherFeatures, type RecordStore } from '../shadow/record-store';
 import { emptyScores, scoringChunks, type ShadowScores } from '../shadow/scoring';
 import { checkRecords, checkSettings, settingError, type SettingsSource, type ShadowSettings } from '../shadow/settings';
-import { shadowRefusal } from './shadowless-defenses';
+import { shadowRefusal } from '../manifest/shadowless-defenses';
 import { NEEDS_REFERENCE } from './training/params';
 import { spareCores } from './training';
 import type { DefendedTrainingRequest, TrainDefendedModel, TrainingDefenseSpec } from './training/types';

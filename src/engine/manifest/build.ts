@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DatasetSpec } from '../artifacts/dataset';
 import { defaultAttacks } from '../attacks/catalog';
 import type { Severity } from '../../shared/rules';
-import { buildDefenseSpec, defaultDefenseAttacks, type RawDefenseConfig } from '../defenses/config';
+import { buildDefenseSpec, defaultDefenseAttacks, type RawDefenseConfig } from './defense-config';
 import { DEFAULT_POLICY, DEFAULT_REFERENCE_SHADOW_COUNT, DEFAULT_RULE_SEVERITY, DEFAULT_SHADOW } from './defaults';
 import type { AuditSpec, Manifest, PolicyMetric, PolicyRule, ShadowSpec } from './types';
 

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { isKnownAttack, knownAttacks, parseThresholdAttack } from '../attacks/catalog';
 import { ACCEPTED_FORMATS_TEXT, formatFromName } from '../artifacts/datasets/format';
-import { checkAuditDefenses } from '../defenses/config-checks';
+import { checkAuditDefenses } from './defense-checks';
 import { outsideWorkspace } from '../artifacts/safe-files';
 import type { ManifestRanges } from './ranges';
 import { weightShardPaths } from './weight-shards';

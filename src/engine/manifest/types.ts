@@ -37,7 +37,7 @@ export interface ShadowSpec {
   architecture?: string;
 }
 
-/** One defense with its settings, defaults filled (see the schema's "defenseConfig" and defenses/catalog.ts). */
+/** One defense with its settings, defaults filled (see the schema's "defenseConfig" and manifest/defense-catalog.ts). */
 export interface DefenseSpec {
   name: string;
   kind: 'training' | 'inference';

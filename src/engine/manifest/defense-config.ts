@@ -4,8 +4,8 @@
  * ("dp-sgd noiseMultiplier=1.1 clipNorm=1 delta=0.00001") for reports.
  */
 import { DEFAULT_ATTACKS, needsShadowModels } from '../attacks/catalog';
-import type { DefenseSpec, JsonPath, ShadowSpec } from '../manifest/types';
-import { defenseDefaults, defenseInfo, RETRAIN_PARAMETERS } from './catalog';
+import type { DefenseSpec, JsonPath, ShadowSpec } from './types';
+import { defenseDefaults, defenseInfo, RETRAIN_PARAMETERS } from './defense-catalog';
 
 export interface RawDefenseConfig {
   name: string;

@@ -6,9 +6,9 @@
  * without "population". Numeric ranges (clip norm, delta, noise, k) are the schema's.
  */
 import { isKnownAttack, knownAttacks, needsShadowModels } from '../attacks/catalog';
-import { didYouMean } from '../manifest/suggest';
-import type { JsonPath, ManifestProblem } from '../manifest/types';
-import { defenseInfo } from './catalog';
+import { didYouMean } from './suggest';
+import type { JsonPath, ManifestProblem } from './types';
+import { defenseInfo } from './defense-catalog';
 import { shadowRefusal } from './shadowless-defenses';
 
 type Report = (severity: ManifestProblem['severity'], at: JsonPath, message: string, part?: 'key' | 'value') => void;
