@@ -107,10 +107,10 @@ export function checkRegularFile(file: string, opts: ReadOptions): { real: strin
   } catch (e) {
     throw new InputError(`cannot read the ${opts.what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
   }
-  if (PSEUDO_FS.some((dir) => isInside(real, dir))) {
-    throw new InputError(`the ${opts.what} resolves to ${real}, in a kernel pseudo-filesystem; only regular files are read`, { file });
-  }
   if (!stat.isFile()) throw new InputError(`expected the ${opts.what} to be a regular file, found ${kindOf(stat)}`, { file });
+  if (PSEUDO_FS.some((dir) => isInside(real, dir))) {
+    throw new InputError(`the ${opts.what} resolves to ${real}, a kernel file (under /proc, /sys or /dev); only regular files on disk are read`, { file });
+  }
   if (stat.size > opts.maxBytes) throw tooLarge(stat.size, file, opts);
   return { real, stat };
 }
@@ -193,6 +193,6 @@ export function checkFolder(dir: string, what: string, policy = currentReadPolic
   }
   const real = realpathNearest(dir);
   if (PSEUDO_FS.some((d) => isInside(real, d))) {
-    throw new InputError(`the ${what} resolves to ${real}, in a kernel pseudo-filesystem; only regular files are read`, { file: dir });
+    throw new InputError(`the ${what} resolves to ${real}, a kernel folder (under /proc, /sys or /dev); only regular files on disk are read`, { file: dir });
   }
 }

@@ -1,5 +1,9 @@
 import { InputError, type SourceLocation } from '../../errors';
-import { parseDecimal } from './numbers';
+import { excerpt } from '../../report/escape';
+import { MAX_QUOTED_CHARS, parseDecimal } from './numbers';
+
+/** A label cell quoted in a message: short and escaped (it is the user's data). */
+const q = (cell: string) => excerpt(cell, MAX_QUOTED_CHARS);
 
 /** Largest class index an Int32Array label can hold. */
 const MAX_LABEL = 2 ** 31 - 1;
@@ -35,7 +39,7 @@ export class LabelCollector {
     else if (this.first.kind !== kind) {
       const firstAt = this.first.where.line !== undefined ? `line ${this.first.where.line}` : `record ${this.first.where.record}`;
       throw new InputError(
-        `label "${cell}" is a ${kind === 'name' ? 'class name' : 'number'} but the first label ("${this.first.text}", ${firstAt}) is a ${this.first.kind === 'name' ? 'class name' : 'class index'}; labels must be all class indices or all class names`,
+        `label "${q(cell)}" is a ${kind === 'name' ? 'class name' : 'number'} but the first label ("${q(this.first.text)}", ${firstAt}) is a ${this.first.kind === 'name' ? 'class name' : 'class index'}; labels must be all class indices or all class names`,
         loc,
       );
     }
@@ -43,9 +47,9 @@ export class LabelCollector {
       this.names.push(cell);
       return;
     }
-    if (!Number.isInteger(value)) throw new InputError(`label ${cell} is not an integer; expected a class index (0, 1, 2, ...) or a class name`, loc);
-    if (value < 0) throw new InputError(`label ${cell} is negative; class indices start at 0`, loc);
-    if (value > MAX_LABEL) throw new InputError(`label ${cell} is too large for a class index (at most ${MAX_LABEL})`, loc);
+    if (!Number.isInteger(value)) throw new InputError(`label ${q(cell)} is not an integer; expected a class index (0, 1, 2, ...) or a class name`, loc);
+    if (value < 0) throw new InputError(`label ${q(cell)} is negative; class indices start at 0`, loc);
+    if (value > MAX_LABEL) throw new InputError(`label ${q(cell)} is too large for a class index (at most ${MAX_LABEL})`, loc);
     this.indices.push(value);
   }
 

@@ -2,6 +2,11 @@
  * Strict decimal parsing for text cells. Number() alone would accept "" (as 0), "0x1F",
  * "Infinity" and surrounding spaces, all of which hide broken data.
  */
+import { excerpt } from '../../report/escape';
+
+/** Longest stretch of a data cell quoted in a message. */
+export const MAX_QUOTED_CHARS = 200;
+
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 
@@ -16,11 +21,13 @@ export function parseFeature(text: string): number | undefined {
 }
 
 /** Explains why a cell is not a usable feature value (for cells parseFeature refused). */
-export function describeBadFeature(text: string): string {
-  const cell = text.trim();
+export function describeBadFeature(raw: string): string {
+  // The cell is the user's data: quoted as a short, escaped excerpt.
+  const text = excerpt(raw, MAX_QUOTED_CHARS);
+  const cell = raw.trim();
   if (cell === '') return 'empty cell, expected a number';
   if (NON_FINITE.test(cell)) return `found "${text}", expected a finite number (NaN and Infinity are not usable features)`;
-  if (parseDecimal(cell) !== undefined) return `found ${cell}, expected a number within float32 range (about ±3.4e38)`;
+  if (parseDecimal(cell) !== undefined) return `found ${excerpt(cell, MAX_QUOTED_CHARS)}, expected a number within float32 range (about ±3.4e38)`;
   return `found "${text}", expected a number`;
 }
 
