@@ -15,6 +15,8 @@ Run with Debian's Python (python3-torch, python3-sklearn, numpy):
   the scaler's mean_ and scale_ are scaler-mean.npy and scaler-scale.npy.
 - standard-scaler.json: a few raw rows and StandardScaler.transform's output for them,
   the reference the engine's preprocessing is checked against.
+- per-channel.json: two small HWC images and torchvision-style (x / 255 - mean) / std in CHW
+  order computed with numpy; and scipy's binomial CDF at a few points.
 - reference.json: torch's own member/non-member accuracy of both models on correctly
   preprocessed records, which the audit of the correct manifests must reproduce.
 """
@@ -135,6 +137,16 @@ rows = np.array([[float(f'{v:.2f}') for v in r] for r in tm[:6]])
 with open(os.path.join(OUT, 'standard-scaler.json'), 'w') as f:
     json.dump({'rows': rows.tolist(), 'mean': scaler.mean_.tolist(), 'scale': scaler.scale_.tolist(),
                'transformed': scaler.transform(rows).tolist()}, f, indent=1)
+# Per-channel normalisation as torchvision writes it, on two 2x3 RGB images stored HWC:
+# ToTensor's x / 255 then Normalize(mean, std), channel-first output.
+img = np.arange(2 * 2 * 3 * 3, dtype=np.float64).reshape(2, 2, 3, 3) * 7 % 256
+normalised = ((img / 255.0 - np.array(CHANNEL_MEAN)) / np.array(CHANNEL_STD)).transpose(0, 3, 1, 2)
+# Binomial lower tails and the Mann-Whitney AUC z the plausibility checks rely on.
+from scipy import stats
+binomial = [[k, n, p, float(stats.binom.cdf(k, n, p))] for k, n, p in
+            [(25, 50, 0.6), (100, 300, 0.433), (199, 400, 0.602), (3, 10, 0.5), (4900, 10000, 0.5), (0, 20, 0.1)]]
+with open(os.path.join(OUT, 'per-channel.json'), 'w') as f:
+    json.dump({'hwc': img.tolist(), 'mean': CHANNEL_MEAN, 'std': CHANNEL_STD, 'chw': normalised.tolist(), 'binomialCdf': binomial}, f)
 with open(os.path.join(OUT, 'reference.json'), 'w') as f:
     json.dump({'cnn': {**cnn_acc, 'channelMean': CHANNEL_MEAN, 'channelStd': CHANNEL_STD}, 'mlp': mlp_acc}, f, indent=1)
 print(json.dumps({'cnn': cnn_acc, 'mlp': mlp_acc}))

@@ -57,8 +57,10 @@ export interface PlausibilityInput {
 /** One-sided level of a clear result (z = 3.29: p = 0.0005), and of a suggestive one (z = 2.33: p = 0.01). */
 const Z_CLEAR = 3.29;
 const Z_SUGGESTIVE = 2.33;
-/** Binomial tail probability below which member accuracy is conclusively at chance. */
+/** Binomial tail probability below which member accuracy is conclusively below a trained model's... */
 const P_CLEAR = 0.001;
+/** ...and above which it is consistent with chance. */
+const P_SUGGESTIVE = 0.01;
 /** A model trained on its members is at least this much above the majority-class rate on them. */
 const SKILL_MARGIN = 0.1;
 /** Practical size of a negative gap (and of an AUC below 0.5) before it counts as swapped. */
@@ -189,20 +191,6 @@ export function checkPlausibility(input: PlausibilityInput): PlausibilityCheck[]
     }
   }
 
-  // accuracy-at-chance: member accuracy at or below the majority-class rate of the members.
-  const memberShares = shares([members.labels], numClasses);
-  const majority = Math.max(...memberShares, 1 / numClasses);
-  if (nM > 0 && accM <= majority) {
-    // Clear when even a barely trained model (SKILL_MARGIN above the majority rate) would rarely score this low on this many records.
-    const pValue = binomialCdf(m.correct, nM, Math.min(majority + SKILL_MARGIN, 1));
-    const clear = pValue < P_CLEAR;
-    checks.push({
-      rule: 'accuracy-at-chance', verdict: clear ? 'stop' : 'finding', severity: clear ? 'high' : 'medium', keys: ['members'],
-      message: `The model is right on ${pct(accM)} of its ${nM} members, at or below the ${pct(majority)} that always answering the largest class gives: the records are not what it was trained on as given (preprocessing, label column, image layout, or the wrong model).${clear ? ' The audit stops rather than report attack numbers from mis-specified inputs.' : ` With ${nM} members this is not conclusive (p = ${pValue.toPrecision(2)} for a model ${pct(SKILL_MARGIN)} above that rate), so the audit continues.`}${scaleHint}`,
-      data: { memberAccuracy: accM, majorityRate: majority, members: nM, pValue },
-    });
-  }
-
   // swapped-membership: non-members fitted clearly better than members.
   if (nM > 1 && nN > 1) {
     const pooled = (m.correct + nm.correct) / (nM + nN);
@@ -219,13 +207,33 @@ export function checkPlausibility(input: PlausibilityInput): PlausibilityCheck[]
     const gap = accM - accN;
     const clear = (zGap >= Z_CLEAR && -gap >= MIN_SWAP_EFFECT) || (zAuc <= -Z_CLEAR && 0.5 - auc >= MIN_SWAP_EFFECT);
     const suggestive = zGap >= Z_SUGGESTIVE || zAuc <= -Z_SUGGESTIVE;
-    // At chance, neither file is fitted: the accuracy check says more than a swap would.
-    const atChance = checks.some((c) => c.verdict === 'stop');
-    if ((clear || suggestive) && !atChance) {
+    // A degenerate model fits neither file: that says more than a swap would.
+    const degenerate = checks.some((c) => c.rule === 'degenerate-model');
+    if ((clear || suggestive) && !degenerate) {
       checks.push({
         rule: 'swapped-membership', verdict: clear ? 'stop' : 'finding', severity: clear ? 'high' : 'medium', keys: ['nonMembers', 'members'],
         message: `The model fits the non-members better than the members: accuracy ${pct(accN)} on ${nN} non-members against ${pct(accM)} on ${nM} members (gap ${(100 * gap).toFixed(1)} points, z = ${zGap.toFixed(1)}), loss-threshold AUC ${auc.toFixed(3)} (z = ${zAuc.toFixed(1)} against 0.5). A model fits its training records better, so "members" and "nonMembers" are most likely the wrong way round.${clear ? ' The audit stops; swap them in the manifest.' : ' Not conclusive; check that "members" is the training data.'}`,
         data: { memberAccuracy: accM, nonMemberAccuracy: accN, gapZ: zGap, auc, aucZ: zAuc },
+      });
+    }
+  }
+
+  // accuracy-at-chance: member accuracy no better than the majority-class rate of the members.
+  const memberShares = shares([members.labels], numClasses);
+  const majority = Math.max(...memberShares, 1 / numClasses);
+  // Members at chance with non-members fitted clearly better are the non-members: the swap says it.
+  const swapped = checks.some((c) => c.rule === 'swapped-membership' && c.verdict === 'stop');
+  if (nM > 0 && !swapped) {
+    // Stop when the accuracy is consistent with chance (not significantly above the majority rate) and
+    // a barely trained model (SKILL_MARGIN above that rate) would rarely score this low on this many records.
+    const pAboveChance = 1 - binomialCdf(m.correct - 1, nM, majority);
+    const pValue = binomialCdf(m.correct, nM, Math.min(majority + SKILL_MARGIN, 1));
+    const clear = pAboveChance > P_SUGGESTIVE && pValue < P_CLEAR;
+    if (clear || accM <= majority) {
+      checks.push({
+        rule: 'accuracy-at-chance', verdict: clear ? 'stop' : 'finding', severity: clear ? 'high' : 'medium', keys: ['members'],
+        message: `The model is right on ${pct(accM)} of its ${nM} members, no better than the ${pct(majority)} that always answering the largest class gives: the records are not what it was trained on as given (preprocessing, label column, image layout, or the wrong model).${clear ? ' The audit stops rather than report attack numbers from mis-specified inputs.' : ` With ${nM} members this is not conclusive (p = ${pValue.toPrecision(2)} for a model ${pct(SKILL_MARGIN)} above that rate), so the audit continues.`}${scaleHint}`,
+        data: { memberAccuracy: accM, majorityRate: majority, members: nM, pValue },
       });
     }
   }
