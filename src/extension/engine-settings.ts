@@ -16,6 +16,7 @@ export const SETTINGS = {
   fpr: 'policy.fpr',
   maxAuc: 'policy.maxAuc',
   sweepAttacks: 'sweep.attacks',
+  shadowModels: 'shadowModels',
   exclude: 'exclude',
 } as const;
 
@@ -28,7 +29,11 @@ export const DEFAULTS = {
   maxTprAtFpr: 0.01,
   fpr: 0.001,
   maxAuc: 0.6,
+  shadowModels: 8,
 } as const;
+
+/** modelPrivacy.shadowModels' range, as the manifest's shadow.count. */
+const SHADOW_MODELS_RANGE = { min: 2, max: 1024 } as const;
 
 const BACKENDS: readonly EngineSettings['backend'][] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
@@ -36,7 +41,7 @@ const BACKENDS: readonly EngineSettings['backend'][] = ['auto', 'tensorflow', 'w
 export const RESTART_SECTIONS: readonly string[] = [`${SECTION}.engine`];
 
 /** Sections the running engine takes over at once (DidChangeEngineSettingsNotification). */
-export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`, `${SECTION}.queue`];
+export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`, `${SECTION}.queue`, `${SECTION}.${SETTINGS.shadowModels}`];
 
 /** What a configuration change means for a running engine; `affects` is the event's affectsConfiguration. */
 export function settingsChangeEffect(affects: (section: string) => boolean): { send: boolean; restart: boolean } {
@@ -51,6 +56,7 @@ export function readEngineSettings(get: (key: string) => unknown): EngineSetting
     workers: nonNegativeInteger(get(SETTINGS.workers), DEFAULTS.workers),
     queueUrl: queueUrl(get(SETTINGS.queueUrl)),
     sweepAttacks: stringArray(get(SETTINGS.sweepAttacks)) ?? [],
+    shadowModels: integerIn(get(SETTINGS.shadowModels), SHADOW_MODELS_RANGE, DEFAULTS.shadowModels),
     defaultPolicy: {
       maxTprAtFpr: fraction(get(SETTINGS.maxTprAtFpr), DEFAULTS.maxTprAtFpr),
       fpr: fraction(get(SETTINGS.fpr), DEFAULTS.fpr),
@@ -71,6 +77,10 @@ function queueUrl(value: unknown): string {
 
 function nonNegativeInteger(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+function integerIn(value: unknown, range: { min: number; max: number }, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max ? value : fallback;
 }
 
 /** Policy numbers are rates in [0, 1]; anything else would silently disable the policy. */

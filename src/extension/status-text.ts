@@ -2,9 +2,10 @@
  * What the status item shows for each engine state. Pure: the item itself (status.ts)
  * only copies these fields onto a StatusBarItem.
  */
-import type { EngineStatus } from '../shared/protocol';
+import type { AuditSummary, EngineStatus } from '../shared/protocol';
+import { SEVERITY_ORDER } from '../shared/rules';
 import { COMMANDS, MANAGE_TRUST_COMMAND } from './command-ids';
-import { outcomeLine, severityLabel } from './results/summary-format';
+import { outcomeLine, PRELIMINARY, severityLabel } from './results/summary-format';
 
 /** The client's view of the engine process (EngineStatus is the server's view, once running). */
 export type EngineLifecycle = 'stopped' | 'restricted' | 'starting' | 'running' | 'crashed';
@@ -60,9 +61,14 @@ function runningView(engine: EngineStatus | undefined): StatusView {
   }
   if (engine.state === 'auditing') {
     const names = engine.running.length ? engine.running.map(escapeMarkdown).join(', ') : 'an audit';
+    // A preliminary verdict is news while the shadow-model attacks train: show the worst one.
+    const preliminary = engine.preliminary ?? [];
+    const worst = preliminary.reduce<AuditSummary | undefined>((w, s) => (w === undefined || rank(s) > rank(w) ? s : w), undefined);
+    const verdict = worst ? ` · ${PRELIMINARY}: ${severityLabel(worst.severity)}` : '';
+    const lines = preliminary.map((s) => `\n\n${capitalize(PRELIMINARY)} (threshold attacks only; shadow-model attacks still running): ${escapeMarkdown(outcomeLine(s))}`).join('');
     return {
-      text: `$(sync~spin) Auditing ${engine.running.length === 1 ? engine.running[0] : 'models'}`,
-      tooltip: `Auditing ${names}…${backend}\n\n${link('Cancel', COMMANDS.cancel)} · ${SHOW_LOG}`,
+      text: `$(sync~spin) Auditing ${engine.running.length === 1 ? engine.running[0] : 'models'}${verdict}`,
+      tooltip: `Auditing ${names}…${lines}${backend}\n\n${link('Cancel', COMMANDS.cancel)} · ${SHOW_LOG}`,
     };
   }
   if (engine.state === 'error') {
@@ -75,9 +81,13 @@ function runningView(engine: EngineStatus | undefined): StatusView {
   const last = engine.lastSummary;
   if (!last) return { text: '$(shield) Model Privacy', tooltip: `The audit engine is ready; no audit has run yet.${backend}\n\n${SHOW_LOG} · ${RESTART}` };
   return {
-    text: `$(shield) ${capitalize(severityLabel(last.severity))}`,
+    text: `$(shield) ${capitalize(severityLabel(last.severity))}${last.preliminary ? ` (${PRELIMINARY})` : ''}`,
     tooltip: `Last audit: ${escapeMarkdown(outcomeLine(last))}${backend}\n\n${link('Open report', COMMANDS.openReport)} · ${SHOW_LOG} · ${RESTART}`,
   };
+}
+
+function rank(summary: AuditSummary): number {
+  return summary.severity === undefined ? -1 : SEVERITY_ORDER[summary.severity];
 }
 
 function capitalize(text: string): string {

@@ -3,10 +3,16 @@
  * cache, queues the rest on the worker scheduler, files each audit's result as soon as
  * it arrives (so a cancel keeps it) and publishes diagnostics. Also computes which
  * cached results are stale, for startup and after files change.
+ *
+ * An audit with shadow-model attacks first sends a preliminary result (its threshold
+ * attacks). It is shown like a final one, marked preliminary, but never filed in the
+ * cache: the final result replaces it, and after a cancel it stays shown until the next
+ * run of that audit, which recomputes it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AuditSpec } from '../engine/manifest';
+import type { AuditReport } from '../engine/report/schema';
 import type { AuditOutcome, AuditParams, AuditSummary, EngineSettings, SweepParams } from '../shared/protocol';
 import type { FileHasher } from './file-hasher';
 import { auditInputFiles } from './input-files';
@@ -15,7 +21,8 @@ import type { ManifestValidator } from './manifest-validator';
 import { ABORTED, unlessAborted } from './cancellation';
 import { progressReport, share } from './progress-message';
 import { UserFacingError } from './request-guard';
-import { auditCacheKey, mergeEntry, staleAudits, type AuditKey, type CacheEntry, type CachedAudit, type ResultCache } from './result-cache';
+import { auditCacheKey, mergeEntry, staleAudits, type AuditKey, type CacheEntry, type CachedAudit, type ReportHeader, type ResultCache } from './result-cache';
+import { shadowCountFor } from './shadow-count';
 import type { ResultsView } from './results-view';
 import type { AuditScheduler } from './scheduler';
 import type { StatusTracker } from './status';
@@ -46,8 +53,18 @@ export interface RunHooks {
 
 type AuditRequestParams = Pick<AuditParams, 'target' | 'audits' | 'attacks'>;
 
+/** Preliminary results of one report key, shown over its cached entry. */
+interface PreliminaryParts {
+  header: ReportHeader;
+  manifestAudits: readonly string[];
+  /** audit name -> part whose result is marked preliminary. */
+  parts: Map<string, CachedAudit>;
+}
+
 export class AuditService {
   private nextJob = 1;
+  /** pathKey(report key) -> preliminary parts newer than the cached ones of the same audits. */
+  private readonly preliminary = new Map<string, PreliminaryParts>();
 
   constructor(private readonly deps: AuditServiceDeps) {}
 
@@ -72,7 +89,7 @@ export class AuditService {
 
     const settings = this.deps.settings();
     const attacks = params.attacks ?? (resolved.proposed && settings.sweepAttacks.length ? settings.sweepAttacks : undefined);
-    const keys = new CurrentKeys(resolved, this.deps.hasher);
+    const keys = new CurrentKeys(resolved, this.deps.hasher, settings.shadowModels);
     const requested = new Map<string, AuditKey>();
     const hashing = (async () => {
       for (const name of resolved.selected) requested.set(name, await keys.of(name, attacks));
@@ -88,12 +105,24 @@ export class AuditService {
     }
 
     outcome.fromCache = resolved.selected.filter((n) => this.deps.cache.lookup(resolved.reportKey, n, requested.get(n)!.key));
+    // The cached final result is current: an older preliminary one must not cover it.
+    this.dropPreliminary(resolved.reportKey, outcome.fromCache);
     const toRun = resolved.selected.filter((n) => !outcome.fromCache.includes(n));
     const manifestAudits = manifest.audits.map((a) => a.name);
     const specs = new Map(manifest.audits.map((a) => [a.name, a]));
 
     const jobId = this.nextJob++;
     let failure: string | undefined;
+    /** Audits of this job whose preliminary result is shown, for the progress text. */
+    const preliminaryShown = new Set<string>();
+    const partOf = (name: string, report: AuditReport): { part: CachedAudit; header: ReportHeader } => {
+      const { audits, findings, ...header } = report;
+      const key = requested.get(name)!;
+      const part: CachedAudit = { name, model: specs.get(name)!.model, key: key.key, inputs: key.inputs, findings };
+      if (audits[0]) part.result = audits[0];
+      if (attacks) part.attacks = [...attacks];
+      return { part, header };
+    };
     if (toRun.length > 0) {
       const end = await this.deps.scheduler.run(
         {
@@ -102,22 +131,30 @@ export class AuditService {
           ...(settings.queueUrl ? { queueUrl: settings.queueUrl } : {}),
           ...(this.deps.shadowCacheDir ? { shadowCacheDir: this.deps.shadowCacheDir } : {}),
           ...(attacks ? { attacks: [...attacks] } : {}),
+          ...(settings.shadowModels !== undefined ? { shadowModels: settings.shadowModels } : {}),
         },
         {
           onStart: () => this.deps.status.auditRunning(jobId, toRun[0]!),
           onProgress: (index, count, progress) => {
             this.deps.status.auditRunning(jobId, progress.audit);
-            const report = progressReport(progress, { index, count });
+            const report = progressReport(progress, { index, count }, { preliminary: preliminaryShown.has(progress.audit) });
             hooks.onProgress?.(report.message, report.percentage);
           },
+          onAuditPreliminary: (name, report) => {
+            const { part, header } = partOf(name, report);
+            this.addPreliminary(resolved.reportKey, header, manifestAudits, part);
+            preliminaryShown.add(name);
+            const entry = this.entryOf(resolved.reportKey)!;
+            const summary = this.deps.view.show(entry, staleAudits(entry, keys.known())).find((s) => s.audit === name);
+            if (summary) this.deps.status.auditPreliminary(jobId, summary);
+          },
           onAuditDone: (name, report) => {
-            const { audits, findings, ...header } = report;
-            const key = requested.get(name)!;
-            const part: CachedAudit = { name, model: specs.get(name)!.model, key: key.key, inputs: key.inputs, findings };
-            if (audits[0]) part.result = audits[0];
-            if (attacks) part.attacks = [...attacks];
-            const entry = mergeEntry(this.deps.cache.get(resolved.reportKey), { reportKey: resolved.reportKey, header, audits: [part], manifestAudits });
-            this.deps.cache.put(entry);
+            const { part, header } = partOf(name, report);
+            this.dropPreliminary(resolved.reportKey, [name]);
+            preliminaryShown.delete(name);
+            this.deps.status.auditDone(jobId, name);
+            this.deps.cache.put(mergeEntry(this.deps.cache.get(resolved.reportKey), { reportKey: resolved.reportKey, header, audits: [part], manifestAudits }));
+            const entry = this.entryOf(resolved.reportKey)!;
             this.deps.view.show(entry, staleAudits(entry, keys.known()));
           },
         },
@@ -130,7 +167,7 @@ export class AuditService {
       }
     }
 
-    const entry = this.deps.cache.get(resolved.reportKey);
+    const entry = this.entryOf(resolved.reportKey);
     if (entry) {
       const shown = this.deps.view.show(entry, staleAudits(entry, keys.known()));
       outcome.summaries = shown.filter((s) => resolved.selected.includes(s.audit));
@@ -176,7 +213,7 @@ export class AuditService {
   /** Recomputes staleness of one shown result, or of all of them. */
   async refresh(reportKey?: string): Promise<void> {
     const entries = reportKey !== undefined
-      ? [this.deps.cache.get(reportKey)].filter((e): e is CacheEntry => e !== undefined)
+      ? [this.entryOf(reportKey)].filter((e): e is CacheEntry => e !== undefined)
       : this.deps.view.entries();
     for (const entry of entries) {
       if (!fs.existsSync(entry.reportKey)) {
@@ -197,9 +234,35 @@ export class AuditService {
       return new Set(entry.audits.map((a) => a.name));
     }
     if (!resolved.manifest || pathKey(resolved.reportKey) !== pathKey(entry.reportKey)) return new Set(entry.audits.map((a) => a.name));
-    const keys = new CurrentKeys(resolved, this.deps.hasher);
+    const keys = new CurrentKeys(resolved, this.deps.hasher, this.deps.settings().shadowModels);
     for (const part of entry.audits) await keys.of(part.name, part.attacks);
     return staleAudits(entry, keys.known());
+  }
+
+  /** The cached entry with the preliminary parts shown over it (either may be missing). */
+  private entryOf(reportKey: string): CacheEntry | undefined {
+    const cached = this.deps.cache.get(reportKey);
+    const preliminary = this.preliminary.get(pathKey(reportKey));
+    if (!preliminary) return cached;
+    // Audits the cached entry has that the preliminary run's manifest did not list (yet) stay shown.
+    const names = [...preliminary.manifestAudits, ...(cached?.audits ?? []).map((a) => a.name).filter((n) => !preliminary.manifestAudits.includes(n))];
+    return mergeEntry(cached, { reportKey, header: cached?.header ?? preliminary.header, audits: [...preliminary.parts.values()], manifestAudits: names });
+  }
+
+  private addPreliminary(reportKey: string, header: ReportHeader, manifestAudits: readonly string[], part: CachedAudit): void {
+    const key = pathKey(reportKey);
+    const known = this.preliminary.get(key);
+    const parts = known?.parts ?? new Map<string, CachedAudit>();
+    parts.set(part.name, part);
+    this.preliminary.set(key, { header, manifestAudits, parts });
+  }
+
+  private dropPreliminary(reportKey: string, audits: readonly string[]): void {
+    const key = pathKey(reportKey);
+    const known = this.preliminary.get(key);
+    if (!known) return;
+    for (const name of audits) known.parts.delete(name);
+    if (known.parts.size === 0) this.preliminary.delete(key);
   }
 
   private resolve(target: string, audits: readonly string[] | undefined): ResolvedTarget {
@@ -213,7 +276,12 @@ class CurrentKeys {
   /** name -> the key under the attack list that audit was (or is being) run with. */
   private readonly keys = new Map<string, string | undefined>();
 
-  constructor(private readonly resolved: ResolvedTarget, private readonly hasher: FileHasher) {
+  constructor(
+    private readonly resolved: ResolvedTarget,
+    private readonly hasher: FileHasher,
+    /** modelPrivacy.shadowModels: part of the key of the audits it applies to. */
+    private readonly shadowModels: number | undefined,
+  ) {
     this.specs = new Map((resolved.manifest?.audits ?? []).map((a) => [a.name, a]));
   }
 
@@ -223,7 +291,11 @@ class CurrentKeys {
       this.keys.set(name, undefined);
       return { key: '', inputs: [] };
     }
-    const key = await auditCacheKey({ manifestText: this.resolved.manifestText, audit: name, attacks, files: auditInputFiles(spec) }, this.hasher);
+    const shadowCount = shadowCountFor(spec, this.resolved.manifestText, this.shadowModels);
+    const key = await auditCacheKey({
+      manifestText: this.resolved.manifestText, audit: name, attacks, files: auditInputFiles(spec),
+      ...(shadowCount !== undefined ? { shadowCount } : {}),
+    }, this.hasher);
     this.keys.set(name, key.key);
     return key;
   }

@@ -4,13 +4,15 @@
  *
  * A job runs its audits one at a time, each as its own engine call, and posts each
  * audit's complete report (findings included) as soon as it is done: a cancel then loses
- * only the audit in progress. Cancel aborts the job's AbortController; the engine checks
+ * only the audit in progress. An audit with shadow-model attacks first posts a
+ * preliminary report (its threshold attacks), which the server shows until the final one. Cancel aborts the job's AbortController; the engine checks
  * it between steps.
  */
 import { parentPort } from 'node:worker_threads';
 import { auditResolved, type ResolvedManifest } from '../engine/audit';
 import { isInputError } from '../engine/errors';
 import { parseManifest } from '../engine/manifest';
+import { shadowCountFor } from './shadow-count';
 import type { FromWorker, RunAuditJob, ToWorker } from './worker-messages';
 
 const port = parentPort;
@@ -52,8 +54,11 @@ async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
       proposed: job.proposed,
       ...(job.proposed ? {} : { file: job.manifestFile, ranges: parsed.ranges }),
     };
+    const specs = new Map(parsed.manifest.audits.map((a) => [a.name, a]));
     for (const [index, audit] of job.audits.entries()) {
       if (signal.aborted) break;
+      const spec = specs.get(audit);
+      const shadowCount = spec ? shadowCountFor(spec, job.manifestText, job.shadowModels) : undefined;
       const report = await auditResolved(resolved, {
         backend: job.backend,
         workers: job.workers,
@@ -61,8 +66,10 @@ async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
         ...(job.shadowCacheDir ? { cacheDir: job.shadowCacheDir } : {}),
         only: [audit],
         attacks: job.attacks,
+        ...(shadowCount !== undefined ? { shadowCount } : {}),
         signal,
         onProgress: (progress) => post({ type: 'progress', jobId: job.jobId, index, count: job.audits.length, progress }),
+        onAuditPreliminary: (preliminary) => post({ type: 'auditPreliminary', jobId: job.jobId, audit, report: preliminary }),
       });
       post({ type: 'auditDone', jobId: job.jobId, audit, report });
     }

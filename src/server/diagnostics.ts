@@ -10,6 +10,8 @@ import { pathKey, pathToUri } from './uris';
 
 export const DIAGNOSTIC_SOURCE = 'model-privacy';
 export const STALE_PREFIX = '[stale: inputs changed since this audit] ';
+/** Findings of a result from the threshold attacks alone, shown until the shadow-model attacks finish. */
+export const PRELIMINARY_PREFIX = '[preliminary: threshold attacks only] ';
 
 /** Findings about the model itself: also shown in its model.json. */
 const MIRRORED_RULES: ReadonlySet<RuleName> = new Set(['membership-risk', 'generalization-gap']);
@@ -71,6 +73,8 @@ export function reportDiagnostics(report: AuditReport, options: DiagnosticsOptio
     if (options.skipManifestProblems && isManifestProblem(finding, file, manifestFile)) continue;
     const stale = finding.audit !== undefined && (options.staleAudits?.has(finding.audit) ?? false);
     const diagnostic = findingDiagnostic(finding, report.root, stale, options.docsBaseUri);
+    // The engine's own threshold-only-audit finding already says so; every other finding gets the prefix.
+    if (isPreliminary(report, finding) && finding.rule !== 'threshold-only-audit') diagnostic.message = prefixed(diagnostic.message, stale);
     const model = modelFileOf(report, finding);
     const onModel = model !== undefined && pathKey(model) === pathKey(file);
     // Without a manifest (a proposal) findings sit on the model: its topology key beats line 1.
@@ -131,6 +135,15 @@ function toRange(range: TextRange | undefined): Range | undefined {
 
 function isManifestProblem(finding: Finding, file: string, manifestFile: string | undefined): boolean {
   return finding.rule === 'invalid-input' && finding.audit === undefined && manifestFile !== undefined && pathKey(file) === pathKey(manifestFile);
+}
+
+function isPreliminary(report: AuditReport, finding: Finding): boolean {
+  return finding.audit !== undefined && report.audits.some((a) => a.name === finding.audit && a.preliminary === true);
+}
+
+/** After the stale prefix, which is the more urgent of the two. */
+function prefixed(message: string, stale: boolean): string {
+  return stale ? STALE_PREFIX + PRELIMINARY_PREFIX + message.slice(STALE_PREFIX.length) : PRELIMINARY_PREFIX + message;
 }
 
 /** The model file of the finding's audit, absolute. */

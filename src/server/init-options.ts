@@ -4,12 +4,14 @@
  */
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import type { EngineSettings, InitializationOptions } from '../shared/protocol';
+import { DEFAULT_SHADOW_MODELS, isShadowModelCount, MAX_SHADOW_MODELS, MIN_SHADOW_MODELS } from './shadow-count';
 
 export const DEFAULT_SETTINGS: EngineSettings = {
   backend: 'auto',
   workers: 0,
   queueUrl: '',
   sweepAttacks: [],
+  shadowModels: DEFAULT_SHADOW_MODELS,
   defaultPolicy: { maxTprAtFpr: 0.01, fpr: 0.001, maxAuc: 0.6 },
   exclude: [],
 };
@@ -48,6 +50,8 @@ export function readSettings(raw: unknown, notes: string[]): EngineSettings {
   if (typeof s.queueUrl === 'string' && (s.queueUrl === '' || isQueueUrl(s.queueUrl))) settings.queueUrl = s.queueUrl;
   else if (s.queueUrl !== undefined) notes.push(`queue URL ${JSON.stringify(s.queueUrl)} is not a redis:// URL; training shadow models locally`);
   if (isStringArray(s.sweepAttacks)) settings.sweepAttacks = s.sweepAttacks;
+  if (isShadowModelCount(s.shadowModels)) settings.shadowModels = s.shadowModels;
+  else if (s.shadowModels !== undefined) notes.push(`shadowModels ${JSON.stringify(s.shadowModels)} is not a whole number from ${MIN_SHADOW_MODELS} to ${MAX_SHADOW_MODELS}; using ${DEFAULT_SHADOW_MODELS}`);
   if (isStringArray(s.exclude)) settings.exclude = s.exclude;
   if (isObject(s.defaultPolicy)) {
     const p = s.defaultPolicy;

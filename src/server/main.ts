@@ -274,8 +274,9 @@ connection.onNotification(DidChangeEngineSettingsNotification, (raw) => {
   for (const note of notes) log.warn(`Changed settings: ${note}`);
   if (applied.length) log.info(`Settings applied: ${applied.join(', ')}.`);
   if (needRestart.length) log.info(`Settings changed that apply after a restart of the engine: ${needRestart.join(', ')}.`);
-  // The default policy is part of a proposed manifest's text, hence of its results' cache keys.
-  if (applied.includes('default policy')) scheduleRefresh();
+  // The default policy is part of a proposed manifest's text, and the shadow count of some
+  // audits' cache keys: results computed under the old value are stale now.
+  if (applied.includes('default policy') || applied.includes('shadow models')) scheduleRefresh();
 });
 
 connection.onRequest(StatusRequest, guarded0(StatusRequest.method, log, () => current().status.get()));

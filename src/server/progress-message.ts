@@ -12,11 +12,14 @@ export interface ProgressReport {
   percentage: number;
 }
 
-/** "audit mnist: attack loss-threshold (3/8)", and the share of the request done. */
-export function progressReport(p: AuditProgress, position: ProgressPosition): ProgressReport {
+/**
+ * "audit mnist: attack loss-threshold (3/8)", and the share of the request done. Once the
+ * audit's preliminary verdict is shown: "audit mnist: preliminary: shadow models 3/8, ...".
+ */
+export function progressReport(p: AuditProgress, position: ProgressPosition, state: { preliminary?: boolean } = {}): ProgressReport {
   const withinAudit = p.total > 0 ? Math.min(1, Math.max(0, p.done / p.total)) : 0;
   return {
-    message: `audit ${p.audit}: ${p.stage} (${p.done}/${p.total})`,
+    message: `audit ${p.audit}: ${state.preliminary ? 'preliminary: ' : ''}${p.stage} (${p.done}/${p.total})`,
     percentage: share(position, withinAudit),
   };
 }

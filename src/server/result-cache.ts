@@ -31,6 +31,8 @@ export interface AuditKeyInput {
   attacks?: readonly string[];
   /** Every file the audit reads (see input-files.ts). */
   files: readonly string[];
+  /** The shadow count the modelPrivacy.shadowModels setting gives the audit, when it applies. */
+  shadowCount?: number;
 }
 
 export interface AuditKey {
@@ -41,9 +43,10 @@ export interface AuditKey {
 /**
  * Bump when the engine computes different results from the same inputs, so cached results
  * are recomputed instead of shown as fresh (2: RelaxLoss by epoch, recommendation within
- * the policy, defense notes).
+ * the policy, defense notes; 3: default attacks include shadow-model attacks when there
+ * is population data, and results say what their verdict rests on).
  */
-export const AUDIT_RESULTS_REVISION = 2;
+export const AUDIT_RESULTS_REVISION = 3;
 
 export async function auditCacheKey(input: AuditKeyInput, hasher: FileHasher, engineVersion = TOOL_VERSION): Promise<AuditKey> {
   const inputs = await Promise.all(input.files.map((f) => hasher.fingerprint(f)));
@@ -53,6 +56,7 @@ export async function auditCacheKey(input: AuditKeyInput, hasher: FileHasher, en
     manifestText: input.manifestText,
     audit: input.audit,
     attacks: input.attacks ?? null,
+    shadowCount: input.shadowCount ?? null,
     files: inputs.map((f) => [f.path, f.sha256]),
   });
   return { key: createHash('sha256').update(material).digest('hex'), inputs };

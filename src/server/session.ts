@@ -88,6 +88,7 @@ export class EngineSession {
     if (!same(before.defaultPolicy, next.defaultPolicy)) applied.push('default policy');
     if (!same(before.sweepAttacks, next.sweepAttacks)) applied.push('sweep attacks');
     if (!same(before.exclude, next.exclude)) applied.push('exclude');
+    if (before.shadowModels !== next.shadowModels) applied.push('shadow models');
     const needRestart = [...(before.backend !== next.backend ? ['backend'] : []), ...(before.workers !== next.workers ? ['workers'] : [])];
     this.currentSettings = { ...next, backend: before.backend, workers: before.workers };
     return { applied, needRestart };

@@ -29,6 +29,7 @@ export function summarize(report: AuditReport, context: SummaryContext): AuditSu
       stale: staleAudits.has(name),
     };
     if (manifest !== undefined) summary.manifest = manifest;
+    if (result?.preliminary) summary.preliminary = true;
     const attacks = result?.attacks ?? [];
     if (attacks.length) {
       const best = attacks.reduce((a, b) => (b.metrics.auc > a.metrics.auc ? b : a));

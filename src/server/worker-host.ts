@@ -23,6 +23,8 @@ export type AuditJob = Omit<RunAuditJob, 'type' | 'jobId'>;
 export interface JobHooks {
   onProgress?(index: number, count: number, progress: AuditProgress): void;
   onAuditDone?(audit: string, report: AuditReport): void;
+  /** The audit's threshold-attack result while its shadow-model attacks run; onAuditDone replaces it. */
+  onAuditPreliminary?(audit: string, report: AuditReport): void;
 }
 
 export type JobEnd =
@@ -64,6 +66,9 @@ export class AuditWorkerHost {
         switch (message.type) {
           case 'progress':
             hooks.onProgress?.(message.index, message.count, message.progress);
+            break;
+          case 'auditPreliminary':
+            hooks.onAuditPreliminary?.(message.audit, message.report);
             break;
           case 'auditDone':
             hooks.onAuditDone?.(message.audit, message.report);
@@ -139,7 +144,7 @@ export class AuditWorkerHost {
       this.retiring.delete(worker);
     };
     const onMessage = (message: FromWorker) => {
-      if (message.jobId !== jobId || message.type === 'progress' || message.type === 'auditDone') return;
+      if (message.jobId !== jobId || message.type === 'progress' || message.type === 'auditPreliminary' || message.type === 'auditDone') return;
       done();
       if (!this.disposed && !this.worker && !this.busy) {
         this.worker = worker;

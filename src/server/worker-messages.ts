@@ -26,6 +26,11 @@ export interface RunAuditJob {
   queueUrl?: string;
   /** Shadow-model cache in the extension's storage, so training leaves nothing in the workspace. */
   shadowCacheDir?: string;
+  /**
+   * modelPrivacy.shadowModels: reference models for the audits it applies to (those with
+   * the default attacks and no shadow.count, see shadow-count.ts); absent = the engine's default.
+   */
+  shadowModels?: number;
 }
 
 export interface CancelJob {
@@ -39,6 +44,11 @@ export type FromWorker =
   | { type: 'progress'; jobId: number; index: number; count: number; progress: AuditProgress }
   /** One audit finished: a complete report of that audit alone (findings included). */
   | { type: 'auditDone'; jobId: number; audit: string; report: AuditReport }
+  /**
+   * One audit's threshold attacks are done while its shadow-model attacks still run: a
+   * report of that audit alone whose result is marked `preliminary`; its auditDone replaces it.
+   */
+  | { type: 'auditPreliminary'; jobId: number; audit: string; report: AuditReport }
   | { type: 'finished'; jobId: number }
   | { type: 'cancelled'; jobId: number }
   /** `input`: the user's files were the problem (message says where), not the engine. */

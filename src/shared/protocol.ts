@@ -34,6 +34,11 @@ export interface EngineSettings {
   queueUrl?: string;
   /** Attacks a sweep runs when a manifest lists none; empty = the engine's defaults. */
   sweepAttacks: string[];
+  /**
+   * Reference (shadow) models trained by audits whose manifest lists no attacks (the
+   * default attacks) and sets no shadow.count; 2-1024, absent = the engine's default (8). Applied at once.
+   */
+  shadowModels?: number;
   /** Policy applied to detected models audited without a manifest. */
   defaultPolicy: { maxTprAtFpr: number; fpr: number; maxAuc: number };
   exclude: string[];
@@ -65,6 +70,11 @@ export interface AuditSummary {
   severity?: Severity;
   findings: number;
   stale: boolean;
+  /**
+   * The verdict rests on the threshold attacks alone while the audit's shadow-model
+   * attacks run (or were cancelled): the final result replaces it. Never cached.
+   */
+  preliminary?: boolean;
 }
 
 export interface AuditOutcome {
@@ -93,6 +103,8 @@ export interface EngineStatus {
   running: string[];
   message?: string;
   lastSummary?: AuditSummary;
+  /** Preliminary verdicts of the audits running now (their shadow-model attacks still train). */
+  preliminary?: AuditSummary[];
 }
 
 export interface ReportParams {

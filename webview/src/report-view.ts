@@ -5,6 +5,7 @@
  * the view state (saved with setState), then the affected part is rebuilt.
  */
 import type { AttackResult, AuditReport, AuditResult, DefenseComparison } from '../../src/engine/report/schema';
+import { basisElement } from './basis';
 import { ChartSlots, type DrawChart } from './chart-slots';
 import { classBars } from './class-data';
 import { drawClassChart } from './class-chart';
@@ -83,6 +84,8 @@ export class ReportView {
     header.append(controls);
 
     const parts: HTMLElement[] = [header, summaryLine(report, audit)];
+    const basis = basisElement(audit);
+    if (basis) parts.push(basis);
     if (audit.errors.length) {
       parts.push(el('ul', { className: 'errors' }, audit.errors.map((e) => el('li', { text: `${e.attack} failed: ${e.message}` }))));
     }

@@ -6,7 +6,7 @@
 import type { AuditSummary } from '../../shared/protocol';
 import { COMMANDS } from '../command-ids';
 import type { ManifestOutline } from '../detection/manifest-outline';
-import { longMetrics, NOT_AUDITED } from '../results/summary-format';
+import { longMetrics, NOT_AUDITED, PRELIMINARY } from '../results/summary-format';
 
 /** What commands receive from a lens (and from code actions): plain, JSON-safe data. */
 export interface AuditTargetArgs {
@@ -48,6 +48,6 @@ export function auditLenses(manifestPath: string, outline: ManifestOutline, summ
 
 function resultTitle(summary: AuditSummary | undefined): string {
   if (!summary) return NOT_AUDITED;
-  const metrics = longMetrics(summary) ?? 'no result';
+  const metrics = (longMetrics(summary) ?? 'no result') + (summary.preliminary ? ` (${PRELIMINARY}: threshold attacks only)` : '');
   return summary.stale ? `${metrics} (stale: inputs changed)` : metrics;
 }

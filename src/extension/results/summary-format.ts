@@ -48,8 +48,12 @@ export function findingsLabel(count: number): string {
   return `${count} finding${count === 1 ? '' : 's'}`;
 }
 
+/** How a preliminary result is marked wherever it shows: threshold attacks only, the shadow-model attacks decide. */
+export const PRELIMINARY = 'preliminary';
+
 /** One line for a finished audit: "fashion-mnist-mlp: AUC 0.611 · TPR@0.1% FPR 0.05% · 3 findings (stale)". */
 export function outcomeLine(summary: AuditSummary): string {
   const parts = [longMetrics(summary) ?? 'no attack result', findingsLabel(summary.findings)];
-  return `${summary.audit}: ${parts.join(' · ')}${summary.stale ? ' (stale)' : ''}`;
+  const marks = [...(summary.preliminary ? [PRELIMINARY] : []), ...(summary.stale ? ['stale'] : [])];
+  return `${summary.audit}: ${parts.join(' · ')}${marks.length ? ` (${marks.join(', ')})` : ''}`;
 }

@@ -10,7 +10,7 @@ import type { RuleName, Severity } from '../../shared/rules';
 import { FORMAT_LABELS, type ModelFormat } from '../detection/classify';
 import { auditModelPath, coveredModelKeys, type DetectionSnapshot } from '../detection/detected';
 import { isInside, pathKey } from '../paths';
-import { findingsLabel, NOT_AUDITED, shortMetrics } from '../results/summary-format';
+import { findingsLabel, NOT_AUDITED, PRELIMINARY, shortMetrics } from '../results/summary-format';
 
 /** vscode.DiagnosticSeverity values: Error 0, Warning 1, Information 2, Hint 3. */
 export type DiagnosticLevel = 0 | 1 | 2 | 3;
@@ -178,7 +178,7 @@ export function buildTree(input: TreeInput): TreeNode[] {
 
 export function auditDescription(summary: AuditSummary | undefined): string {
   if (!summary) return NOT_AUDITED;
-  const metrics = shortMetrics(summary) ?? `no result · ${findingsLabel(summary.findings)}`;
+  const metrics = (shortMetrics(summary) ?? `no result · ${findingsLabel(summary.findings)}`) + (summary.preliminary ? ` · ${PRELIMINARY}` : '');
   return summary.stale ? `${metrics} · stale` : metrics;
 }
 
