@@ -69,7 +69,7 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
       const input = shadowSignals(shadows, target, ctx.auditRecords.labels, 'loss');
       return {
         description: { id, family: 'reference', title: 'loss calibrated by record difficulty on reference models (Watson et al.)', ...fallback(shadows) },
-        scores: split(difficultyCalibratedScores(input), [`Reference models: the ${shadows.shadows} shadow models that did not train on each record.`]),
+        scores: split(difficultyCalibratedScores(input), [`Reference models: per record, the shadow models that did not train on it (${outCountText(shadows.keep, shadows.shadows)} of ${shadows.shadows}).`]),
       };
     }
     case 'rmia': {
@@ -129,4 +129,17 @@ export async function runAttack(id: string, ctx: AttackContext): Promise<AttackR
 /** When the shadows use a default architecture, why: said once per audit by a fallback-architecture finding, not in every attack's notes. */
 function fallback(shadows: ShadowOutputs): { architectureFallback?: string } {
   return shadows.architectureNote !== undefined ? { architectureFallback: shadows.architectureNote } : {};
+}
+
+/** How many shadows left each record out: one number when every record has the same count (the keep matrix's rule), else a range. */
+function outCountText(keep: Uint8Array, shadows: number): string {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = 0; r * shadows < keep.length; r++) {
+    let out = 0;
+    for (let s = 0; s < shadows; s++) if (keep[r * shadows + s] === 0) out++;
+    min = Math.min(min, out);
+    max = Math.max(max, out);
+  }
+  return min === max ? `${min}` : `${min}-${max}`;
 }

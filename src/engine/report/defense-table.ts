@@ -19,8 +19,9 @@ export interface DefenseRow {
   worstTprInterval?: Interval;
   worstAttack?: string;
   bestAuc: number;
-  /** DP-SGD's accounted epsilon. */
+  /** DP-SGD's accounted epsilon: classic RDP conversion, and the improved one beside it. */
   accountedEpsilon?: number;
+  accountedEpsilonImproved?: number;
   /** Largest empirical lower bound over the attacks. */
   empiricalEpsilon?: number;
   paretoOptimal: boolean;
@@ -47,6 +48,7 @@ export function defenseRows(c: DefenseComparison): DefenseRow[] {
       worstAttack: worst?.attack,
       bestAuc: e.attacks.length ? Math.max(...e.attacks.map((a) => num(a.auc))) : NaN,
       ...(e.dp ? { accountedEpsilon: e.dp.epsilon } : {}),
+      ...(e.dp?.epsilonImproved !== undefined ? { accountedEpsilonImproved: e.dp.epsilonImproved } : {}),
       ...(bounds.length ? { empiricalEpsilon: Math.max(...bounds) } : {}),
       paretoOptimal: e.paretoOptimal,
       meetsPolicy: e.meetsPolicy,
@@ -75,7 +77,7 @@ export function defenseTableCells(row: DefenseRow): string[] {
     row.kind === 'none' ? '' : points(row.accuracyCost),
     `${percent(row.worstTpr)}${row.worstTprInterval ? ` ${intervalLabel(row.worstTprInterval)}` : ''}`,
     fixed(row.bestAuc),
-    row.accountedEpsilon === undefined ? '' : fixed(row.accountedEpsilon, 2),
+    row.accountedEpsilon === undefined ? '' : `${fixed(row.accountedEpsilon, 2)}${row.accountedEpsilonImproved === undefined ? '' : ` / ${fixed(row.accountedEpsilonImproved, 2)}`}`,
     row.empiricalEpsilon === undefined ? NOT_AVAILABLE : fixed(row.empiricalEpsilon, 2),
     row.paretoOptimal ? 'yes' : 'no',
     `${row.meetsPolicy ? 'meets' : 'fails'}${row.recommended ? ' (recommended)' : ''}`,

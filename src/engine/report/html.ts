@@ -191,7 +191,7 @@ ${tradeoffFigure(c, `Defenses of ${auditName}: test accuracy against the worst a
 <thead><tr>${defenseTableHeader(c.frontFpr).map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>${rows.map((r) => html`<tr${r.recommended && html` class="recommended"`}>${defenseTableCells(r).map((cell, i) => (i === 0 ? html`<td><code>${cell}</code></td>` : html`<td>${cell}</td>`))}</tr>`)}</tbody>
 </table></div>
-<p class="muted">Cost: test accuracy lost against the undefended model. DP eps: epsilon accounted by DP-SGD's RDP accountant; eps &gt;=: the largest empirical lower bound the attacks prove (95% confidence).</p>
+<p class="muted">Cost: test accuracy lost against the undefended model. DP eps: epsilon accounted by DP-SGD's RDP accountant, classic conversion (Mironov 2017) / improved conversion (Balle et al. 2020, what current DP libraries report); eps &gt;=: the largest empirical lower bound the attacks show (a one-run audit: threshold chosen on half the records, bound on the other half, 95% confidence).</p>
 ${detail.length > 0 && html`<div class="scroll"><table class="defense-attacks">
 <thead><tr>${defenseAttackHeader().map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>${detail.map((row) => html`<tr>${row.map((cell, i) => (i < 2 ? html`<td><code>${cell}</code></td>` : html`<td>${cell}</td>`))}</tr>`)}</tbody>

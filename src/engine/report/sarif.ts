@@ -165,6 +165,7 @@ function defenseTradeoffs(report: AuditReport): Record<string, unknown>[] {
         worstTpr: finite(r.worstTpr),
         bestAuc: finite(r.bestAuc),
         ...(r.accountedEpsilon !== undefined ? { accountedEpsilon: r.accountedEpsilon } : {}),
+        ...(r.accountedEpsilonImproved !== undefined ? { accountedEpsilonImproved: r.accountedEpsilonImproved } : {}),
         ...(r.empiricalEpsilon !== undefined ? { empiricalEpsilon: finite(r.empiricalEpsilon) } : {}),
         paretoOptimal: r.paretoOptimal,
         meetsPolicy: r.meetsPolicy,

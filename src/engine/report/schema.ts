@@ -136,7 +136,8 @@ export interface DefenseEvaluation {
   trainAccuracy: number;
   attacks: DefenseAttackOutcome[];
   /** Accounted privacy of a DP-SGD run (RDP accountant, Poisson-subsampled Gaussian). */
-  dp?: { epsilon: number; delta: number; noiseMultiplier: number; samplingRate: number; steps: number; order: number };
+  /** epsilon: the classic RDP conversion (Mironov 2017); epsilonImproved: the tighter one current DP libraries use (Balle et al. 2020). */
+  dp?: { epsilon: number; epsilonImproved?: number; delta: number; noiseMultiplier: number; samplingRate: number; steps: number; order: number };
   /** Worst TPR at the front FPR over the attacks: the y axis of the trade-off chart. */
   worstTpr: number;
   /** On the Pareto front of (testAccuracy up, worstTpr down) among all evaluations and the baseline. */

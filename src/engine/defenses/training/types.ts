@@ -57,7 +57,7 @@ export interface DefendedTrainingRequest {
 export interface DefendedModel {
   classifier: Classifier;
   /** DP-SGD only: what the RDP accountant says the run spent. */
-  dp?: { epsilon: number; delta: number; noiseMultiplier: number; samplingRate: number; steps: number; order: number };
+  dp?: { epsilon: number; epsilonImproved?: number; delta: number; noiseMultiplier: number; samplingRate: number; steps: number; order: number };
   fromCache: boolean;
   /** Training examples per second (0 when cached). */
   samplesPerSecond: number;
