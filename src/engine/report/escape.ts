@@ -37,13 +37,14 @@ export function excerpt(text: string, max = MAX_REPORTED_CHARS): string {
   return cut || escapedCut ? `${out}... (${text.length} characters in all)` : out;
 }
 
-/** A deep copy of `value` with every string passed through `excerpt` (object keys included). */
+/** A deep copy of `value` with every string passed through `oneLine` (object keys through `excerpt`). */
 export function sanitizeStrings<T>(value: T, max = MAX_REPORTED_CHARS): T {
   return sanitize(value, max) as T;
 }
 
 function sanitize(value: unknown, max: number): unknown {
-  if (typeof value === 'string') return excerpt(value, max);
+  // Escaped to one line and neutralised: wherever a renderer puts it, it cannot start a workflow command.
+  if (typeof value === 'string') return guardWorkflowCommands(excerpt(value, max));
   if (Array.isArray(value)) return value.map((v) => sanitize(v, max));
   // Typed arrays, dates and class instances pass through: only plain data is user text.
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
@@ -56,10 +57,14 @@ function sanitize(value: unknown, max: number): unknown {
 
 /**
  * Serialised JSON with the characters JSON.stringify leaves raw (DEL, C1, line/paragraph
- * separators, bidi controls) written as \uXXXX: the same JSON value, safe to print.
+ * separators, bidi controls), and the '#' that starts an Azure logging command, written as
+ * \uXXXX: the same JSON value, safe to print.
  */
 export function escapeJsonText(json: string): string {
-  return json.replace(/[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json
+    .replace(/[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    // Only strings can hold these, and \u0023 is '#' in a JSON string: an Azure agent printing the file sees no command.
+    .replace(/##(vso\[|\[)/gi, '\\u0023#$1');
 }
 
 /**
