@@ -14,7 +14,7 @@ const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/server/main.ts', out: 'server' },
   { in: 'src/server/audit-worker.ts', out: 'audit-worker' },
-  { in: 'src/engine/shadow/shadow-worker.ts', out: 'shadow-worker' },
+  { in: 'src/engine/workers/training-worker.ts', out: 'shadow-worker' },
   { in: 'src/engine/artifacts/datasets/columnar-worker.ts', out: 'columnar-worker' },
 ].filter((e) => existsSync(e.in));
 

@@ -2,7 +2,7 @@
  * The training threads of one queue worker process: one per concurrent job, started on
  * first use and kept for the next job (starting a thread and loading the trainer costs
  * more than a small job). They are the shadow pool's own worker threads
- * (shadow-worker.ts): each job sends its setup, then the job. A thread that failed is
+ * (workers/training-worker.ts): each job sends its setup, then the job. A thread that failed is
  * dropped, never reused.
  */
 import type { Worker } from 'node:worker_threads';
@@ -59,7 +59,8 @@ export class TrainingThreads {
             finish(deserializeWorkerError(m.error));
             return;
           default:
-            finish(new Error(`unexpected message "${m.type}" from a training thread`));
+            // A thread answers a shadow job with shadow messages only; anything else is a bug.
+            finish(new Error(`unexpected message "${(m as { type: string }).type}" from a training thread`));
         }
       };
       const onExit = (code: number): void => finish(new Error(`a training thread exited (code ${code}) during a job`));

@@ -1,6 +1,9 @@
-/** Messages between the shadow-training pool (main thread) and its worker threads. */
+/**
+ * Messages between the shadow-training pool (main thread) and its worker threads. The
+ * same threads also train defended models (defenses/training/defend-pool.ts adds those
+ * messages); the pool's own messages (ready, progress, stopped, error) serve every kind.
+ */
 import type { BackendPreference } from '../backend';
-import type { DefendJob, DefendJobResult } from '../defenses/training/job';
 import type { GroupJob, GroupSetup } from './train-group';
 
 export interface WorkerSetup extends GroupSetup {
@@ -11,9 +14,7 @@ export interface WorkerSetup extends GroupSetup {
 
 export type ToWorker =
   | { type: 'setup'; setup: WorkerSetup }
-  | { type: 'train'; job: GroupJob }
-  /** A defended model (defenses/training): needs no setup; `stop` as in WorkerSetup. */
-  | { type: 'defend'; job: DefendJob; stop: Int32Array };
+  | { type: 'train'; job: GroupJob };
 
 export interface SerializedError {
   name: string;
@@ -23,12 +24,15 @@ export interface SerializedError {
   location?: { file: string; line?: number; column?: number; record?: number; field?: string };
 }
 
-export type FromWorker =
+/** What any worker thread sends about its job's life, whatever the job: handled by the pool itself. */
+export type PoolMessage =
   | { type: 'ready' }
   | { type: 'progress'; samples: number }
-  | { type: 'shadow'; shadow: number; auditProbabilities: Float32Array; populationProbabilities?: Float32Array }
-  /** backend: what the job's shadows ran on (a tfjs backend, or 'wasm-simd' for the stacked trainer). */
-  | { type: 'job-done'; backend: string }
-  | { type: 'defended'; result: DefendJobResult }
   | { type: 'stopped' }
   | { type: 'error'; error: SerializedError };
+
+export type FromWorker =
+  | PoolMessage
+  | { type: 'shadow'; shadow: number; auditProbabilities: Float32Array; populationProbabilities?: Float32Array }
+  /** backend: what the job's shadows ran on (a tfjs backend, or 'wasm-simd' for the stacked trainer). */
+  | { type: 'job-done'; backend: string };

@@ -8,9 +8,8 @@
 import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '../cancellation';
 import { InputError, formatLocation } from '../errors';
-import type { DefendJob, DefendJobResult } from '../defenses/training/job';
 import type { GroupJob, ShadowResult } from './train-group';
-import type { FromWorker, SerializedError, ToWorker, WorkerSetup } from './worker-messages';
+import type { FromWorker, PoolMessage, SerializedError, WorkerSetup } from './worker-messages';
 import { startShadowWorker } from './worker-script';
 
 const STOP_GRACE_MS = 1000;
@@ -31,7 +30,7 @@ export interface PoolRun {
 /** Resolves with the backend the workers ran on once every job is done. */
 export function runWorkerPool(run: PoolRun): Promise<{ backend: string }> {
   let backend = '';
-  return runPool({
+  return runPool<GroupJob, FromWorker>({
     jobs: run.jobs,
     workers: run.workers,
     signal: run.signal,
@@ -47,61 +46,31 @@ export function runWorkerPool(run: PoolRun): Promise<{ backend: string }> {
   }).then(() => ({ backend }));
 }
 
-export interface DefendPoolRun {
-  jobs: DefendJob[];
-  workers: number;
-  signal?: AbortSignal;
-  /** Training samples just done; a throw fails the run. */
-  onSamples: (count: number) => void;
-}
-
 /**
- * Trains defended models (defenses/training) on worker threads, one job per message and
- * no setup; cancellation and failures work as in runWorkerPool. Resolves with every
- * job's result, in job order.
+ * What runPool needs to know about one kind of job: its messages to the worker, and M,
+ * the kind's own result messages (besides the pool's own, PoolMessage).
  */
-export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
-  const results: DefendJobResult[] = [];
-  return runPool({
-    jobs: run.jobs,
-    workers: run.workers,
-    signal: run.signal,
-    onSamples: run.onSamples,
-    jobMessage: (job, stop) => ({ type: 'defend', job, stop }),
-    onResult: (message) => {
-      if (message.type !== 'defended') return false;
-      results.push(message.result);
-      return true;
-    },
-    lostWork: (code) => `a worker exited (code ${code}) before finishing its defended model`,
-  }).then(() => {
-    if (results.length !== run.jobs.length) throw new Error(`only ${results.length} of ${run.jobs.length} defended models were trained`);
-    return results.sort((a, b) => a.modelIndex - b.modelIndex);
-  });
-}
-
-/** What runPool needs to know about one kind of job. */
-interface PoolSpec<J> {
+export interface PoolSpec<J, M extends { type: string }> {
   jobs: J[];
   workers: number;
   signal?: AbortSignal;
   /** Training samples just done; a throw fails the run. */
   onSamples: (count: number) => void;
   /** Sent to each new worker, which answers 'ready' before its first job; without it the first job goes out at once. */
-  setupMessage?: (stop: Int32Array) => ToWorker;
-  jobMessage: (job: J, stop: Int32Array) => ToWorker;
+  setupMessage?: (stop: Int32Array) => unknown;
+  jobMessage: (job: J, stop: Int32Array) => unknown;
   /** The kind's own result messages; true when the worker has finished its job. A throw fails the run. */
-  onResult: (message: FromWorker) => boolean;
+  onResult: (message: M) => boolean;
   /** Why the run failed when a worker exited holding a job, or before any job was done. */
   lostWork: (exitCode: number) => string;
 }
 
 /**
- * The worker lifecycle both pools share: start workers, hand each the next job as it
+ * The worker lifecycle every pool shares (shadows here, defended models in defend-pool.ts): start workers, hand each the next job as it
  * finishes one, raise the stop flag on the first failure or on abort (terminating
  * workers still running STOP_GRACE_MS later), and settle once every worker has exited.
  */
-function runPool<J>(spec: PoolSpec<J>): Promise<void> {
+export function runPool<J, M extends { type: string }>(spec: PoolSpec<J, M>): Promise<void> {
   if (spec.signal?.aborted) return Promise.reject(new CancelledError());
   return new Promise((resolve, reject) => {
     const stop = new Int32Array(new SharedArrayBuffer(4));
@@ -144,7 +113,8 @@ function runPool<J>(spec: PoolSpec<J>): Promise<void> {
       worker.postMessage(spec.jobMessage(job, stop));
     };
 
-    const onMessage = (worker: Worker, message: FromWorker): void => {
+    const onMessage = (worker: Worker, received: PoolMessage | M): void => {
+      const message = received as PoolMessage;
       switch (message.type) {
         case 'ready':
           nextJob(worker);
@@ -167,7 +137,7 @@ function runPool<J>(spec: PoolSpec<J>): Promise<void> {
         default: {
           let jobDone: boolean;
           try {
-            jobDone = spec.onResult(message);
+            jobDone = spec.onResult(received as M);
           } catch (e) {
             stopAll(e);
             return;
@@ -189,7 +159,7 @@ function runPool<J>(spec: PoolSpec<J>): Promise<void> {
       live.add(worker);
       // Worker console output (tfjs banners) must not mix into a CLI's stdout (JSON reports).
       worker.stdout.pipe(process.stderr, { end: false });
-      worker.on('message', (m: FromWorker) => onMessage(worker, m));
+      worker.on('message', (m: PoolMessage | M) => onMessage(worker, m));
       worker.on('error', (e) => stopAll(e));
       worker.on('exit', (code) => {
         live.delete(worker);

@@ -1,4 +1,9 @@
-/** Starts a shadow-training worker thread: dist/shadow-worker.js in a build, shadow-worker.ts beside this file from source (see engine-thread.ts). */
+/**
+ * Starts a training worker thread: dist/shadow-worker.js in a build, else
+ * workers/training-worker.ts from source (see engine-thread.ts). Started by path, not
+ * imported: the entry composes shadow and defense training from the layer above both.
+ */
+import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startEngineThread } from '../engine-thread';
 
@@ -6,5 +11,5 @@ import { startEngineThread } from '../engine-thread';
 const OPTIONS = { stdout: true };
 
 export function startShadowWorker(): Worker {
-  return startEngineThread(__dirname, 'shadow-worker.js', 'shadow-worker.ts', OPTIONS);
+  return startEngineThread(__dirname, 'shadow-worker.js', path.join('..', 'workers', 'training-worker.ts'), OPTIONS);
 }

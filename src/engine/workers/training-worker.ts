@@ -1,29 +1,32 @@
 /**
- * Worker-thread entry for shadow training (bundled as dist/shadow-worker.js). Each
- * worker computes on its own thread (tfjs-wasm and our kernels are single-threaded in
- * Node, so parallelism comes from running several of these), receives one setup and
- * then jobs, and posts each shadow's scores as soon as they exist. TensorFlow.js and
- * its backend are started only by jobs that need them (see train-group.ts).
+ * Worker-thread entry for shadow training and defended retraining (bundled as
+ * dist/shadow-worker.js; started by shadow/worker-script.ts). Each worker computes on
+ * its own thread (tfjs-wasm and our kernels are single-threaded in Node, so parallelism
+ * comes from running several of these), receives one setup and then jobs, and posts each
+ * shadow's scores as soon as they exist. TensorFlow.js and its backend are started only
+ * by jobs that need them (see train-group.ts). It sits above shadow/ and defenses/ and
+ * imports both, so neither imports the other for its threads.
  */
 import { parentPort } from 'node:worker_threads';
+import type { DefendedMessage, DefendMessage } from '../defenses/training/defend-pool';
 import { InputError } from '../errors';
-import { sharedFlagHooks, StoppedError, type StepHooks } from './step-hooks';
-import { trainGroup } from './train-group';
-import type { FromWorker, SerializedError, ToWorker, WorkerSetup } from './worker-messages';
+import { sharedFlagHooks, StoppedError, type StepHooks } from '../shadow/step-hooks';
+import { trainGroup } from '../shadow/train-group';
+import type { FromWorker, SerializedError, ToWorker, WorkerSetup } from '../shadow/worker-messages';
 
 /** Progress messages at most this often: enough for a smooth ETA, cheap to send. */
 const PROGRESS_INTERVAL_MS = 200;
 
 const port = parentPort;
-if (port === null) throw new Error('shadow-worker must run in a worker thread');
+if (port === null) throw new Error('training-worker must run in a worker thread');
 
 let setup: WorkerSetup | undefined;
 
-function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+function post(message: FromWorker | DefendedMessage, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(message, transfer);
 }
 
-port.on('message', (message: ToWorker) => {
+port.on('message', (message: ToWorker | DefendMessage) => {
   void handle(message).catch((e: unknown) => {
     if (e instanceof StoppedError) post({ type: 'stopped' });
     else post({ type: 'error', error: serialize(e) });
@@ -32,7 +35,7 @@ port.on('message', (message: ToWorker) => {
 
 type DefendModule = typeof import('../defenses/training/job');
 
-async function handle(message: ToWorker): Promise<void> {
+async function handle(message: ToWorker | DefendMessage): Promise<void> {
   if (message.type === 'setup') {
     setup = message.setup;
     post({ type: 'ready' });
