@@ -2,11 +2,13 @@
  * A workspace of many tiny models, for sweeps (test/unit/sweep.test.ts, bench/sweep.ts):
  * each model gets its own folder with an MLP 8-32-3 (untrained, its own seeded random
  * weights, saved as TF.js layers files), member and non-member CSVs of seeded random
- * records, and a privacy-audit.json with threshold attacks (and, with `shadows`, LiRA on
+ * records labelled with the model's own predictions (so its accuracy is plausible and the
+ * audit's input checks let it through), and a privacy-audit.json with threshold attacks (and, with `shadows`, LiRA on
  * that many shadow models). Small enough that one audit takes well under a second.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, type BackendPreference } from '../../src/engine/backend';
 import { layersModelFileWriter } from '../../src/engine/artifacts/models/tfjs-layers-files';
@@ -31,13 +33,14 @@ export function zooModelName(index: number): string {
   return `model-${String(index).padStart(2, '0')}`;
 }
 
-function writeCsv(file: string, rows: number, seed: number): void {
+function writeCsv(file: string, rows: number, seed: number, model: tfl.Sequential): void {
   let s = seed;
   const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+  const records = Array.from({ length: rows }, () => Array.from({ length: ZOO_FEATURES }, () => (rand() * 2 - 1).toFixed(5)));
+  // The untrained model's own answers as labels: an untrained model on random labels is at chance, which the audit refuses.
+  const labels = tf.tidy(() => tf.argMax(model.predict(tf.tensor2d(records.map((r) => r.map(Number)))) as tf.Tensor, -1).dataSync());
   const lines = [[...Array.from({ length: ZOO_FEATURES }, (_, i) => `f${i}`), 'label'].join(',')];
-  for (let r = 0; r < rows; r++) {
-    lines.push([...Array.from({ length: ZOO_FEATURES }, () => (rand() * 2 - 1).toFixed(5)), Math.floor(rand() * ZOO_CLASSES)].join(','));
-  }
+  records.forEach((r, i) => lines.push([...r, labels[i]].join(',')));
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
 
@@ -56,9 +59,9 @@ export async function buildModelZoo(root: string, options: ModelZooOptions): Pro
       ],
     });
     await model.save(layersModelFileWriter(path.join(dir, 'model')));
+    writeCsv(path.join(dir, 'train.csv'), rows, 2 * m + 1, model);
+    writeCsv(path.join(dir, 'test.csv'), rows, 2 * m + 2, model);
     model.dispose();
-    writeCsv(path.join(dir, 'train.csv'), rows, 2 * m + 1);
-    writeCsv(path.join(dir, 'test.csv'), rows, 2 * m + 2);
     const manifest = path.join(dir, 'privacy-audit.json');
     fs.writeFileSync(manifest, JSON.stringify({
       version: 1,
