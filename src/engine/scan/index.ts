@@ -14,7 +14,9 @@ import { readKerasH5FileConfig } from '../artifacts/models/keras-model-config';
 import { isNpy, readNpyHeader } from './npy-header';
 import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
 import { PICKLE_EXTENSIONS } from '../artifacts/models/pickle-extensions';
-import { hasProtocolHeader, scanPickleStreams } from './pickle-streams';
+import { hasProtocolHeader, scanPickleStreams, type StreamsScan } from './pickle-streams';
+import { canInflate, compressionOf, inflatePrefix, type Compression } from './compressed';
+import { isTar, listTar } from './tar-archive';
 import { readStart, type FileStart } from './read-bytes';
 import { checkSafetensors, headerLength, MAX_SAFETENSORS_HEADER } from './safetensors';
 import type { ScanResult } from './types';
@@ -33,8 +35,19 @@ export const MAX_ZIP_FILE_BYTES = 2 ** 31 - 1;
 /** Largest JSON read to tell a TF.js model.json from other JSON. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
-/** Opcodes a protocol 0/1 pickle can start with (MARK, GLOBAL, containers, constants). */
-const PROTOCOL_0_STARTS = new Set([...'(c}])NILFSVUTXJKMGi'].map((c) => c.charCodeAt(0)));
+/**
+ * Names under which a loader may unpickle a file (torch.load, joblib.load, pickle.load take
+ * any name): their content is sniffed for pickles, compression and tar whatever it starts
+ * with. '' is a file without an extension. Text datasets inside compression (x.csv.gz)
+ * are left to the dataset loaders.
+ */
+export const SNIFFED_EXTENSIONS: ReadonlySet<string> = new Set([
+  ...PICKLE_EXTENSIONS, '.pkl', '.pickle', '.dat', '.data', '.model', '.sav', '.p', '.joblib', '',
+  '.z', '.gz', '.gzip', '.zlib', '.bz2', '.xz', '.lzma', '.lz4', '.tar',
+]);
+const TEXT_INSIDE = /\.(csv|tsv|jsonl?|txt|md|html?)\.[^./\\]+$/i;
+/** Extensions whose content must be a pickle: a first stream the scanner cannot finish is an error. */
+const PICKLE_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.pkl', '.pickle', '.joblib', '.pt', '.pth', '.ckpt', '.sav', '.p']);
 
 export interface ScanOptions {
   /** Reads the model config of a Keras .h5 file; default: the loaders' h5wasm reader, which loads no TensorFlow. */
@@ -61,10 +74,23 @@ export async function scanArtifact(file: string, options: ScanOptions = {}): Pro
     }
     return result;
   }
-  if (ext === '.safetensors' || looksLikeSafetensors(bytes, head.size)) return scanSafetensorsFile(file, bytes, head.size, result);
-  if (hasProtocolHeader(bytes) || (PICKLE_EXTENSIONS.has(ext) && ext !== '.bin' && bytes.length > 0 && PROTOCOL_0_STARTS.has(bytes[0]))) {
-    return scanPickleFile(file, ext, result);
+  const sniffed = SNIFFED_EXTENSIONS.has(ext) && !TEXT_INSIDE.test(path.basename(file));
+  if (sniffed) {
+    const compression = compressionOf(bytes);
+    if (compression) {
+      const compressed = await scanCompressedFile(file, ext, compression, result);
+      if (compressed) return compressed;
+    }
+    if (isTar(bytes)) return await scanTarFile(file, result);
   }
+  const safetensors = ext === '.safetensors' || looksLikeSafetensors(bytes, head.size);
+  if (hasProtocolHeader(bytes) || (PICKLE_ONLY_EXTENSIONS.has(ext) && bytes.length > 0)) return scanPickleFile(file, ext, head, result, 'pickle');
+  // Anything a loader could unpickle, and a "safetensors" file that is really a pickle: sniffed.
+  if (sniffed || safetensors) {
+    const sniff = await scanPickleFile(file, ext, head, { ...result, findings: [] }, 'sniff');
+    if (sniff.pickleBased) return sniff;
+  }
+  if (safetensors) return scanSafetensorsFile(file, bytes, head.size, result);
   if (ext === '.onnx') {
     // Protobuf (no magic bytes): neither pickle nor zip, as checked above, so no code inside; the ONNX loader validates it.
     result.format = 'onnx';
@@ -85,7 +111,10 @@ async function scanZipFile(file: string, ext: string, size: number, result: Scan
   const kind: ArchiveKind = ext === '.keras' ? 'keras' : ext === '.npz' ? 'npz' : 'pickle-zip';
   result.format = kind === 'keras' ? 'keras' : kind === 'npz' ? 'npz' : 'zip';
   if (size > maxBytes) {
-    result.findings.push(finding(file, 'invalid-input', 'medium', `zip archive of ${size} bytes is larger than the scanner reads (${maxBytes} bytes); it was not scanned. Do not load it unless you trust its source.`));
+    // A limit reached is not a pass: a pickle-bearing zip too large to read could not be verified.
+    result.findings.push(kind === 'keras'
+      ? finding(file, 'invalid-input', 'medium', `zip archive of ${size} bytes is larger than the scanner reads (${maxBytes} bytes); it was not scanned.`)
+      : finding(file, 'unverified-artifact', 'high', `zip archive of ${size} bytes is larger than the scanner reads (${maxBytes} bytes); it was not scanned and could not be verified. Do not load it unless you trust its source.`));
     result.pickleBased = kind === 'pickle-zip';
     return result;
   }
@@ -116,7 +145,7 @@ async function scanNpyFile(file: string, head: FileStart, result: ScanResult): P
     header = readNpyHeader(start.bytes);
   }
   if (!header.ok) {
-    result.findings.push(finding(file, 'invalid-input', 'high', `NPY file ${header.message}`));
+    result.findings.push(finding(file, header.unverified ? 'unverified-artifact' : 'invalid-input', 'high', `NPY file ${header.message}`));
     return result;
   }
   if (!header.objectDtype) return result;
@@ -124,7 +153,7 @@ async function scanNpyFile(file: string, head: FileStart, result: ScanResult): P
   // An object array's data is a pickle of the array (numpy.save with allow_pickle=True).
   result.pickleBased = true;
   result.bytesScanned = start.bytes.length;
-  const scan = scanPickleStreams(file, start.bytes.subarray(header.dataStart), { base: header.dataStart, fileCapped: start.capped });
+  const scan = scanPickleStreams(file, start.bytes.subarray(header.dataStart), { base: header.dataStart, fileCapped: start.capped, mode: 'pickle' });
   result.pickles = scan.streams;
   result.imports = scan.imports;
   result.findings.push(...importFindings(file, scan.imports), ...scan.findings);
@@ -132,17 +161,86 @@ async function scanNpyFile(file: string, head: FileStart, result: ScanResult): P
   return result;
 }
 
-async function scanPickleFile(file: string, ext: string, result: ScanResult): Promise<ScanResult> {
-  const start = await readStart(file, MAX_PICKLE_SCAN_BYTES);
+/**
+ * A pickle file, or ('sniff') a file that may be one: the head already read is scanned
+ * first, and the file is read up to the scan cap only when the head is not enough.
+ */
+async function scanPickleFile(file: string, ext: string, head: FileStart, result: ScanResult, mode: 'pickle' | 'sniff'): Promise<ScanResult> {
+  let start = head;
+  let scan = scanPickleStreams(file, start.bytes, { fileCapped: start.capped, mode });
+  if (start.capped && (mode === 'pickle' || scan.streams > 0 || scan.findings.length > 0)) {
+    start = await readStart(file, MAX_PICKLE_SCAN_BYTES);
+    scan = scanPickleStreams(file, start.bytes, { fileCapped: start.capped, mode });
+  }
+  if (mode === 'sniff' && scan.streams === 0 && scan.findings.length === 0) return result;
   result.bytesScanned = start.bytes.length;
+  return addStreams(result, ext, scan, '');
+}
+
+/** Pickle streams found in a file (or in its decompressed content): format, imports, findings. */
+function addStreams(result: ScanResult, ext: string, scan: StreamsScan, wrapped: string): ScanResult {
+  const file = result.file;
   result.pickleBased = true;
-  const scan = scanPickleStreams(file, start.bytes, { fileCapped: start.capped });
   result.pickles = scan.streams;
   result.imports = scan.imports;
   const joblib = ext === '.joblib' || scan.imports.some((i) => /(^|\.)joblib\.numpy_pickle$/.test(i.module));
   result.format = scan.legacyTorch ? 'pytorch-legacy' : joblib ? 'joblib' : 'pickle';
   result.findings.push(...importFindings(file, scan.imports), ...scan.findings);
-  addPickleNote(result, scan.legacyTorch ? 'This PyTorch checkpoint (legacy format)' : joblib ? 'This joblib file' : 'This pickle');
+  addPickleNote(result, `${scan.legacyTorch ? 'This PyTorch checkpoint (legacy format)' : joblib ? 'This joblib file' : 'This pickle'}${wrapped}`);
+  return result;
+}
+
+/**
+ * zlib/gzip content is inflated (up to the scan cap) and sniffed for pickles; bz2, xz, lzma
+ * and lz4 cannot be, so under a name a loader may unpickle they are not verifiable.
+ * Undefined when the content is not a pickle (a gzipped IDX dataset): scanning goes on.
+ */
+async function scanCompressedFile(file: string, ext: string, kind: Compression, result: ScanResult): Promise<ScanResult | undefined> {
+  if (!canInflate(kind)) {
+    result.pickleBased = true;
+    result.findings.push(finding(file, 'unverified-artifact', 'high',
+      `the file is ${kind}-compressed (as joblib.dump(compress='${kind}') writes); the scanner does not decompress ${kind}, so what a loader would unpickle from it could not be verified. Do not load it unless you trust its source.`,
+      { compression: kind }));
+    return result;
+  }
+  const whole = await readStart(file, MAX_ZIP_FILE_BYTES);
+  const inflated = await inflatePrefix(whole.bytes, kind, MAX_PICKLE_SCAN_BYTES);
+  const mode = PICKLE_ONLY_EXTENSIONS.has(ext) || hasProtocolHeader(inflated.bytes) ? 'pickle' : 'sniff';
+  const scan = scanPickleStreams(file, inflated.bytes, { fileCapped: inflated.capped || inflated.error !== undefined || whole.capped, mode });
+  // Nothing pickled inside (a gzipped dataset, or bytes that only looked like a zlib header): not ours.
+  if (scan.streams === 0 && scan.findings.length === 0) return undefined;
+  result.bytesScanned = inflated.bytes.length;
+  if (inflated.error && scan.end < inflated.bytes.length) {
+    scan.findings.push(finding(file, 'unverified-artifact', 'high', `the ${kind} data is corrupt after ${inflated.bytes.length} inflated bytes (${inflated.error}); what a loader reads past that could not be verified.`, { compression: kind }));
+  }
+  return addStreams(result, ext, scan, ` (${kind}-compressed)`);
+}
+
+/** torch's oldest format is a tar whose storages and tensors members interleave pickles with raw data. */
+async function scanTarFile(file: string, result: ScanResult): Promise<ScanResult> {
+  const whole = await readStart(file, MAX_ZIP_FILE_BYTES);
+  const { members, error } = listTar(whole.bytes);
+  const torch = members.some((m) => m.name === 'pickle');
+  result.bytesScanned = whole.bytes.length;
+  for (const m of members) {
+    const mode = ['pickle', 'sys_info', 'storages', 'tensors'].includes(m.name) ? 'pickle' : 'sniff';
+    const scan = scanPickleStreams(file, m.data, { member: m.name, mode });
+    if (scan.streams === 0 && scan.findings.length === 0) continue;
+    result.pickleBased = true;
+    result.pickles += scan.streams;
+    result.imports.push(...scan.imports);
+    result.findings.push(...scan.findings);
+  }
+  result.findings.unshift(...importFindings(file, result.imports));
+  if (torch) {
+    result.format = 'pytorch-legacy';
+    result.pickleBased = true;
+    result.findings.push(finding(file, 'unverified-artifact', 'high',
+      'a tar-format PyTorch checkpoint (torch < 0.4): its "storages" and "tensors" members interleave pickles with raw tensor data, which the scanner does not model, so the pickles after the first raw block could not be verified. Re-save it with a current torch or convert it to safetensors.'));
+  }
+  if (error && (torch || result.pickleBased)) result.findings.push(finding(file, 'unverified-artifact', 'high', `${error}; the rest of the archive could not be verified.`));
+  if (whole.capped && result.pickleBased) result.findings.push(finding(file, 'unverified-artifact', 'high', `the tar archive is larger than the scanner reads (${MAX_ZIP_FILE_BYTES} bytes); the rest could not be verified.`));
+  addPickleNote(result, 'This tar archive');
   return result;
 }
 
@@ -170,7 +268,7 @@ function looksLikeSafetensors(head: Uint8Array, size: number): boolean {
 /** Info note for a clean pickle-based file (nothing high or medium about its imports). */
 function addPickleNote(result: ScanResult, what: string): void {
   if (!result.pickleBased) return;
-  const flagged = result.findings.some((f) => f.rule === 'unsafe-artifact' && (f.severity === 'high' || f.severity === 'medium'));
+  const flagged = result.findings.some((f) => (f.rule === 'unsafe-artifact' || f.rule === 'unverified-artifact') && (f.severity === 'high' || f.severity === 'medium'));
   const broken = result.findings.some((f) => f.rule === 'invalid-input' && f.severity !== 'low');
   if (!flagged && !broken) result.findings.unshift(pickleBasedNote(result.file, what));
 }

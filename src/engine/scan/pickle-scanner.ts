@@ -399,7 +399,11 @@ function joblibArrayLength(obj: Extract<Value, { k: 'obj' }>, pos: number): Inli
   if (alignment !== undefined && alignment.k !== 'num' && !(alignment.k === 'const' && alignment.v === null)) return fail('numpy_array_alignment_bytes is neither a number nor None');
   if (/^[|<>=]?O/.test(code)) return { size: 'pickle', aligned: false };
   // A void (structured) dtype may hold object fields, which joblib unpickles rather than reads raw.
-  if (/^[|<>=]?V/.test(code)) return fail(`dtype "${code}" is structured; whether it holds objects is not modelled`);
+  if (/^[|<>=]?V/.test(code)) {
+    const kind = structuredKind(dtype!, 0);
+    if (kind === undefined) return fail(`dtype "${code}" is structured and its fields cannot all be read statically`);
+    if (kind === 'object') return { size: 'pickle', aligned: false };
+  }
   const itemSize = dtypeItemSize(code);
   if (itemSize === undefined) return fail(`dtype "${code}" has no known item size`);
   let count = 1;
@@ -447,6 +451,33 @@ function dtypeCode(dtype: Value | undefined): string | undefined {
     return /^[<>|=]/.test(first.v) ? first.v : `${order}${first.v}`;
   }
   return undefined;
+}
+
+/**
+ * Whether a structured numpy.dtype (rebuilt by REDUCE, then BUILD with numpy's 8-item state
+ * (version, byteorder, subarray, names, fields, itemsize, alignment, flags)) holds objects:
+ * from the flags' NPY_ITEM_REFCOUNT bit and each field's dtype. Undefined when unknowable.
+ */
+function structuredKind(dtype: Value, depth: number): 'plain' | 'object' | undefined {
+  if (depth > 16 || dtype.k !== 'obj' || dtype.state?.k !== 'seq' || dtype.state.items.length !== 8) return undefined;
+  const [, , subarray, , fields, , , flags] = dtype.state.items;
+  if (!(subarray.k === 'const' && subarray.v === null) || fields.k !== 'dict' || fields.entries.length >= MAX_KEPT_ITEMS) return undefined;
+  if (flags.k !== 'num') return undefined;
+  if (Number(flags.v) & 1) return 'object';
+  for (const [, field] of fields.entries) {
+    if (field.k !== 'seq' || field.items.length < 2) return undefined;
+    const fieldDtype = field.items[0];
+    const code = dtypeCode(fieldDtype);
+    if (code === undefined) return undefined;
+    if (/^[|<>=]?O/.test(code)) return 'object';
+    if (/^[|<>=]?V/.test(code)) {
+      const inner = structuredKind(fieldDtype, depth + 1);
+      if (inner !== 'plain') return inner;
+    } else if (dtypeItemSize(code) === undefined) {
+      return undefined;
+    }
+  }
+  return 'plain';
 }
 
 const NAMED_SIZES: Record<string, number> = { b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, e: 2, f: 4, d: 8, g: 16, F: 8, D: 16, G: 32, '?': 1 };

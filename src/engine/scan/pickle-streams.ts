@@ -15,8 +15,8 @@ import { finding } from './finding-builders';
 import { MAX_PICKLE_SCAN_BYTES, scanPickle, type PickleImport, type PickleProblem, type PickleScan } from './pickle-scanner';
 import type { ScannedImport } from './types';
 
-/** More streams than a legacy torch file has, few enough to bound the work. */
-const MAX_STREAMS = 64;
+/** Streams followed at most (the work is bounded by the bytes anyway; a file of more is not verified). */
+const MAX_STREAMS = 1 << 16;
 /** torch's legacy format: magic number, protocol version, sys info, the object, storage keys. */
 const LEGACY_TORCH_STREAMS = 5;
 
