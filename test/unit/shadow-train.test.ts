@@ -205,10 +205,10 @@ describe('cancellation', () => {
 });
 
 describe('per-model path', () => {
-  test('a small CNN trains with tfjs-layers in the workers, scored under mirror queries', async () => {
+  test('a small CNN our kernels do not cover (a kernel regulariser) trains with tfjs-layers in the workers, scored under mirror queries', async () => {
     const cnnFile = writeModel('cnn.json', () => {
       const m = tfl.sequential();
-      m.add(tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }));
+      m.add(tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelRegularizer: tfl.regularizers.l2() }));
       m.add(tfl.layers.flatten());
       m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
       return m;
