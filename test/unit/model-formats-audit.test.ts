@@ -2,7 +2,7 @@
  * End to end through auditTarget: a Keras .h5 target with a loss-threshold attack and a
  * shadow attack (4 shadows copying its architecture, 1 epoch), an ONNX target whose
  * shadows copy the Keras file named by `shadow.architecture`, and an ONNX target without
- * it, whose shadows use the default architecture for its declared shape. The
+ * it, whose shadows copy its own graph converted to TF.js layers. The
  * loss-threshold AUC and member accuracy are checked against numpy/torch values computed
  * by scripts/make-model-fixtures.py.
  */
@@ -39,17 +39,18 @@ test('Keras and ONNX targets are audited, shadows included', { timeout: 50_000 }
   const explicit = report.audits.find((a) => a.name === 'onnx-with-keras-shadows')?.attacks.find((a) => a.id === 'lira-offline');
   assert.ok(explicit?.notes?.some((n) => /4 shadow models \(4 from cache\)/.test(n)), `the Keras shadows are reused: ${explicit?.notes}`);
 
-  // Without shadow.architecture the black-box target's shadows use the default architecture, and say so.
+  // Without shadow.architecture the ONNX target's shadows copy its own converted graph: no fallback said anywhere.
   const defaulted = report.audits.find((a) => a.name === 'onnx-without-architecture');
   assert.ok(defaulted, `onnx-without-architecture ran: ${JSON.stringify(report.findings.map((f) => [f.audit, f.rule, f.message]))}`);
   assert.deepEqual(defaulted.errors, [], 'onnx-without-architecture: no attack failed');
   const lira = defaulted.attacks.find((a) => a.id === 'lira-offline');
   assert.ok(lira, 'onnx-without-architecture: the shadow attack ran');
-  assert.ok(lira.metrics.auc >= 0 && lira.metrics.auc <= 1, `default shadows: LiRA AUC ${lira.metrics.auc}`);
-  assert.ok(lira.notes?.includes('Shadow models use a default architecture (Dense 128-Dense 3) because torch-mlp.onnx is a black box (an ONNX model); set shadow.architecture to copy the real one.'),
-    `the note names the default architecture and why: ${lira.notes}`);
+  assert.ok(lira.metrics.auc >= 0 && lira.metrics.auc <= 1, `converted shadows: LiRA AUC ${lira.metrics.auc}`);
+  assert.equal(lira.architectureFallback, undefined, 'no fallback');
+  assert.ok(!lira.notes?.some((n) => /default architecture/.test(n)), `no default-architecture note: ${lira.notes}`);
+  assert.ok(!report.findings.some((f) => f.rule === 'fallback-architecture'), 'no fallback-architecture finding');
   // Same records and settings as the Keras shadows, yet none of theirs is reused.
-  assert.ok(lira.notes?.some((n) => /4 shadow models \(0 from cache\)/.test(n)), `default shadows are trained, not taken from the Keras ones: ${lira.notes}`);
+  assert.ok(lira.notes?.some((n) => /4 shadow models \(0 from cache\)/.test(n)), `converted shadows are trained, not taken from the Keras ones: ${lira.notes}`);
   assert.ok(!report.findings.some((f) => f.audit === 'onnx-without-architecture' && /shadow\.architecture/.test(f.message)),
     `no finding asks for shadow.architecture any more: ${JSON.stringify(report.findings.map((f) => [f.audit, f.rule, f.message]))}`);
 });
@@ -75,7 +76,7 @@ test('a Lambda layer is a serialized-code finding and an unknown layer an unsupp
   }
 });
 
-test('a training-time defense of a black-box target says it was retrained with the default architecture, cached or not', { timeout: 60_000 }, async () => {
+test('a training-time defense of an ONNX target is retrained with its converted architecture, with no default-architecture note, cached or not', { timeout: 60_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-defended-default-'));
   try {
     for (const f of ['members.csv', 'nonmembers.csv']) fs.copyFileSync(path.join(FIXTURES, 'audit', f), path.join(dir, f));
@@ -87,13 +88,12 @@ test('a training-time defense of a black-box target says it was retrained with t
         defenses: { attacks: ['loss-threshold'], evaluate: [{ name: 'l2', epochs: 1 }] },
       }],
     }, null, 2));
-    const expectedNote = 'The defended model was retrained with a default architecture (Dense 128-Dense 3) because torch-mlp.onnx is a black box (an ONNX model); set shadow.architecture to copy the real one.';
     for (const run of ['trained', 'cached']) {
       const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
       const l2 = report.audits[0]?.defenses?.evaluations[0];
       assert.ok(l2, `${run}: the l2 evaluation ran: ${JSON.stringify(report.findings.map((f) => f.message))}`);
       assert.deepEqual(l2.errors, [], `${run}: no error`);
-      assert.equal(l2.notes?.[0], expectedNote, `${run}: the note comes first: ${l2.notes}`);
+      assert.ok(!l2.notes?.some((n) => /default architecture/.test(n)), `${run}: no default-architecture note: ${l2.notes}`);
       assert.equal(l2.notes?.includes('Defended model read from the cache.'), run === 'cached', `${run}: cache hit said only when it happened: ${l2.notes}`);
       assert.equal(report.audits[0]!.defenses!.baseline.notes, undefined, `${run}: the baseline has no notes`);
     }

@@ -2,7 +2,7 @@
  * Keras .h5 / .keras, ONNX and TF.js graph models: each loader's probabilities equal the
  * reference computed in numpy/torch by scripts/make-model-fixtures.py, unsupported and
  * Lambda layers are refused by name, pickle-based files are never loaded, and shadow
- * models take their architecture from Keras files, or a default one for black boxes.
+ * models take their architecture from Keras files or a converted ONNX graph, or a default one for black boxes.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -190,7 +190,8 @@ describe('default shadow architecture for black boxes', () => {
     }
   }
 
-  for (const file of ['torch-mlp.onnx', 'torch-fixed-batch.onnx', 'graph-model/model.json']) {
+  // ONNX graphs are converted to their own architecture (test/unit/onnx-*.test.ts); these two are the default's cases.
+  for (const file of ['graph-model/model.json']) {
     test(`${file}: Dense 128-Dense k for the shape the loader reports`, { timeout: 30_000 }, async () => {
       const arch = await readArchitecture(path.join(FIXTURES, file));
       // The loader (onnxruntime / tfjs-converter, which runs the model) is the independent reference.
@@ -204,6 +205,23 @@ describe('default shadow architecture for black boxes', () => {
       }
       const kind = file.endsWith('.onnx') ? 'an ONNX model' : 'a TF.js graph model';
       assert.equal(arch.defaulted?.reason, `${file.endsWith('.onnx') ? file : 'graph-model/model.json'} is a black box (${kind})`, `${file}: reason`);
+    });
+  }
+
+  for (const file of ['torch-mlp.onnx', 'torch-fixed-batch.onnx']) {
+    test(`${file}: its own architecture, converted from the graph, for the shape the loader reports`, { timeout: 30_000 }, async () => {
+      const arch = await readArchitecture(path.join(FIXTURES, file));
+      assert.equal(arch.defaulted, undefined, `${file}: not defaulted`);
+      const loaded = await loadModel(path.join(FIXTURES, file));
+      const model = await tfl.models.modelFromJSON({ modelTopology: arch.topology } as unknown as tfl.ModelAndWeightsConfig);
+      try {
+        assert.deepEqual(model.inputs[0].shape, [null, ...loaded.inputShape], `${file}: TF.js input shape`);
+        assert.deepEqual(model.outputs[0].shape, [null, loaded.numClasses], `${file}: TF.js output shape`);
+        assert.equal(model.countParams(), loaded.parameterCount, `${file}: as many parameters as the ONNX initializers`);
+      } finally {
+        model.dispose();
+        loaded.dispose();
+      }
     });
   }
 
@@ -295,7 +313,15 @@ describe('white-box access', () => {
     } finally {
       model.dispose();
     }
-    await assert.rejects(loadWhiteBoxModel(path.join(FIXTURES, 'torch-mlp.onnx')), /audited as a black box/, 'ONNX has no white-box access');
+    // An ONNX model is converted to TF.js layers with its own weights.
+    const onnx = await loadWhiteBoxModel(path.join(FIXTURES, 'torch-mlp.onnx'));
+    try {
+      assert.deepEqual(onnx.layers.map((l) => [l.className, l.method]), [['Dense', 'dense-factorised'], ['Dense', 'dense-factorised']], 'ONNX: its Dense layers');
+      const norms = await onnx.perExampleGradientNorms(inputs, [4], Int32Array.from({ length: COUNT }, (_, i) => i % 3), COUNT);
+      assert.ok(norms.every((n) => n.weightNorms.every((v) => Number.isFinite(v) && v >= 0)), 'ONNX: finite gradient norms');
+    } finally {
+      onnx.dispose();
+    }
   });
 });
 
