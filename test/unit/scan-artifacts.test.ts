@@ -33,7 +33,8 @@ test('malicious files give an error naming module.name and its byte offset', asy
   const cases: { file: string; callable: string; offset: number; member?: string; format: string }[] = [
     { file: 'os-system-global.pkl', callable: 'os.system', offset: 0, format: 'pickle' },
     { file: 'os-system-stack-global.pkl', callable: 'os.system', offset: importOffset('os-system-stack-global.pkl', 'os', 'system'), format: 'pickle' },
-    { file: 'builtins-eval.pkl', callable: '__builtin__.eval', offset: 2, format: 'pickle' },
+    // A protocol 2 pickle's __builtin__.eval is what CPython imports: builtins.eval (_compat_pickle).
+    { file: 'builtins-eval.pkl', callable: 'builtins.eval', offset: 2, format: 'pickle' },
     { file: 'subprocess-popen.pkl', callable: 'subprocess.Popen', offset: importOffset('subprocess-popen.pkl', 'subprocess', 'Popen'), format: 'pickle' },
     { file: 'torch-malicious.pt', callable: 'posix.system', offset: importOffset('torch-malicious.pt!archive/data.pkl', 'posix', 'system'), member: 'archive/data.pkl', format: 'pytorch-zip' },
     // genops' offsets in the NPY fixture are already file offsets (it started at the data).
@@ -72,22 +73,23 @@ test('benign checkpoints and pickles have no error or warning, only the pickle-b
   assert.equal(legacy.pickles, 5, 'legacy torch: five pickle streams, then raw storage bytes');
 });
 
-test('unknown imports are a warning; truncated pickles an input problem at the cut', async () => {
+test('unknown imports are an error (deny by default); truncated pickles an input problem at the cut', async () => {
   const unknown = await scan('unknown-import.pkl');
-  assert.deepEqual(severities(unknown), ['medium:unsafe-artifact'], 'one warning');
-  assert.match(unknown.findings[0].message, /mylib\.models\.CustomNet/);
+  assert.deepEqual(severities(unknown), ['high:unsafe-artifact'], 'one error');
+  assert.match(unknown.findings[0].message, /mylib\.models\.CustomNet at byte 2: it is not on the allowlist/);
+  assert.equal(unknown.findings[0].data?.callable, 'mylib.models.CustomNet', 'names the callable');
   const truncated = await scan('truncated.pkl');
   const problem = truncated.findings.find((f) => f.rule === 'invalid-input');
   assert.equal(problem?.severity, 'high', 'a truncated pickle cannot be loaded');
   assert.match(problem!.message, /truncated pickle at byte \d+/);
 });
 
-test('a zip bomb is refused from its declared size without inflating', async () => {
+test('a zip member that lies about its size is inflated only as far as it goes, and is not verified', async () => {
   const before = process.memoryUsage().rss;
   const r = await scan('zip-bomb.pt');
-  const refused = r.findings.find((f) => f.rule === 'invalid-input');
-  assert.match(refused?.message ?? '', /declares 3221225472 bytes uncompressed/, `found ${severities(r)}`);
-  assert.equal(refused?.severity, 'high', 'an unscanned pickle member is an error');
+  const refused = r.findings.find((f) => f.rule === 'unverified-artifact');
+  assert.match(refused?.message ?? '', /declares 3221225472 bytes uncompressed but holds 2006/, `found ${severities(r)}`);
+  assert.equal(refused?.severity, 'high', 'a member readers disagree on is an error');
   assert.equal(r.pickleBased, true, 'still pickle-based: it holds data.pkl');
   assert.ok(process.memoryUsage().rss - before < 512 * 1024 * 1024, 'nothing near the declared size was allocated');
   assert.ok(r.bytesScanned < 10_000, `only the archive itself was read (${r.bytesScanned} bytes)`);
@@ -117,7 +119,10 @@ test('a .bin that is neither pickle nor zip is reported as not pickle-based; ext
   assert.ok(r.findings.some((f) => f.severity === 'high'), 'and still flagged');
   const fakePt = path.join(dir, 'model.pt');
   fs.writeFileSync(fakePt, 'hello, not a pickle');
-  assert.equal((await scanArtifact(fakePt)).pickleBased, false, 'text named .pt is not pickle-based');
+  // A .pt must be a pickle; text fails at its first opcode, before any import: unreadable, not unsafe.
+  const fake = await scanArtifact(fakePt);
+  assert.deepEqual(fake.findings.map((f) => `${f.severity}:${f.rule}`), ['high:invalid-input'], 'text named .pt cannot be loaded');
+  assert.match(fake.findings[0].message, /before any import/);
   await assert.rejects(scanArtifact(path.join(dir, 'missing.pkl')), (e: unknown) => isInputError(e) && /missing\.pkl: cannot read the file: no such file/.test(e.message));
 });
 

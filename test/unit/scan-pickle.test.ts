@@ -63,7 +63,8 @@ test('dangerous imports are found with the offset genops gives their opcode', ()
   const cases: [string, string, string][] = [
     ['os-system-global.pkl', 'os.system', 'GLOBAL'],
     ['os-system-stack-global.pkl', 'os.system', 'STACK_GLOBAL'],
-    ['builtins-eval.pkl', '__builtin__.eval', 'GLOBAL'],
+    // Protocol 2 names are resolved as CPython's _compat_pickle does: __builtin__.eval is builtins.eval.
+    ['builtins-eval.pkl', 'builtins.eval', 'GLOBAL'],
     ['subprocess-popen.pkl', 'subprocess.Popen', 'STACK_GLOBAL'],
   ];
   for (const [file, callable, opcode] of cases) {
@@ -182,8 +183,20 @@ test('imports are classified: dangerous, ordinary tensor rebuilding, library, un
     ['torch._utils', '_rebuild_tensor_v2', 'ordinary'], ['torch', 'FloatStorage', 'ordinary'], ['torch._utils', '_rebuild_parameter', 'ordinary'],
     ['collections', 'OrderedDict', 'ordinary'], ['numpy.core.multiarray', '_reconstruct', 'ordinary'], ['numpy', 'dtype', 'ordinary'],
     ['numpy', 'ndarray', 'ordinary'], ['_codecs', 'encode', 'ordinary'], ['builtins', 'set', 'ordinary'],
-    ['sklearn.linear_model._logistic', 'LogisticRegression', 'informational'], ['joblib.numpy_pickle', 'NumpyArrayWrapper', 'informational'],
-    ['mylib.models', 'CustomNet', 'unknown'], ['functools', 'partial', 'unknown'],
+    ['sklearn.linear_model._logistic', 'LogisticRegression', 'informational'], ['joblib.numpy_pickle', 'NumpyArrayWrapper', 'ordinary'],
+    ['mylib.models', 'CustomNet', 'unknown'], ['functools', 'partial', 'dangerous'],
+    // Deny by default: dotted names through allowed modules, re-exports, and anything unlisted.
+    ['numpy.random', '_pickle.pickle.loads', 'dangerous'], ['torch', 'serialization.os.system', 'dangerous'],
+    ['collections', 'OrderedDict.__init__', 'unknown'], ['torch._utils', '_rebuild_tensor_v2.__globals__', 'unknown'],
+    ['joblib.parallel', 'loads', 'dangerous'], ['numpy.lib', 'load', 'dangerous'], ['tarfile', 'bltn_open', 'dangerous'],
+    ['pydoc', 'pipepager', 'dangerous'], ['cProfile', 'run', 'dangerous'], ['logging.config', 'dictConfig', 'dangerous'],
+    ['uuid', '_get_command_stdout', 'dangerous'], ['ensurepip', '_run_pip', 'dangerous'], ['torch.utils.cpp_extension', 'load_inline', 'dangerous'],
+    ['sklearn.datasets._rcv1', 'GzipFile', 'unknown'], ['sklearn.utils._joblib', 'Memory', 'unknown'], ['sklearn.utils', 'Bunch', 'informational'],
+    ['numpy', 'size', 'unknown'], ['builtins', 'type', 'dangerous'], ['torch.nn.modules.linear', 'Linear', 'informational'],
   ];
   for (const [module, name, kind] of expected) assert.equal(classifyImport(module, name), kind, `${module}.${name}`);
+  // Protocols 0-2 go through _compat_pickle first.
+  assert.equal(classifyImport('cStringIO', 'open', 2), 'dangerous', 'cStringIO.open is io.open');
+  assert.equal(classifyImport('__builtin__', 'set', 0), 'ordinary', '__builtin__.set is builtins.set');
+  assert.equal(classifyImport('__builtin__', 'set', 3), 'unknown', 'protocol 3 pickles are not mapped');
 });

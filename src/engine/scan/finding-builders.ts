@@ -38,7 +38,7 @@ export function importFindings(file: string, imports: readonly ScannedImport[]):
   dangerous.slice(0, MAX_LISTED).forEach((imp, i) => {
     const more = i === MAX_LISTED - 1 && dangerous.length > MAX_LISTED ? ` (and ${dangerous.length - MAX_LISTED} more dangerous imports)` : '';
     out.push(finding(file, 'unsafe-artifact', 'high',
-      `imports ${callable(imp)}${writtenAs(imp)} at ${where(imp)}: unpickling this file would call it, which can run arbitrary commands or code${more}. Do not load it.`,
+      `imports ${callable(imp)} at ${where(imp)}${writtenAs(imp)}: unpickling this file would call it, which can run arbitrary commands or code${more}. Do not load it.`,
       importData(imp)));
   });
   // Deny by default: anything not on the allowlist runs code nobody vetted, so it is an error too.
@@ -46,7 +46,7 @@ export function importFindings(file: string, imports: readonly ScannedImport[]):
   unknown.slice(0, MAX_LISTED).forEach((imp, i) => {
     const more = i === MAX_LISTED - 1 && unknown.length > MAX_LISTED ? ` (and ${unknown.length - MAX_LISTED} more such imports)` : '';
     out.push(finding(file, 'unsafe-artifact', 'high',
-      `imports ${callable(imp)}${writtenAs(imp)} at ${where(imp)}: it is not on the allowlist of tensor- and container-rebuilding callables, and unpickling this file would call it${more}. Do not load it unless you trust where it came from.`,
+      `imports ${callable(imp)} at ${where(imp)}${writtenAs(imp)}: it is not on the allowlist of tensor- and container-rebuilding callables, and unpickling this file would call it${more}. Do not load it unless you trust where it came from.`,
       importData(imp)));
   });
   const library = distinct(imports.filter((i) => i.kind === 'informational'));

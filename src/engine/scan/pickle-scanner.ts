@@ -40,6 +40,8 @@ export interface UnresolvedImport {
   opcode: string;
   /** The copyreg extension code, for EXT1/EXT2/EXT4. */
   code?: number;
+  /** The imported object a BUILD modifies. */
+  target?: string;
   reason: string;
 }
 
@@ -310,6 +312,9 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
           const state = pop();
           const obj = top();
           if (obj.k === 'obj') obj.state = state;
+          // BUILD on an imported class or function (not an instance) sets attributes on it for the
+          // whole process: a way to plant values that later imports read (modelscan issue 85).
+          if (obj.k === 'global') result.unresolved.push({ offset, opcode: 'BUILD', target: `${obj.module}.${obj.name}`, reason: `sets attributes on the imported ${obj.module}.${obj.name} itself, not on an object it built` });
           const inline = isJoblibArrayWrapper(obj) ? joblibArrayLength(obj, pos) : undefined;
           if (inline !== undefined) pos = skipInlineArray(inline, bytes, pos, end, result);
           break;

@@ -100,6 +100,10 @@ export function scanPickleStreams(file: string, bytes: Uint8Array, opts: Streams
         out.findings.push(finding(file, 'unsafe-artifact', 'high', `${u.opcode} at ${where(u.offset)}: ${u.reason}; what it calls cannot be checked statically, and unpickling would call it. Do not load it.`, {
           offset: u.offset + base, callable: `copyreg extension code ${u.code}`, ...member,
         }));
+      } else if (u.target !== undefined) {
+        out.findings.push(finding(file, 'unsafe-artifact', 'high', `${u.opcode} at ${where(u.offset)} ${u.reason}: no model pickle does this, and it changes code every later import sees. Do not load it.`, {
+          offset: u.offset + base, callable: u.target, ...member,
+        }));
       } else {
         unverified(`${u.opcode} at ${where(u.offset)}: ${u.reason}, so what it calls cannot be checked statically; the file could not be verified.`, u.offset);
       }
