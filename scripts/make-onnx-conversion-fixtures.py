@@ -138,6 +138,48 @@ class CatFeatures(nn.Module):
         return torch.cat([self.a(x), torch.tanh(self.b(x))], 1)
 
 
+class Mean(nn.Module):
+    """x.mean([2, 3]): ReduceMean over height and width."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3)
+
+    def forward(self, x):
+        return self.conv(x).mean([2, 3])
+
+
+class Nhwc(nn.Module):
+    """Channels-last input, as TensorFlow models take it: Transpose to NCHW, conv, Transpose back, flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+        self.fc = nn.Linear(5 * 4 * 3, 4)
+
+    def forward(self, x):
+        y = self.conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return self.fc(torch.flatten(y, 1))
+
+
+class SqueezePool(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.pool, self.fc = nn.Conv2d(2, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(self.pool(self.conv(x)).squeeze(-1).squeeze(-1))
+
+
+class UnsqueezeFlat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(x.unsqueeze(1), 1))
+
+
 class Block(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -217,6 +259,11 @@ def main():
     export('add-residual', Residual(), [3, 5, 5], 'Add of a residual branch')
     export('concat', Cat(), [2, 5, 5], 'Concat of two convolutions along channels')
     export('concat-features', CatFeatures(), [6], 'Concat of two Gemm outputs')
+    export('relu6', Act(nn.ReLU6()), [10], 'ReLU6, exported as Clip(0, 6)')
+    export('reduce-mean', Mean(), [2, 6, 6], 'ReduceMean over height and width')
+    export('transpose-nhwc', Nhwc(), [5, 4, 2], 'Transpose NHWC -> NCHW at the input and NCHW -> NHWC before Flatten')
+    export('squeeze', SqueezePool(), [2, 6, 6], 'GlobalAveragePool then Squeeze of the 1x1 dimensions')
+    export('unsqueeze', UnsqueezeFlat(), [16], 'Unsqueeze then Flatten')
 
     rng = np.random.default_rng(1)
     x = rng.standard_normal((ROWS, 12)).astype(np.float32)

@@ -78,6 +78,11 @@ const CASES: Record<string, string[]> = {
   concat: ['Concatenate'],
   'concat-features': ['Concatenate'],
   dropout: ['Dropout', 'Dense'],
+  relu6: ['act:relu6'],
+  'reduce-mean': ['GlobalAveragePooling2D'],
+  'transpose-nhwc': ['Conv2D', 'Flatten'],
+  squeeze: ['GlobalAveragePooling2D', 'Reshape'],
+  unsqueeze: ['Reshape', 'Flatten', 'Dense'],
   resnet: ['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Add', 'GlobalAveragePooling2D', 'Dense'],
 };
 

@@ -12,8 +12,9 @@
  * Supported: Gemm, MatMul (+ Add of a bias), Conv (2-D; groups 1 or depthwise),
  * Relu, LeakyRelu, Sigmoid, Tanh, Gelu (also as PyTorch's Div-Erf-Add-Mul-Mul), MaxPool,
  * AveragePool, GlobalAveragePool, GlobalMaxPool, BatchNormalization, Flatten, Reshape (shape
- * constant, or computed by Shape-Gather-Unsqueeze-Concat), Dropout, Identity, Add of two
- * tensors, Concat, Softmax, LogSoftmax. Anything else is an UnsupportedOnnxOpError naming
+ * constant, or computed by Shape-Gather-Unsqueeze-Concat), Squeeze/Unsqueeze of size-1
+ * dimensions, NHWC <-> NCHW Transpose, ReduceMean over height and width, Clip as ReLU6,
+ * Cast to float, Dropout, Identity, Add of two tensors, Concat, Softmax, LogSoftmax. Anything else is an UnsupportedOnnxOpError naming
  * the operator and the node.
  */
 import { InputError } from '../../errors';
@@ -258,6 +259,19 @@ class Converter {
     switch (node.opType) {
       case 'Identity':
         return this.set(node, this.value(node));
+      case 'Cast':
+        // Casting the float tensor to float (or double: the TF.js model computes in float32).
+        if (![1, 11].includes(Number(attr(node, 'to', 0)))) this.unsupported(node, `casting to ONNX data type ${String(attr(node, 'to', '?'))} is not supported`);
+        return this.set(node, this.value(node));
+      case 'Clip':
+        return this.clip(node);
+      case 'ReduceMean':
+        return this.reduceMean(node);
+      case 'Squeeze':
+      case 'Unsqueeze':
+        return this.squeeze(node);
+      case 'Transpose':
+        return this.transpose(node);
       case 'Dropout': {
         const ratio = node.attributes.get('ratio') ?? this.constant(node, 1)?.floats?.[0] ?? 0.5;
         const v = this.value(node);
@@ -319,7 +333,7 @@ class Converter {
   private activation(node: OnnxNode, activation: string, keepsSign: boolean): void {
     const v = this.value(node);
     const layer = this.foldActivation(node.inputs[0], v, activation) ?? this.add('Activation', 'activation', { activation }, [v]);
-    const nonNegative = activation === 'relu' || activation === 'sigmoid' || (keepsSign && v.nonNegative && activation !== 'tanh');
+    const nonNegative = activation === 'relu' || activation === 'relu6' || activation === 'sigmoid' || (keepsSign && v.nonNegative && activation !== 'tanh');
     this.set(node, { ...v, layer, nonNegative });
   }
 
@@ -552,6 +566,76 @@ class Converter {
     this.set(node, { ...this.zeroPad(v, [t, l, b, r]), nonNegative: false });
   }
 
+  /** Clip(0, 6) is ReLU6 and Clip(0, +inf) ReLU; other bounds have no TF.js activation. */
+  private clip(node: OnnxNode): void {
+    const bound = (i: number, name: string, fallback: number) => {
+      if (this.graph.opset < 11) return Number(attr(node, name, fallback));
+      if (!node.inputs[i]) return fallback;
+      const t = this.constant(node, i);
+      if (!t?.floats || t.floats.length !== 1) this.unsupported(node, `its ${name} (input ${i}) must be a constant scalar`);
+      return t.floats[0];
+    };
+    const min = bound(1, 'min', -Infinity);
+    const max = bound(2, 'max', Infinity);
+    if (min === 0 && max === 6) return this.activation(node, 'relu6', true);
+    if (min === 0 && max >= 3.4e38) return this.activation(node, 'relu', true);
+    this.unsupported(node, `only Clip(0, 6) (ReLU6) and Clip(0, inf) (ReLU) are converted, found Clip(${min}, ${max})`);
+  }
+
+  /** ReduceMean over height and width (x.mean([2, 3]) in PyTorch): global average pooling. */
+  private reduceMean(node: OnnxNode): void {
+    const v = this.image(node);
+    const axes = (this.graph.opset >= 18 ? this.constant(node, 1)?.ints : ints(node, 'axes', [])) ?? [];
+    const normal = [...axes].map((a) => (a < 0 ? a + 4 : a)).sort();
+    if (normal.length !== 2 || normal[0] !== 2 || normal[1] !== 3) this.unsupported(node, `only a mean over height and width (axes 2, 3) is converted, found axes [${axes.join(', ')}]`);
+    const keep = Number(attr(node, 'keepdims', 1)) === 1;
+    const pooled = this.add('GlobalAveragePooling2D', 'gap', { data_format: 'channels_last' }, [v]);
+    if (!keep) return this.set(node, { layer: pooled, shape: [v.shape[0]], channelsLast: false, nonNegative: v.nonNegative });
+    const layer = this.add('Reshape', 'reshape', { target_shape: [1, 1, v.shape[0]] }, [{ ...v, layer: pooled }]);
+    this.set(node, { ...v, layer, shape: [v.shape[0], 1, 1] });
+  }
+
+  /** Squeeze / Unsqueeze that only adds or drops size-1 dimensions: a reshape of the same values. */
+  private squeeze(node: OnnxNode): void {
+    const v = this.value(node);
+    const rank = v.shape.length + 1;
+    const axes = this.graph.opset >= 13 ? (this.constant(node, 1)?.ints ?? []) : ints(node, 'axes', []);
+    let shape: number[];
+    if (node.opType === 'Squeeze') {
+      const drop = new Set((axes.length ? axes : v.shape.map((d, i) => (d === 1 ? i + 1 : -1)).filter((i) => i > 0)).map((a) => (a < 0 ? a + rank : a)));
+      if (drop.has(0) || [...drop].some((a) => v.shape[a - 1] !== 1)) this.unsupported(node, `it squeezes axes [${[...drop].join(', ')}] of [batch, ${v.shape.join(', ')}], not all of size 1`);
+      shape = v.shape.filter((_, i) => !drop.has(i + 1));
+    } else {
+      shape = [...v.shape];
+      const outRank = rank + axes.length;
+      for (const a of [...axes].map((x) => (x < 0 ? x + outRank : x)).sort((x, y) => x - y)) {
+        if (a === 0) this.unsupported(node, 'unsqueezing the batch axis is not supported');
+        shape.splice(a - 1, 0, 1);
+      }
+    }
+    this.reshapeTo(node, v, shape);
+  }
+
+  /**
+   * The two layout transposes: NHWC -> NCHW (perm 0,3,1,2; how TensorFlow exports start)
+   * and NCHW -> NHWC (0,2,3,1). Channels-last values already hold the NHWC order, so these
+   * relabel the same layer output instead of moving data.
+   */
+  private transpose(node: OnnxNode): void {
+    const v = this.value(node);
+    const perm = ints(node, 'perm', []).join(',');
+    if (v.shape.length === 3 && perm === '0,3,1,2') {
+      const p = this.plain(v);
+      return this.set(node, { ...p, shape: [p.shape[2], p.shape[0], p.shape[1]], channelsLast: true });
+    }
+    if (v.shape.length === 3 && perm === '0,2,3,1') {
+      const c = v.channelsLast ? v : this.permute(v, TO_CHANNELS_LAST, true);
+      return this.set(node, { ...c, shape: [v.shape[1], v.shape[2], v.shape[0]], channelsLast: false });
+    }
+    if (v.shape.length === 1 && perm === '0,1') return this.set(node, v);
+    this.unsupported(node, `only the NHWC <-> NCHW transposes of 4-D tensors are converted, found perm [${perm}] on rank ${v.shape.length + 1}`);
+  }
+
   private globalPool(node: OnnxNode): void {
     const v = this.image(node);
     const avg = node.opType === 'GlobalAveragePool';
@@ -583,7 +667,11 @@ class Converter {
     if (free > 1 || (free === 1 ? total % known !== 0 : known !== total)) {
       this.unsupported(node, `shape [${target.join(', ')}] does not fit a batch of [${v.shape.join(', ')}] tensors`);
     }
-    const shape = rest.map((d) => (d === -1 ? total / known : d));
+    this.reshapeTo(node, v, rest.map((d) => (d === -1 ? total / known : d)));
+  }
+
+  /** `v` with ONNX shape `shape` (same values in ONNX order), image-rank results held channels-last. */
+  private reshapeTo(node: OnnxNode, v: Value, shape: number[]): void {
     if (shape.length === v.shape.length && shape.every((d, i) => d === v.shape[i])) return this.set(node, v);
     const p = this.plain(v);
     let out: Value = { ...p, layer: this.add('Reshape', 'reshape', { target_shape: shape }, [p]), shape, channelsLast: false };
