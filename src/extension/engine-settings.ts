@@ -18,6 +18,7 @@ export const SETTINGS = {
   sweepAttacks: 'sweep.attacks',
   shadowModels: 'shadowModels',
   exclude: 'exclude',
+  allowOutsideWorkspace: 'allowOutsideWorkspace',
 } as const;
 
 export const DEFAULT_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.git/**', '**/.privacy-lint-cache/**', '**/privacy-report/**'];
@@ -41,7 +42,7 @@ const BACKENDS: readonly EngineSettings['backend'][] = ['auto', 'tensorflow', 'w
 export const RESTART_SECTIONS: readonly string[] = [`${SECTION}.engine`];
 
 /** Sections the running engine takes over at once (DidChangeEngineSettingsNotification). */
-export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`, `${SECTION}.queue`, `${SECTION}.${SETTINGS.shadowModels}`];
+export const LIVE_SECTIONS: readonly string[] = [`${SECTION}.policy`, `${SECTION}.sweep`, `${SECTION}.${SETTINGS.exclude}`, `${SECTION}.queue`, `${SECTION}.${SETTINGS.shadowModels}`, `${SECTION}.${SETTINGS.allowOutsideWorkspace}`];
 
 /** What a configuration change means for a running engine; `affects` is the event's affectsConfiguration. */
 export function settingsChangeEffect(affects: (section: string) => boolean): { send: boolean; restart: boolean } {
@@ -63,6 +64,8 @@ export function readEngineSettings(get: (key: string) => unknown): EngineSetting
       maxAuc: fraction(get(SETTINGS.maxAuc), DEFAULTS.maxAuc),
     },
     exclude: readExclude(get),
+    // Only an explicit true: the setting is machine-scoped, so a workspace cannot turn it on.
+    ...(get(SETTINGS.allowOutsideWorkspace) === true ? { allowOutsideWorkspace: true } : {}),
   };
 }
 

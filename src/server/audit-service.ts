@@ -132,6 +132,7 @@ export class AuditService {
           ...(this.deps.shadowCacheDir ? { shadowCacheDir: this.deps.shadowCacheDir } : {}),
           ...(attacks ? { attacks: [...attacks] } : {}),
           ...(settings.shadowModels !== undefined ? { shadowModels: settings.shadowModels } : {}),
+          ...(settings.allowOutsideWorkspace === true ? { allowOutsideWorkspace: true } : {}),
         },
         {
           onStart: () => this.deps.status.auditRunning(jobId, toRun[0]!),
@@ -266,7 +267,8 @@ export class AuditService {
   }
 
   private resolve(target: string, audits: readonly string[] | undefined): ResolvedTarget {
-    return resolveTarget(target, audits, { workspaceFolders: this.deps.workspaceFolders(), defaultPolicy: this.deps.settings().defaultPolicy });
+    const settings = this.deps.settings();
+    return resolveTarget(target, audits, { workspaceFolders: this.deps.workspaceFolders(), defaultPolicy: settings.defaultPolicy, allowOutsideWorkspace: settings.allowOutsideWorkspace === true });
   }
 }
 

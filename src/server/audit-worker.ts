@@ -40,7 +40,8 @@ port.on('message', (message: ToWorker) => {
 
 async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
   try {
-    const parsed = parseManifest(job.manifestText, job.manifestFile);
+    const containment = { allowOutsideWorkspace: job.allowOutsideWorkspace === true };
+    const parsed = parseManifest(job.manifestText, job.manifestFile, containment);
     if (!parsed.manifest) {
       const first = parsed.problems.find((p) => p.severity === 'error');
       post({ type: 'failed', jobId: job.jobId, input: true, message: `${job.manifestFile}: the manifest has errors${first ? `: ${first.message}` : ''}` });
@@ -66,6 +67,7 @@ async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
         ...(job.shadowCacheDir ? { cacheDir: job.shadowCacheDir } : {}),
         only: [audit],
         attacks: job.attacks,
+        ...containment,
         ...(shadowCount !== undefined ? { shadowCount } : {}),
         signal,
         onProgress: (progress) => post({ type: 'progress', jobId: job.jobId, index, count: job.audits.length, progress }),

@@ -53,6 +53,7 @@ export function readSettings(raw: unknown, notes: string[]): EngineSettings {
   if (isShadowModelCount(s.shadowModels)) settings.shadowModels = s.shadowModels;
   else if (s.shadowModels !== undefined) notes.push(`shadowModels ${JSON.stringify(s.shadowModels)} is not a whole number from ${MIN_SHADOW_MODELS} to ${MAX_SHADOW_MODELS}; using ${DEFAULT_SHADOW_MODELS}`);
   if (isStringArray(s.exclude)) settings.exclude = s.exclude;
+  if (s.allowOutsideWorkspace === true) settings.allowOutsideWorkspace = true;
   if (isObject(s.defaultPolicy)) {
     const p = s.defaultPolicy;
     for (const k of ['maxTprAtFpr', 'fpr', 'maxAuc'] as const) {

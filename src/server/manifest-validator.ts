@@ -19,6 +19,8 @@ export class ManifestValidator {
     private readonly publisher: DiagnosticPublisher,
     private readonly log: Log,
     private readonly docsBaseUri: string | undefined,
+    /** modelPrivacy.allowOutsideWorkspace: paths outside the manifest's folder are then no error. */
+    private readonly allowOutsideWorkspace: () => boolean = () => false,
   ) {}
 
   /** Validates the editor's text after a pause in typing. */
@@ -33,7 +35,7 @@ export class ManifestValidator {
 
   validateText(file: string, text: string): void {
     try {
-      const { problems } = parseManifest(text, file);
+      const { problems } = parseManifest(text, file, { allowOutsideWorkspace: this.allowOutsideWorkspace() });
       this.publisher.setFile(sourceOf(file), file, manifestProblemDiagnostics(problems, this.docsBaseUri));
     } catch (e) {
       // parseManifest is meant never to throw; if it does, the user still gets a server.

@@ -53,7 +53,7 @@ export class EngineSession {
     this.folders = workspaceFolders;
     this.currentSettings = options.settings;
     this.publisher = new DiagnosticPublisher(hooks.publish);
-    this.validator = new ManifestValidator(this.publisher, hooks.log, options.docsBaseUri);
+    this.validator = new ManifestValidator(this.publisher, hooks.log, options.docsBaseUri, () => this.currentSettings.allowOutsideWorkspace === true);
     this.view = new ResultsView(this.publisher, new ModelTopologyLocator(), options.docsBaseUri, hooks.resultsChanged);
     this.cache = new ResultCache(options.storagePath !== undefined ? path.join(options.storagePath, 'results') : undefined, hooks.log);
     this.status = new StatusTracker(hooks.statusChanged);
@@ -89,6 +89,7 @@ export class EngineSession {
     if (!same(before.sweepAttacks, next.sweepAttacks)) applied.push('sweep attacks');
     if (!same(before.exclude, next.exclude)) applied.push('exclude');
     if (before.shadowModels !== next.shadowModels) applied.push('shadow models');
+    if ((before.allowOutsideWorkspace === true) !== (next.allowOutsideWorkspace === true)) applied.push('allow outside workspace');
     const needRestart = [...(before.backend !== next.backend ? ['backend'] : []), ...(before.workers !== next.workers ? ['workers'] : [])];
     this.currentSettings = { ...next, backend: before.backend, workers: before.workers };
     return { applied, needRestart };

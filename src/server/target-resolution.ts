@@ -36,6 +36,8 @@ export interface ResolvedTarget {
 export interface ResolveOptions {
   workspaceFolders: readonly string[];
   defaultPolicy?: EngineSettings['defaultPolicy'];
+  /** modelPrivacy.allowOutsideWorkspace: manifest paths may leave the manifest's folder. */
+  allowOutsideWorkspace?: boolean;
 }
 
 export function resolveTarget(target: string, requested: readonly string[] | undefined, options: ResolveOptions): ResolvedTarget {
@@ -48,21 +50,21 @@ export function resolveTarget(target: string, requested: readonly string[] | und
   }
   if (stat.isDirectory()) {
     const manifest = findManifests(abs)[0];
-    return manifest ? fromManifestFile(manifest, requested) : fromProposal(abs, requested, options, undefined);
+    return manifest ? fromManifestFile(manifest, requested, options) : fromProposal(abs, requested, options, undefined);
   }
   // A TF.js model.json, or a Keras/ONNX file by its first bytes; anything else is read as a manifest.
-  if (path.basename(abs) === MANIFEST_FILE_NAME || !isAuditableModelFile(abs)) return fromManifestFile(abs, requested);
+  if (path.basename(abs) === MANIFEST_FILE_NAME || !isAuditableModelFile(abs)) return fromManifestFile(abs, requested, options);
   return forModel(abs, requested, options);
 }
 
-function fromManifestFile(file: string, requested: readonly string[] | undefined, forModel?: string): ResolvedTarget {
+function fromManifestFile(file: string, requested: readonly string[] | undefined, options: ResolveOptions, forModel?: string): ResolvedTarget {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new UserFacingError(`${file}: cannot read the manifest (${(e as Error).message})`);
   }
-  return fromText(file, text, false, path.dirname(file), file, requested, forModel);
+  return fromText(file, text, false, path.dirname(file), file, requested, forModel, options.allowOutsideWorkspace === true);
 }
 
 function fromProposal(folder: string, requested: readonly string[] | undefined, options: ResolveOptions, forModel: string | undefined): ResolvedTarget {
@@ -71,14 +73,14 @@ function fromProposal(folder: string, requested: readonly string[] | undefined, 
     throw new UserFacingError(`${folder}: no ${MANIFEST_FILE_NAME} here, and no model (TF.js model.json, Keras .h5/.keras, ONNX) with member and non-member data beside it was detected`);
   }
   const text = options.defaultPolicy ? withDefaultPolicy(proposal.text, options.defaultPolicy) : proposal.text;
-  return fromText(path.join(folder, MANIFEST_FILE_NAME), text, true, folder, folder, requested, forModel);
+  return fromText(path.join(folder, MANIFEST_FILE_NAME), text, true, folder, folder, requested, forModel, options.allowOutsideWorkspace === true);
 }
 
 function fromText(
   file: string, text: string, proposed: boolean, root: string, reportKey: string,
-  requested: readonly string[] | undefined, forModel: string | undefined,
+  requested: readonly string[] | undefined, forModel: string | undefined, allowOutsideWorkspace: boolean,
 ): ResolvedTarget {
-  const parsed = parseManifest(text, file);
+  const parsed = parseManifest(text, file, { allowOutsideWorkspace });
   const audits = parsed.manifest?.audits ?? [];
   const covered = forModel === undefined ? audits : audits.filter((a) => pathKey(a.model) === pathKey(forModel));
   const names = covered.map((a) => a.name);
@@ -98,7 +100,7 @@ function forModel(model: string, requested: readonly string[] | undefined, optio
   for (let depth = 0; depth < MAX_MANIFEST_SEARCH_DEPTH; depth++) {
     const candidate = path.join(dir, MANIFEST_FILE_NAME);
     if (fs.existsSync(candidate)) {
-      const resolved = fromManifestFile(candidate, requested, model);
+      const resolved = fromManifestFile(candidate, requested, options, model);
       // A broken manifest is reported as it is: it may well be the one meant to audit this model.
       if (!resolved.manifest || resolved.selected.length > 0) return resolved;
     }

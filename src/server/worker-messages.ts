@@ -16,6 +16,8 @@ export interface RunAuditJob {
   proposed: boolean;
   /** Folder relative paths in the report are relative to. */
   root: string;
+  /** modelPrivacy.allowOutsideWorkspace: manifest paths may leave the manifest's folder. */
+  allowOutsideWorkspace?: boolean;
   /** Audit names to run, in order. */
   audits: string[];
   attacks?: string[];

@@ -42,6 +42,11 @@ export interface EngineSettings {
   /** Policy applied to detected models audited without a manifest. */
   defaultPolicy: { maxTprAtFpr: number; fpr: number; maxAuc: number };
   exclude: string[];
+  /**
+   * modelPrivacy.allowOutsideWorkspace (machine scope, never a workspace or manifest
+   * setting): manifest paths may resolve outside the manifest's folder. Absent = false. Applied at once.
+   */
+  allowOutsideWorkspace?: boolean;
 }
 
 /** workDoneToken: a token the client created, so the audit's progress shows in its UI. */
