@@ -98,27 +98,27 @@ export const RULES = {
   'accuracy-at-chance': {
     id: 'MPL017', name: 'accuracy-at-chance', defaultSeverity: 'high',
     short: 'The model is no more accurate on its own training records than guessing the majority class.',
-    help: 'A trained model is nearly always far more accurate than the majority-class rate on the records it was trained on. Accuracy at or below it means the records are not what the model was trained on as given: wrong preprocessing (scaling, standardisation), a wrong label column, or a wrong image layout. The audit stops rather than report attack numbers computed from mis-specified inputs.',
+    help: 'A trained model is nearly always far more accurate than the majority-class rate on the records it was trained on. Accuracy at or below it means the records are not what the model was trained on as given: wrong preprocessing (scaling, standardisation), a wrong label column, or a wrong image layout. The audit stops (exit code 2, no attack numbers) when the accuracy is consistent with chance and clearly below what a barely trained model, 10 points above the majority rate, would score on that many members (binomial test, p < 0.001); with too few members to tell, it is a medium finding and the audit continues.',
   },
   'swapped-membership': {
     id: 'MPL018', name: 'swapped-membership', defaultSeverity: 'high',
     short: 'Members and non-members look swapped: the model fits the non-members better than the members.',
-    help: 'A model is more accurate, and has lower loss, on its training records. When the non-members are fitted clearly better (negative generalisation gap, attack AUC significantly below 0.5), the two files are most likely the wrong way round. Swap "members" and "nonMembers" in the manifest.',
+    help: 'A model is more accurate, and has lower loss, on its training records. When the non-members are fitted clearly better (negative generalisation gap, attack AUC significantly below 0.5), the two files are most likely the wrong way round. Swap "members" and "nonMembers" in the manifest. The audit stops when the evidence is clear: non-member accuracy at least 2 points above member accuracy at z >= 3.29 (two-proportion test), or a loss-threshold AUC at least 0.02 below 0.5 at z <= -3.29 (Mann-Whitney normal approximation); weaker but significant evidence (z >= 2.33) is a medium finding.',
   },
   'feature-scale': {
     id: 'MPL019', name: 'feature-scale', defaultSeverity: 'medium',
     short: 'The features\' range does not match what the model\'s preprocessing implies.',
-    help: 'Image models are usually trained on pixels scaled to [0, 1] or standardised; raw values up to 255 fed without "preprocess": {"scale": 1/255} (or mean/std) give the model inputs it never saw, and the attack numbers say nothing about the real model. Set "preprocess" to what the training code did.',
+    help: 'Image models are usually trained on pixels scaled to [0, 1] or standardised; raw values up to 255 fed without "preprocess": {"scale": 1/255} (or mean/std) give the model inputs it never saw, and the attack numbers say nothing about the real model. Set "preprocess" to what the training code did. This is a finding, never a stop: a model may scale its own inputs (a Rescaling layer), which "preprocess": {"scale": 1} says. When the scaling is really missing and the model fails on the records, accuracy-at-chance or degenerate-model stops the audit.',
   },
   'degenerate-model': {
     id: 'MPL020', name: 'degenerate-model', defaultSeverity: 'high',
     short: 'The model predicts one class for almost every record.',
-    help: 'A model that answers one class for nearly everything either was not trained, or is being fed inputs it was not trained on (preprocessing, layout). Attack numbers on it are meaningless; check the model file and the preprocessing.',
+    help: 'A model that answers one class for nearly everything either was not trained, or is being fed inputs it was not trained on (preprocessing, layout). Attack numbers on it are meaningless, so the audit stops (exit code 2) when one class is predicted for at least 95% of the members and non-members (20 or more) while no class holds more than that share minus 15 points of their labels. Check the model file and the preprocessing.',
   },
   'image-layout': {
     id: 'MPL021', name: 'image-layout', defaultSeverity: 'info',
     short: 'The image layout (channels last or first) was chosen by the engine.',
-    help: 'The records and the model\'s input fit both channels-last (NHWC) and channels-first (NCHW) layouts; the engine chose the one under which the model is accurate on its members and says which. Set "layout": "nhwc" or "nchw" in the audit to make the choice explicit.',
+    help: 'The records and the model\'s input fit both channels-last (NHWC) and channels-first (NCHW) layouts; the engine chose the one under which the model is accurate on its members and says which. Set "layout": "nhwc" or "nchw" in the audit to make the choice explicit. An explicit layout is checked too: when the model is at least 10 points less accurate on its members under it than under the other layout (z >= 3.29), the audit stops with a high finding on "layout".',
   },
   'unverified-artifact': {
     id: 'MPL022', name: 'unverified-artifact', defaultSeverity: 'high',
