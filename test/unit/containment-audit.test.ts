@@ -203,6 +203,42 @@ describe('special files and bounded work', { timeout: 300_000 }, () => {
   });
 });
 
+/** A uint8 NPY file of `shape`, zero-filled. */
+function npy(file: string, shape: number[]): void {
+  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
+  prefix[6] = 1;
+  prefix.writeUInt16LE(header.length, 8);
+  fs.writeFileSync(file, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.alloc(shape.reduce((a, b) => a * b, 1))]));
+}
+
+describe('work per audit is bounded', { timeout: 300_000 }, () => {
+  test('more than 10 million records in a dataset is an error on its key', async () => {
+    const ws = await setup;
+    npy(path.join(ws.root, 'many-x.npy'), [10_000_001, FEATURES]);
+    npy(path.join(ws.root, 'many-y.npy'), [10_000_001]);
+    const file = manifest(ws, [{ name: 'many', model: '../model/model.json', ...inside, members: { path: '../many-x.npy', labelsPath: '../many-y.npy' } }]);
+    const { report, ms } = await audit(file, ws);
+    const [error] = errorsOf(report);
+    assert.match(error!.message, /members has 10,000,001 records; an audit reads at most 10,000,000 per dataset \(sample them\)/);
+    assert.deepEqual(JSON.parse(rangeText(file, error!)), { path: '../many-x.npy', labelsPath: '../many-y.npy' });
+    console.log(`10,000,001-record dataset: refused in ${ms.toFixed(0)} ms`);
+  });
+
+  test('shadow training of records x shadows x epochs over the bound is an error before any training', async () => {
+    const ws = await setup;
+    fs.writeFileSync(path.join(ws.root, 'population.csv'), rows(1000, 3));
+    const file = manifest(ws, [{ name: 'huge', model: '../model/model.json', ...inside, population: '../population.csv', shadow: { count: 1024, epochs: 10_000 } }]);
+    const { report, ms } = await audit(file, ws, { attacks: ['lira-offline'] });
+    const [error] = errorsOf(report);
+    assert.match(error!.message, /shadow training would take 1,000 population records x 1024 shadow models x 10000 epochs = 1\.02e\+10 record-epochs; at most 5\.0e\+9 per audit/);
+    assert.equal(rangeText(file, error!), '"../population.csv"');
+    assert.ok(ms < 10_000, `${ms.toFixed(0)} ms`);
+  });
+});
+
 describe('control characters and workflow commands', { timeout: 300_000 }, () => {
   const EVIL = 'evil\u001b[2J\r::error::pwned\n::error file=x::owned\u2028##vso[task.setvariable variable=x]1\u202e\u0085';
 

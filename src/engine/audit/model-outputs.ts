@@ -9,6 +9,7 @@ import type { GroupOutputs, ModelOutputs as BaseModelOutputs } from '../artifact
 import type { AuditSpec } from '../manifest';
 import { throwIfCancelled } from './progress';
 import { arrangeLayouts, type LayoutChoice } from './image-layout';
+import { checkDatasetWork } from './work-bounds';
 
 export type { GroupOutputs } from '../artifacts/model-outputs';
 
@@ -26,6 +27,7 @@ export async function computeModelOutputs(spec: AuditSpec, signal?: AbortSignal,
     const load = async (role: string, ds: DatasetSpec): Promise<{ data: Dataset; stored: number[] }> => {
       onStage?.(`loading ${role}`);
       const data = await loadDataset(ds);
+      checkDatasetWork(spec, role, data);
       const featureShape = checkDatasetForModel(data, info, role);
       return { data: featureShape ? { ...data, featureShape } : data, stored: data.featureShape };
     };
