@@ -75,6 +75,40 @@ test('fresh converted weights are seeded per shadow, differ from the model\'s ow
   }
 });
 
+test('every converted fixture trains from fresh weights on this backend (one finite step); layers it cannot train fall back, named', { timeout: 120_000 }, async () => {
+  const info = await initBackend('auto');
+  const names = fs.readdirSync(DIR).filter((f) => f.endsWith('.onnx') && f !== 'unsupported-sin.onnx').map((f) => f.slice(0, -5));
+  assert.ok(names.length >= 30, `${names.length} fixtures`);
+  for (const name of names) {
+    const architecture = await readArchitecture(path.join(DIR, `${name}.onnx`));
+    // TF.js has no gradient for dilated convolutions, and tfjs-backend-wasm 4.22 none for depthwise ones.
+    const untrainable = name === 'conv-dilated' ? /dilations \[2, 2\]: TF\.js has no gradient for dilated convolutions/
+      : name === 'conv-depthwise' && info.name === 'wasm' ? /group = 4 \(depthwise\): this TF\.js backend has no gradient for depthwise convolutions/ : undefined;
+    if (untrainable) {
+      assert.equal(architecture.defaulted?.unsupportedOp?.opType, 'Conv', `${name}: falls back`);
+      assert.match(architecture.defaulted!.reason, untrainable, `${name}: the reason`);
+      continue;
+    }
+    assert.equal(architecture.defaulted, undefined, `${name}: converted`);
+    const model = await buildShadowModel(architecture, 1, 0);
+    const shape = model.inputs[0].shape.slice(1) as number[];
+    const classes = model.outputs[0].shape[1] as number;
+    const x = tf.randomNormal([4, ...shape], 0, 1, 'float32', 1);
+    const y = tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 3].map((i) => i % classes), 'int32'), classes), 'float32');
+    try {
+      // Single-operator fixtures without weights (pooling, Flatten) have nothing to train.
+      if (model.trainableWeights.length === 0) continue;
+      model.compile({ optimizer: tf.train.sgd(0.01), loss: lossFor(outputKindOf(model)) as never });
+      const loss = await model.trainOnBatch(x, y) as number;
+      assert.ok(Number.isFinite(loss), `${name}: loss ${loss}`);
+    } finally {
+      tf.dispose([x, y]);
+      (model.optimizer as tf.Optimizer | undefined)?.dispose();
+      model.dispose();
+    }
+  }
+});
+
 /** A workspace with the ONNX model and CSV records labelled by the model (members all right, non-members 70%). */
 async function workspace(model: string, features: number): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-ws-'));

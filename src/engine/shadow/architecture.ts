@@ -14,6 +14,7 @@ import { InputError } from '../errors';
 import { graphModelDeclaredShape, onnxDeclaredShape } from '../artifacts/models/black-box-shape';
 import { readKerasModelConfig } from '../artifacts/models/keras-model-config';
 import { readOnnxConversion } from '../artifacts/models/onnx-to-layers';
+import { untrainableLayer } from '../artifacts/models/onnx-layers-model';
 import { checkSupportedLayers, normaliseKerasConfig } from '../artifacts/models/keras-config';
 import { defaultedArchitecture, defaultTopology, type DefaultedArchitecture } from './default-architecture';
 
@@ -49,15 +50,18 @@ export async function readArchitecture(file: string): Promise<Architecture> {
     checkSupportedLayers(keras.config, file, keras.field);
     return { file, topology: normaliseKerasConfig(keras.config), trainingConfig: keras.trainingConfig };
   }
-  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) return onnxArchitecture(file);
+  if (BLACK_BOX_EXTENSIONS.includes(path.extname(lower))) return await onnxArchitecture(file);
   return readModelJsonArchitecture(file);
 }
 
 /** The ONNX model's own architecture, or the default one with the reason the conversion failed. */
-function onnxArchitecture(file: string): Architecture {
+async function onnxArchitecture(file: string): Promise<Architecture> {
   let failure: Error;
   try {
     const conversion = readOnnxConversion(file);
+    // A layer the shadows' backend cannot train falls back like an unsupported operator.
+    const untrainable = await untrainableLayer(conversion, file);
+    if (untrainable) throw untrainable;
     return { file, topology: conversion.topology, converted: conversion.summary };
   } catch (e) {
     // Any conversion failure falls back: the shadows still run, and the audit says why.

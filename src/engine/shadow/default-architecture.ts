@@ -45,7 +45,7 @@ export function defaultedArchitecture(file: string, shape: DeclaredShape, what: 
   const summary = `${shape.inputShape.length > 1 ? 'Flatten-' : ''}Dense ${DEFAULT_HIDDEN_UNITS}-Dense ${shape.numClasses}`;
   if (isUnsupportedOnnxOpError(conversionError)) {
     return {
-      reason: `${displayName(file)} holds the ONNX operator ${conversionError.opType} (node "${conversionError.nodeName}"), which the converter to TF.js layers does not support`,
+      reason: `${displayName(file)} holds the ONNX operator ${conversionError.opType} (node "${conversionError.nodeName}"), which cannot be converted to TF.js layers for shadows (${conversionError.detail})`,
       summary,
       unsupportedOp: { opType: conversionError.opType, node: conversionError.nodeName },
     };

@@ -6,9 +6,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../errors';
-import { isUnsupportedOnnxOpError, readOnnxConversion, type OnnxConversion } from './onnx-to-layers';
+import { initBackend } from '../../backend';
+import { isUnsupportedOnnxOpError, readOnnxConversion, UnsupportedOnnxOpError, type OnnxConversion } from './onnx-to-layers';
 
 export { readOnnxConversion };
+
+/**
+ * The first converted layer that cannot be trained or differentiated on the TF.js backend
+ * training would use (initialised here if it was not), as an error naming its ONNX node.
+ */
+export async function untrainableLayer(conversion: OnnxConversion, file: string): Promise<UnsupportedOnnxOpError | undefined> {
+  for (const limit of conversion.trainingLimits) {
+    if (limit.kernels) {
+      const backend = (await initBackend('auto')).name;
+      if (limit.kernels.every((k) => tf.getKernel(k, backend) !== undefined)) continue;
+    }
+    return new UnsupportedOnnxOpError(limit.opType, limit.node, limit.detail, file);
+  }
+  return undefined;
+}
 
 /** A tfjs-layers model of the conversion, with the ONNX model's weights when `weights` is 'own'. */
 export async function buildConvertedModel(conversion: OnnxConversion, weights: 'own' | 'fresh', file: string): Promise<tfl.LayersModel> {
@@ -48,5 +64,7 @@ export async function loadOnnxLayersModel(file: string): Promise<tfl.LayersModel
     if (isUnsupportedOnnxOpError(e)) throw new Error(`the model's layers and weights are read by converting its ONNX graph to TF.js layers, which failed: ${e.message}`);
     throw e;
   }
+  const limit = await untrainableLayer(conversion, file);
+  if (limit) throw new Error(`the model's gradients are taken through its ONNX graph converted to TF.js layers, which cannot differentiate it: ${limit.message}`);
   return buildConvertedModel(conversion, 'own', file);
 }

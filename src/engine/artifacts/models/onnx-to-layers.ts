@@ -25,7 +25,7 @@ import { readCapped } from './read-capped';
 /** An operator (or an operator's use) the converter cannot express as TF.js layers. */
 export class UnsupportedOnnxOpError extends InputError {
   readonly unsupportedOnnxOp = true;
-  constructor(readonly opType: string, readonly nodeName: string, detail: string, file: string) {
+  constructor(readonly opType: string, readonly nodeName: string, readonly detail: string, file: string) {
     super(`ONNX operator ${opType} (node "${nodeName}") cannot be converted to TF.js layers: ${detail}`, { file, field: `graph.node ${nodeName}` });
   }
 }
@@ -38,6 +38,17 @@ export function isUnsupportedOnnxOpError(e: unknown): e is UnsupportedOnnxOpErro
 export interface LayerWeight {
   shape: number[];
   values: Float32Array;
+}
+
+/**
+ * A converted layer that computes its outputs but cannot be trained or differentiated
+ * everywhere: always (`kernels` absent), or on a backend without the named gradient kernels.
+ */
+export interface TrainingLimit {
+  opType: string;
+  node: string;
+  detail: string;
+  kernels?: string[];
 }
 
 /** What the model's output means (as layers-model.ts's OutputKind, plus log-probabilities). */
@@ -54,6 +65,8 @@ export interface OnnxConversion {
   numClasses: number;
   /** Short description, e.g. "Conv2D x3, BatchNormalization x3, Add x1, Dense x1 (from ONNX)". */
   summary: string;
+  /** Layers shadows could not train (and white-box attacks not differentiate); see TrainingLimit. */
+  trainingLimits: TrainingLimit[];
 }
 
 /** A tensor in the graph: which layer output holds it and how its values are laid out. */
@@ -97,6 +110,7 @@ class Converter {
   private readonly layers: Layer[] = [];
   private readonly layerByName = new Map<string, Layer>();
   private readonly weights = new Map<string, LayerWeight[]>();
+  private readonly limits: TrainingLimit[] = [];
   private readonly values = new Map<string, Value>();
   private readonly constants = new Map<string, OnnxTensor>();
   /** Shape-valued integer tensors computed at conversion time (batch = -1). */
@@ -158,7 +172,7 @@ class Converter {
     const tally = new Map<string, number>();
     for (const l of this.layers) if (this.weights.has(l.name)) tally.set(l.class_name, (tally.get(l.class_name) ?? 0) + 1);
     const summary = `${[...tally].map(([c, n]) => `${c} x${n}`).join(', ')} (converted from ONNX)`;
-    return { topology, weights: this.weights, output, inputShape, numClasses: units === 1 ? 2 : units, summary };
+    return { topology, weights: this.weights, output, inputShape, numClasses: units === 1 ? 2 : units, summary, trainingLimits: this.limits };
   }
 
   /**
@@ -454,6 +468,15 @@ class Converter {
     if (group !== 1 && !depthwise) this.unsupported(node, `group = ${group} with ${channels} input channels: only group = 1 and depthwise (group = channels) convolutions are converted`);
     if (!depthwise && perGroup !== channels) this.unsupported(node, `weight takes ${perGroup} channels but the input has ${channels}`);
     v = this.zeroPad(v, this.pads(node, [v.shape[1], v.shape[2]], [kh, kw], strides, dilations));
+    if (dilations.some((d) => d > 1)) {
+      this.limits.push({ opType: 'Conv', node: node.name, detail: `dilations [${dilations.join(', ')}]: TF.js has no gradient for dilated convolutions, so the converted model runs but cannot be trained or differentiated` });
+    }
+    if (depthwise) {
+      this.limits.push({
+        opType: 'Conv', node: node.name, detail: `group = ${group} (depthwise): this TF.js backend has no gradient for depthwise convolutions, so the converted model runs but cannot be trained or differentiated`,
+        kernels: ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
+      });
+    }
     const bias = node.inputs[2] ? this.floats(node, 2, 'bias').floats : undefined;
     const fanIn = perGroup * kh * kw;
     const common = {
