@@ -584,7 +584,7 @@ def benign_files():
         'tree': DecisionTreeClassifier(max_depth=3), 'svc': SVC(), 'knn-kdtree': KNeighborsClassifier(algorithm='kd_tree'),
         'mlp': MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=np.random.RandomState(0)),
         'pipeline': make_pipeline(StandardScaler(), LogisticRegression(max_iter=200)),
-        'gboost': GradientBoostingClassifier(n_estimators=3, max_depth=2),
+        'gboost': GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0),
     }
     tmp = os.path.join(ROOT, '.tmp')
     os.makedirs(tmp, exist_ok=True)

@@ -27,6 +27,7 @@ export type { KerasH5ConfigReader } from './keras-h5';
 export { findLambdaLayers, lambdaFindings, type LambdaLayer } from './keras-lambda';
 export { scanPickle, MAX_PICKLE_SCAN_BYTES, type PickleScan } from './pickle-scanner';
 export { classifyImport, type ImportKind } from './import-policy';
+export { mayHoldPickle, SNIFF_BYTES } from './sniff';
 
 /** Bytes read to recognise a file. */
 const HEAD_BYTES = 64 * 1024;

@@ -13,7 +13,8 @@ export type ModelFormat = 'tfjs' | 'keras' | 'onnx' | 'pytorch' | 'pickle' | 'sa
 
 export type Classified =
   | { kind: 'manifest' }
-  | { kind: 'model'; format: ModelFormat }
+  /** `byContent`: the name only says it may be a pickle; its first bytes decide (see content-sniff.ts). */
+  | { kind: 'model'; format: ModelFormat; byContent?: true }
   | { kind: 'dataset'; format: DatasetFormat; role?: DatasetRole };
 
 const MODEL_EXTENSIONS: Record<string, ModelFormat> = {
@@ -31,6 +32,14 @@ const MODEL_EXTENSIONS: Record<string, ModelFormat> = {
 };
 
 /**
+ * Names torch.load, joblib.load and pickle.load take as readily as .pt or .pkl, but that
+ * also hold raw data: a model only when the content says so.
+ */
+const SNIFFED_EXTENSIONS = ['.bin', '.dat', '.sav', '.p', '.model'];
+/** Extension-less files cannot all be listed; these are the names checkpoints are commonly saved under. */
+const SNIFFED_NAMES = ['model', 'checkpoint', 'weights', 'state_dict', 'pytorch_model'];
+
+/**
  * One glob covering every name classify() accepts, for findFiles and the file watcher.
  * model.json is a candidate only: its content decides (see model-json.ts).
  */
@@ -38,6 +47,8 @@ export const DETECTION_GLOB = `**/{${[
   MANIFEST_FILE_NAME,
   'model.json',
   ...Object.keys(MODEL_EXTENSIONS).map((e) => `*${e}`),
+  ...SNIFFED_EXTENSIONS.map((e) => `*${e}`),
+  ...SNIFFED_NAMES,
   ...['csv', 'tsv', 'tab', 'jsonl', 'ndjson', 'npy', 'npz', 'idx'].flatMap((e) => [`*.${e}`, `*.${e}.gz`]),
   '*-ubyte',
   '*-ubyte.gz',
@@ -49,6 +60,7 @@ export function classify(file: string): Classified | undefined {
   if (name === 'model.json') return { kind: 'model', format: 'tfjs' };
   const format = MODEL_EXTENSIONS[path.extname(name).toLowerCase()];
   if (format) return { kind: 'model', format };
+  if (SNIFFED_EXTENSIONS.includes(path.extname(name).toLowerCase()) || SNIFFED_NAMES.includes(name)) return { kind: 'model', format: 'pickle', byContent: true };
   const datasetFormat = formatFromName(file);
   if (!datasetFormat) return undefined;
   const { role } = describeDatasetName(file);

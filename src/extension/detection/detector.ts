@@ -11,6 +11,7 @@ import { EMPTY_SNAPSHOT, type DetectedDataset, type DetectedManifest, type Detec
 import { combinedExclude, findFilesExclude, GlobSet } from './glob';
 import { outlineManifest } from './manifest-outline';
 import { tfjsModelKind } from './model-json';
+import { sniffPickle } from './content-sniff';
 
 /** A workspace with more candidate files than this is listed partially (and the log says so). */
 const MAX_FILES = 20_000;
@@ -138,6 +139,7 @@ export class Detector implements vscode.Disposable {
         return text === undefined ? undefined : { kind: 'manifest', value: { ...base, outline: outlineManifest(text) } };
       }
       case 'model': {
+        if (kind.byContent && (uri.scheme !== 'file' || !(await sniffPickle(uri.fsPath)))) return undefined;
         if (kind.format === 'tfjs') {
           // Any other model.json (a web app's, a config) is not a model.
           const text = await this.readText(uri);

@@ -1,0 +1,176 @@
+/**
+ * The scanner's readers checked against what CPython and numpy do with the same bytes
+ * (expected values computed with Python 3.11 / numpy 1.24: ast.literal_eval,
+ * numpy.lib.format.descr_to_dtype(...).hasobject, pickle's find_class): NPY headers, memo
+ * keys, string escapes, _compat_pickle names, zips with duplicate or lying members,
+ * compressed and sniffed files, fail-closed caps.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { deflateRawSync, gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
+import { literalEval } from '../../src/engine/scan/python-literal';
+import { readNpyHeader } from '../../src/engine/scan/npy-header';
+import { scanPickle } from '../../src/engine/scan/pickle-scanner';
+import { scanPickleStreams } from '../../src/engine/scan/pickle-streams';
+import { scanArchive } from '../../src/engine/scan/archive-scan';
+import { mayHoldPickle } from '../../src/engine/scan/sniff';
+import { scanArtifact } from '../../src/engine/scan';
+
+const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const su = (s: string) => `\x8c${String.fromCharCode(s.length)}${s}`;
+
+function npy(header: string, data = ''): Uint8Array {
+  const h = header + ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  return b(`\x93NUMPY\x01\x00${String.fromCharCode(h.length & 0xff, h.length >> 8)}${h}${data}`);
+}
+
+test('NPY headers are read with literal_eval semantics, and object dtypes found as numpy finds them', () => {
+  // [header, descr as Python shows it, hasobject] from ast.literal_eval + descr_to_dtype.
+  const cases: [string, string, boolean][] = [
+    ["{'descr': '<f8', 'fortran_order': False, 'shape': (3,), 'descr': '|O'}", "'|O'", true],
+    ["{'descr': '|' 'O', 'fortran_order': False, 'shape': (1, 2), }", "'|O'", true],
+    ["{'descr': '\\x4f', 'fortran_order': False, 'shape': (), }", "'O'", true],
+    ["{'descr': '''<f4''', 'fortran_order': False, 'shape': (2,), } # comment", "'<f4'", false],
+    ["{'descr': r'<i8', 'fortran_order': False, 'shape': (0x2,), }", "'<i8'", false],
+    ["{'descr': [('a', '<i8'), ('b', '|O')], 'fortran_order': False, 'shape': (1,), }", "[('a', '<i8'), ('b', '|O')]", true],
+    ["{'descr': 'i8,O', 'fortran_order': False, 'shape': (1,)}", "'i8,O'", true],
+    ['{"descr": "O8", "fortran_order": False, "shape": (1,)}', "'O8'", true],
+    ["{'descr': 'float64', 'fortran_order': False, 'shape': (1,)}", "'float64'", false],
+    ["{'descr': 'object', 'fortran_order': False, 'shape': (1,)}", "'object'", true],
+    ["{'descr': [('a', '|O', (2,))], 'fortran_order': False, 'shape': (1,)}", "[('a', '|O', (2,))]", true],
+  ];
+  for (const [header, descr, object] of cases) {
+    const r = readNpyHeader(npy(header));
+    assert.ok(r.ok, `${header}: ${JSON.stringify(r)}`);
+    assert.equal(r.descr, descr, header);
+    assert.equal(r.objectDtype, object, `${header}: hasobject`);
+  }
+  const extra = readNpyHeader(npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'extra': 1}"));
+  assert.ok(!extra.ok && !extra.unverified && /exactly the keys/.test(extra.message), 'numpy refuses other keys');
+  const odd = readNpyHeader(npy("{'descr': 'weird-dtype', 'fortran_order': False, 'shape': (1,)}"));
+  assert.ok(!odd.ok && odd.unverified, 'a dtype the scanner does not model is unverified, not passed');
+  assert.deepEqual(literalEval("(1,)"), { t: 'tuple', items: [{ t: 'int', v: 1n }] });
+  assert.deepEqual(literalEval("(1)"), { t: 'int', v: 1n }, 'parentheses alone make no tuple');
+  assert.throws(() => literalEval("'a' b'b'"), /mix bytes/);
+});
+
+test('memo keys are Python ints (never rounded), MEMOIZE uses len(memo), escapes decode as CPython does', () => {
+  const tail = `${su('system')}\x93${su('x')}\x85R.`;
+  const cases: [string, string][] = [
+    // 2^53 + 1 and 2^53 are one double apart: a rounded key would fetch 'torch'.
+    [`(S'os'\np9007199254740993\n0S'torch'\np9007199254740992\n00\x80\x04g9007199254740993\n${tail}`, 'os'],
+    [`\x80\x04${su('torch')}q\x01${'0'}${su('os')}\x94${'0'}h\x01${tail}`, 'os'],
+    [`\x80\x04${su('os')}p 7\n0g0_7\n${tail}`, 'os'],
+    [`S'\\157s'\nS'\\x73ystem'\n\x80\x04\x93${su('x')}\x85R.`, 'os'],
+    [`V\\u006fs\nVsys\\u0074em\n\x80\x04\x93${su('x')}\x85R.`, 'os'],
+  ];
+  for (const [pickle, module] of cases) {
+    const scan = scanPickle(b(pickle));
+    assert.equal(scan.problem, undefined, JSON.stringify(scan.problem));
+    assert.deepEqual(scan.imports.map((i) => `${i.module}.${i.name}:${i.kind}`), [`${module}.system:dangerous`], JSON.stringify(pickle));
+  }
+  // raw-unicode-escape: an even run of backslashes is not an escape (b'\\\\u0041' decodes to '\\\\u0041').
+  const even = scanPickle(b('V\\\\u0041\n.'), 0, { recordOps: true });
+  assert.equal(even.ops?.[0].arg, '\\\\u0041');
+  assert.equal(scanPickle(b('p-1\n.')).problem?.kind, 'malformed', 'negative PUT refused as CPython does');
+});
+
+test('protocol 0-2 names go through _compat_pickle; protocol 4 dotted names are never allowed', () => {
+  const p2 = scanPickle(b('\x80\x02ccStringIO\nopen\n)R.'));
+  assert.deepEqual(p2.imports.map((i) => [`${i.module}.${i.name}`, i.kind, i.written?.module]), [['io.open', 'dangerous', 'cStringIO']]);
+  const p3 = scanPickle(b('\x80\x03c__builtin__\nset\n)R.'));
+  assert.equal(p3.imports[0].kind, 'unknown', 'protocol 3 is not mapped: __builtin__ does not exist there');
+  const dotted = scanPickle(b(`\x80\x04${su('torch._utils')}${su('_rebuild_tensor_v2.__globals__')}\x93.`));
+  assert.equal(dotted.imports[0].kind, 'unknown', 'an allowed callable with an attribute chain is not allowed');
+});
+
+test('zips: duplicate members are all scanned, a lying size and an over-cap member are unverified', () => {
+  // fflate writes one entry per key: build a zip with two data.pkl entries by hand from two single-entry zips.
+  const evil = b('\x80\x02cos\nsystem\nX\x01\x00\x00\x00x\x85R.');
+  const fine = b('\x80\x02}.');
+  const zip = twoEntryZip('archive/data.pkl', fine, 'archive/data.pkl', evil);
+  const r = scanArchive('x.pt', zip, 'pickle-zip');
+  assert.equal(r.pickles, 2, 'both members scanned');
+  assert.deepEqual(r.imports.map((i) => `${i.module}.${i.name}`), ['os.system']);
+
+  const big = zipSync({ 'a/data.pkl': new Uint8Array(5000).fill(0x4e) });
+  const capped = scanArchive('x.pt', big, 'pickle-zip', { member: 1000, total: 10_000 });
+  assert.ok(capped.findings.some((f) => f.rule === 'unverified-artifact' && f.severity === 'high' && /inflates past the 1000-byte cap/.test(f.message)), JSON.stringify(capped.findings));
+});
+
+function twoEntryZip(n1: string, d1: Uint8Array, n2: string, d2: Uint8Array): Uint8Array {
+  const local: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of [[n1, d1], [n2, d2]] as const) {
+    const raw = deflateRawSync(data);
+    const nameBytes = Buffer.from(name);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(8, 8);
+    lh.writeUInt32LE(raw.length, 18); lh.writeUInt32LE(data.length, 22); lh.writeUInt16LE(nameBytes.length, 26);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(20, 4); ch.writeUInt16LE(20, 6); ch.writeUInt16LE(8, 10);
+    ch.writeUInt32LE(raw.length, 20); ch.writeUInt32LE(data.length, 24); ch.writeUInt16LE(nameBytes.length, 28); ch.writeUInt32LE(offset, 42);
+    local.push(lh, nameBytes, raw);
+    central.push(ch, nameBytes);
+    offset += 30 + nameBytes.length + raw.length;
+  }
+  const cd = Buffer.concat(central);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(2, 8); eocd.writeUInt16LE(2, 10); eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...local, cd, eocd]));
+}
+
+test('fail closed: a stream cut by the read cap is unverified; a stream that breaks after an import is unverified', () => {
+  const cut = scanPickleStreams('f.pkl', b('\x80\x04}(' + su('a') + 'K\x01'), { fileCapped: true });
+  assert.deepEqual(cut.findings.map((f) => `${f.severity}:${f.rule}`), ['high:unverified-artifact']);
+  const broken = scanPickleStreams('f.pkl', b('\x80\x02ctorch\nFloatStorage\n\xff'));
+  assert.deepEqual(broken.findings.map((f) => `${f.severity}:${f.rule}`), ['high:unverified-artifact'], 'an allowed import, then a byte CPython rejects');
+  const computed = scanPickleStreams('f.pkl', b(`\x80\x04cbuiltins\nstr\n${su('os')}\x85R${su('system')}\x93.`));
+  assert.ok(computed.findings.some((f) => f.rule === 'unverified-artifact' && /STACK_GLOBAL/.test(f.message)), 'a computed module name');
+});
+
+test('content sniffing: pickles, zips and compressed data under any name; raw data and text are not pickles', async () => {
+  assert.equal(mayHoldPickle(b('\x80\x04N.'), false), true);
+  assert.equal(mayHoldPickle(b(`K\x07${'0'}${su('os')}${su('system')}\x93.`), false), true, 'no PROTO header');
+  assert.equal(mayHoldPickle(new Uint8Array(new Float32Array([0, 1, 2, 3]).buffer), false), false, 'raw floats');
+  assert.equal(mayHoldPickle(b('BZh91AY&SY'), false), true, 'bz2');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-sniff-'));
+  const write = (name: string, data: Uint8Array) => { const f = path.join(dir, name); fs.writeFileSync(f, data); return f; };
+  const payload = b('\x80\x04\x8c\x02os\x8c\x06system\x93\x8c\x01x\x85R.');
+  for (const name of ['model', 'weights.dat', 'clf.sav', 'x.model', 'x.p']) {
+    const r = await scanArtifact(write(name, payload));
+    assert.ok(r.findings.some((f) => f.severity === 'high' && f.data?.callable === 'os.system'), `${name}: found by content`);
+  }
+  const gz = await scanArtifact(write('clf.joblib', new Uint8Array(gzipSync(payload))));
+  assert.ok(gz.findings.some((f) => f.data?.callable === 'os.system'), 'gzip-compressed joblib inflated and scanned');
+  // A protocol 0 pickle starting "(S" has a valid zlib header: it must still be read as a pickle.
+  const p0 = await scanArtifact(write('p0.pkl', b("(S'a'\np0\nt.")));
+  assert.deepEqual(p0.findings.filter((f) => f.severity !== 'info'), [], JSON.stringify(p0.findings));
+  assert.equal(p0.format, 'pickle');
+  const csv = await scanArtifact(write('class.csv', b('class\nsystem\n1\n')));
+  assert.equal(csv.pickleBased, false, 'a CSV is never sniffed as a pickle');
+  const xz = await scanArtifact(write('m.joblib', b('\xfd7zXZ\x00\x00\x04')));
+  assert.ok(xz.findings.some((f) => f.rule === 'unverified-artifact' && f.data?.compression === 'xz'), 'xz is not decompressed: unverified');
+});
+
+test('VS Code detection lists .bin/.dat/.sav/.p/.model and common extension-less names only when their content may be a pickle', async () => {
+  const { classify } = await import('../../src/extension/detection/classify');
+  const { sniffPickle } = await import('../../src/extension/detection/content-sniff');
+  for (const name of ['/w/weights.bin', '/w/x.dat', '/w/clf.sav', '/w/x.p', '/w/lm.model', '/w/checkpoint']) {
+    assert.deepEqual(classify(name), { kind: 'model', format: 'pickle', byContent: true }, name);
+  }
+  assert.equal(classify('/w/README'), undefined, 'other extension-less names are not candidates');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-detect-'));
+  const pickled = path.join(dir, 'weights.bin');
+  fs.writeFileSync(pickled, b('cposix\nsystem\n(S\'x\'\ntR.'));
+  const raw = path.join(dir, 'raw.bin');
+  fs.writeFileSync(raw, Buffer.from(new Float32Array(1000).fill(1.5).buffer));
+  assert.equal(await sniffPickle(pickled), true, 'a protocol 0 pickle named .bin');
+  assert.equal(await sniffPickle(raw), false, 'raw float32 weights');
+  assert.equal(await sniffPickle(path.join(dir, 'missing.bin')), false, 'a file gone before the read');
+});
