@@ -23,11 +23,12 @@ export function checkAttackIds(ids: readonly string[]): void {
   throw usage('--attacks', `${unknownText('attack', unknown, knownAttacks())} in --attacks${suggested ? '' : `; known attacks: ${knownAttacks().join(', ')}`}`);
 }
 
-/** `names` are the manifest's audits (those the target covers, for a model target). */
-export function checkAuditNames(only: readonly string[], names: readonly string[]): void {
+/** `names` are the audits the target covers: the manifest's, or for a model target those that audit it. */
+export function checkAuditNames(only: readonly string[], names: readonly string[], modelTarget = false): void {
   const unknown = only.filter((n) => !names.includes(n));
   if (unknown.length === 0) return;
-  throw usage('--only', `${unknownText('audit', unknown, names)} in --only; the manifest has ${names.length === 0 ? 'no audits' : names.map((n) => `"${n}"`).join(', ')}`);
+  const listed = names.length === 0 ? 'none' : names.map((n) => `"${n}"`).join(', ');
+  throw usage('--only', `${unknownText('audit', unknown, names)} in --only; ${modelTarget ? 'the audits of this model are' : 'the manifest has'} ${listed}`);
 }
 
 function unknownText(kind: string, unknown: readonly string[], candidates: readonly string[]): string {

@@ -75,7 +75,7 @@ export function buildProgram(): Command {
       // Resolved before the progress bar starts, so a wrong target or audit name fails at once.
       const containment = containmentOf(opts);
       const { resolved, audits } = resolveAuditTarget(target, containment);
-      if (opts.only && resolved.manifest) checkAuditNames(opts.only, audits ?? resolved.manifest.audits.map((a) => a.name));
+      if (opts.only && resolved.manifest) checkAuditNames(opts.only, audits ?? resolved.manifest.audits.map((a) => a.name), audits !== undefined);
       const only = audits && opts.only ? audits.filter((a) => opts.only!.includes(a)) : (opts.only ?? audits);
       const bar = new ProgressBar();
       const controller = new AbortController();

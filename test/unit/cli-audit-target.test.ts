@@ -86,4 +86,7 @@ test('privacy-lint audit MODEL runs the manifest\'s audit of that model', { time
   const report = JSON.parse(r.stdout);
   assert.equal(report.manifest, 'privacy-audit.json');
   assert.deepEqual(report.audits.map((a: { name: string }) => a.name), ['overfit-mlp']);
+  const wrong = cli(['audit', path.join(ws.dir, 'model', 'model.json'), '--only', 'overfit-mpl']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /unknown audit "overfit-mpl" \(did you mean "overfit-mlp"\?\) in --only; the audits of this model are "overfit-mlp"/);
 });
