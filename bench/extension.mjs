@@ -12,9 +12,10 @@
 //                  activation on the example (bench/extension/running-extensions.mjs)
 //   eventLoop      the extension host's worst event-loop delay during a full audit of
 //                  the example (bench/extension/event-loop.bench.cjs); target < 50 ms
-//   firstDiagnostic  "Audit membership risk" on the example -> first finding, engine
-//                  restarted first so its start is included
-//                  (bench/extension/first-diagnostic.bench.cjs); target < 5 s
+//   firstDiagnostic  "Audit membership risk" on the example -> first finding (the threshold
+//                  attacks' preliminary verdict), engine restarted first so its start is
+//                  included, and -> the final high finding from RMIA
+//                  (bench/extension/first-diagnostic.bench.cjs); target < 5 s for the first
 // Every measurement gets its own fresh VS Code, profile and copy of the example.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -124,10 +125,12 @@ async function main() {
     line.firstDiagnostic = {
       ms: r.firstDiagnosticMs,
       code: r.firstDiagnosticCode,
+      preliminary: r.firstDiagnosticPreliminary,
+      finalRmiaMs: r.finalRmiaDiagnosticMs,
       engineStartMs: r.engineStartMs,
       auditCommandMs: r.auditCommandMs,
       bestAttack: r.bestAttack,
-      attacks: manifest.audits[0].attacks,
+      attacks: manifest.audits[0].attacks ?? 'defaults',
       targetMs: TARGETS.firstDiagnosticMs,
       met: r.firstDiagnosticMs < TARGETS.firstDiagnosticMs,
     };

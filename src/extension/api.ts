@@ -3,7 +3,9 @@
  * integration tests (and open to other extensions) instead of reaching into internals.
  */
 import type * as vscode from 'vscode';
+import type { AuditReport } from '../engine/report/schema';
 import type { AuditSummary, EngineStatus } from '../shared/protocol';
+import { ReportPanel } from './report/report-panel';
 import type { RunProgress } from './commands/audit-runs';
 import type { Ctx } from './ctx';
 import type { DetectionSnapshot } from './detection/detected';
@@ -27,6 +29,8 @@ export interface ModelPrivacyApi {
   lastRestrictedNotice(): RestrictedNotice | undefined;
   /** The folder VS Code keeps this extension's logs in (the "Model Privacy" channel's file among them). */
   logFolder(): vscode.Uri;
+  /** The report the open report panel shows, updated in place as results arrive; undefined without a panel. */
+  shownReport(): AuditReport | undefined;
 }
 
 export function createApi(ctx: Ctx, tree: FindingsTreeProvider): ModelPrivacyApi {
@@ -43,5 +47,6 @@ export function createApi(ctx: Ctx, tree: FindingsTreeProvider): ModelPrivacyApi
     treeRoots: () => tree.rootNodes(),
     lastRestrictedNotice,
     logFolder: () => ctx.extension.logUri,
+    shownReport: () => ReportPanel.shownReport,
   };
 }

@@ -32,7 +32,7 @@ const log = (msg) => console.log(`[e2e] ${msg}`);
 const STEPS = [
   { name: 'the workbench opens the folder and the extension activates with its engine', run: (page, shots) => waitForActivation(page, shots) },
   { name: 'Explorer: expand model, right-click model.json, "Audit Membership Risk"', run: (page, shots) => auditFromExplorer(page, shots) },
-  { name: 'Problems panel: membership-risk on loss-threshold-per-class and the generalization gap', run: (page, shots) => checkProblems(page, shots) },
+  { name: 'Problems panel: preliminary threshold findings, then membership-risk from rmia and the generalization gap', run: (page, shots) => checkProblems(page, shots) },
   { name: 'Open Report: the webview drew its ROC chart (markers and pixels)', run: (page, shots) => checkReport(page, shots) },
 ];
 

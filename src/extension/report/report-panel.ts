@@ -18,6 +18,11 @@ export class ReportPanel {
   /** Audit the user asked for, sent once; afterwards the webview keeps the user's own choice. */
   private focusAudit: string | undefined;
 
+  /** The report the open panel shows (the last one sent to its webview), if a panel is open. */
+  static get shownReport(): AuditReport | undefined {
+    return ReportPanel.current?.report;
+  }
+
   /** The open panel, if any (integration tests and commands that refresh it use this). */
   static get currentPanel(): ReportPanel | undefined {
     return ReportPanel.current;
