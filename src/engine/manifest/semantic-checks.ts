@@ -5,7 +5,7 @@
  * the user sees everything at once; every check skips values of the wrong type (the
  * schema reports those).
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { isKnownAttack, knownAttacks, parseThresholdAttack } from '../attacks/catalog';
 import { ACCEPTED_FORMATS_TEXT, formatFromName } from '../artifacts/datasets/format';
@@ -142,7 +142,7 @@ function checkExisting(report: Report, ctx: SemanticContext, at: JsonPath, relat
   const absolute = path.resolve(ctx.dir, relative);
   // Confinement first, and instead of existence: whether a file outside the workspace exists is not the manifest's business.
   if (!checkInside(report, ctx, at, relative, absolute, what)) return false;
-  if (ctx.fileExists(absolute)) return true;
+  if (ctx.fileExists(absolute)) return checkKind(report, at, relative, absolute, what);
   report('error', at, `expected an existing ${what}, found no file at "${relative}" (resolved to ${absolute}).`);
   return false;
 }
@@ -152,6 +152,20 @@ function checkInside(report: Report, ctx: SemanticContext, at: JsonPath, relativ
   const why = outsideWorkspace(absolute, ctx.root ?? ctx.dir);
   if (why === undefined) return true;
   report('error', at, `expected a ${what} inside the workspace, found "${relative}", which ${why}; move it into the workspace, or allow it with --allow-outside-workspace (CLI) or the machine setting modelPrivacy.allowOutsideWorkspace (VS Code).`);
+  return false;
+}
+
+/** A FIFO, socket or device is never opened (a FIFO would block the reader forever): an error on the key. */
+function checkKind(report: Report, at: JsonPath, relative: string, absolute: string, what: string): boolean {
+  let stat: Stats;
+  try {
+    stat = statSync(absolute);
+  } catch {
+    return true; // the editor's unsaved file, or gone since: the loader says what it finds
+  }
+  if (stat.isFile() || stat.isDirectory()) return true;
+  const kind = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isSocket() ? 'a socket' : 'a device';
+  report('error', at, `expected a regular ${what}, found "${relative}", which is ${kind}; only regular files are read.`);
   return false;
 }
 
