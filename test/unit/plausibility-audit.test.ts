@@ -75,6 +75,11 @@ test('flat records that fit both layouts: the layout the model is accurate under
   // No "layout" key: the finding sits on the members.
   assert.equal(rangeText(text, found[0]), '{\n        "path": "images-flat-members.npy",\n        "labelsPath": "image-members-labels.npy"\n      }');
   assert.equal(exitCodeFor(report.findings, 'never'), 0);
+  // Per-channel mean/std on flat records: each candidate layout puts the channel where it says, then transposes.
+  const perChannel = await audit('cnn-detect-per-channel', [images('flat', { preprocess: normalise })]);
+  assert.equal(perChannel.report.audits[0].accuracy.members, reference.cnn.members);
+  assert.equal(perChannel.report.audits[0].accuracy.nonMembers, reference.cnn.nonMembers);
+  assert.deepEqual(plausibility(perChannel.report).map((f) => [f.rule, f.data!.layout]), [['image-layout', 'nhwc']]);
 });
 
 test('a wrong explicit layout (HWC records declared channels-first) stops the audit on "layout" with exit code 2', { timeout: 120_000 }, async () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyPreprocess, AuditSettingError, standardisationOf } from '../../src/engine/artifacts/datasets/preprocess';
-import { storedLayout, toModelLayout, transposeRecords } from '../../src/engine/audit/image-layout';
+import { arrangeLayouts, storedLayout, toModelLayout, transposeRecords } from '../../src/engine/audit/image-layout';
+import type { Classifier } from '../../src/engine/artifacts/models';
 import { loadDataset } from '../../src/engine/artifacts/datasets';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'plausibility');
@@ -116,4 +117,20 @@ test('records reach the model\'s layout by a transpose: the stored layout comes 
   }
   // And back.
   assert.deepEqual(transposeRecords(ds.features, n, 'nchw', [h, w, c]), hwc);
+});
+
+test('per-channel statistics on flat records for a flat model need "layout": an error on that key', async () => {
+  const ds = await loadDataset({ path: path.join(FIXTURES, 'images-flat-members.npy'), labelsPath: path.join(FIXTURES, 'image-members-labels.npy'), mean: [0.3, 0.3, 0.3], std: [0.2, 0.2, 0.2] });
+  assert.ok(ds.channelStats, 'deferred: flat records say nothing about the channel axis');
+  const flatModel = { file: 'mlp.onnx', format: 'onnx', inputShape: [192], numClasses: 3, parameterCount: 0, predictProbabilities: async () => new Float32Array(), dispose() {} } satisfies Classifier;
+  await assert.rejects(arrangeLayouts(flatModel, undefined, [{ data: ds, stored: ds.featureShape }], ds), (e: unknown) => {
+    assert.ok(e instanceof AuditSettingError);
+    assert.deepEqual(e.auditKey, ['layout']);
+    assert.match(e.message, /set "layout" \("nhwc" or "nchw"\)/);
+    return true;
+  });
+  // With "layout" the loader places the channel itself and nothing is deferred.
+  const placed = await loadDataset({ path: path.join(FIXTURES, 'images-flat-members.npy'), labelsPath: path.join(FIXTURES, 'image-members-labels.npy'), mean: [0.3, 0.3, 0.3], std: [0.2, 0.2, 0.2], layout: 'nhwc' });
+  assert.equal(placed.channelStats, undefined);
+  assert.ok(Math.abs(placed.features[0] - (ds.features[0] - 0.3) / 0.2) < 1e-4);
 });

@@ -12,6 +12,8 @@ export interface Dataset {
   labels: Int32Array;
   /** Class name of each label index, when the format names classes (image folder names). */
   labelNames?: string[];
+  /** Per-channel mean/std not applied yet: flat records whose layout the audit detects (see audit/image-layout.ts). */
+  channelStats?: { mean: Float64Array; std: Float64Array };
 }
 
 /** How to read one dataset file; comes from the manifest or from detection. */

@@ -8,7 +8,7 @@
 import type { Dataset, ImageLayout } from '../artifacts/dataset';
 import { recordSize } from '../artifacts/dataset';
 import type { Classifier } from '../artifacts/models';
-import { AuditSettingError } from '../artifacts/datasets/preprocess';
+import { applyPreprocess, AuditSettingError } from '../artifacts/datasets/preprocess';
 import { accuracy } from './record-checks';
 
 /** Channel counts an image model's input can have (grey, grey+alpha, RGB, RGBA). */
@@ -79,12 +79,21 @@ export function storedLayout(storedShape: readonly number[], inputShape: readonl
   return 'detect';
 }
 
-/** Records stored in `from` rearranged into the model's layout (a copy), shaped as the model's input. */
+/**
+ * Records stored in `from` rearranged into the model's layout, shaped as the model's input; per-channel
+ * statistics the loader could not place (flat records) are applied first, on the channel `from` says.
+ */
 export function toModelLayout(ds: Dataset, from: ImageLayout, inputShape: readonly number[]): Dataset {
   const model = modelLayoutOf(inputShape)!;
-  if (from === model) return { ...ds, featureShape: [...inputShape] };
+  const { channelStats, ...rest } = ds;
+  let features = ds.features;
+  if (channelStats) {
+    features = Float32Array.from(features);
+    applyPreprocess(features, [recordSize(ds.featureShape)], { layout: from, standardisation: channelStats }, ds.source);
+  }
+  if (from === model) return { ...rest, features, featureShape: [...inputShape] };
   const [h, w, c] = hwc(inputShape, model);
-  return { ...ds, features: transposeRecords(ds.features, ds.count, from, [h, w, c]), featureShape: [...inputShape] };
+  return { ...rest, features: transposeRecords(features, ds.count, from, [h, w, c]), featureShape: [...inputShape] };
 }
 
 /** Element-count-preserving transpose of records from `from` to the other layout; dims are [h, w, c]. */
@@ -122,6 +131,14 @@ export async function arrangeLayouts(
   const inputShape = model.inputShape;
   const modelLayout = modelLayoutOf(inputShape);
   const plans = datasets.map((d) => storedLayout(d.stored, inputShape, explicit, model.file));
+  // Per-channel statistics on flat records that no layout question places: only "layout" can.
+  const unplaced = datasets.find((d, i) => plans[i] === undefined && d.data.channelStats);
+  if (unplaced) {
+    throw new AuditSettingError(
+      `preprocess.mean/std have one value per channel, but the records (shape [${unplaced.stored.join(', ')}]) and the model's input [${inputShape.join(', ')}] do not say where the channel axis is; set "layout" ("nhwc" or "nchw")`,
+      { file: unplaced.data.source, field: 'layout' }, ['layout'],
+    );
+  }
   if (!modelLayout || plans.every((p) => p === undefined)) return { datasets: datasets.map((d) => d.data) };
   let detected: LayoutChoice | undefined;
   // Both layouts are tried when nothing says which, and to check an explicit one against the other.

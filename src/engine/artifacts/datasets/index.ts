@@ -20,7 +20,7 @@ import { ndarrayToRecords } from './ndarray';
 import { parseNpy } from './npy';
 import { readNpz } from './npz';
 import { MAX_DATASET_BYTES, readDataFile } from './read-file';
-import { applyPreprocess, standardisationOf } from './preprocess';
+import { applyPreprocess, channelAxisUnknown, standardisationOf } from './preprocess';
 
 export { checkDatasetForModel, classCounts, type ModelInputs } from './model-check';
 export { MAX_DATASET_BYTES } from './read-file';
@@ -49,8 +49,12 @@ export async function loadDataset(spec: DatasetSpec, baseDir?: string): Promise<
       : `has ${records.count} records of features but ${labels.length} labels; expected one label per record`;
     throw new InputError(message, { file: labelsFile ?? file });
   }
-  applyPreprocess(records.features, records.featureShape, { scale: spec.scale, offset: spec.offset, layout: spec.layout, standardisation: await standardisationOf(spec) }, file);
+  const standardisation = await standardisationOf(spec);
+  // Per-channel statistics on flat records with no layout wait for the audit to detect the layout.
+  const deferred = standardisation && channelAxisUnknown(standardisation, records.featureShape, spec.layout);
+  applyPreprocess(records.features, records.featureShape, { scale: spec.scale, offset: spec.offset, layout: spec.layout, standardisation: deferred ? undefined : standardisation }, file);
   const dataset: Dataset = { source: file, count: records.count, featureShape: records.featureShape, features: records.features, labels };
+  if (deferred) dataset.channelStats = standardisation;
   // Names only describe the file's own labels.
   if (records.labelNames && labelsFile === undefined) dataset.labelNames = records.labelNames;
   return dataset;

@@ -72,6 +72,13 @@ function indexer(count: number, key: 'mean' | 'std', featureShape: readonly numb
   return axis === 'nhwc' ? (j) => j % count : (j) => Math.floor(j / plane);
 }
 
+/** True when mean or std is per channel and nothing says where the records' channel axis is (flat records, no layout). */
+export function channelAxisUnknown(stats: Standardisation, featureShape: readonly number[], layout: ImageLayout | undefined): boolean {
+  const size = featureShape.reduce((a, b) => a * b, 1);
+  const perChannel = (n: number) => n > 1 && n !== size && size % n === 0;
+  return [stats.mean.length, stats.std.length].some((n) => perChannel(n) && channelLayout(n, featureShape, layout) === 'ambiguous');
+}
+
 /**
  * Where the channel axis of stored records is for `channels` channels: the explicit layout when
  * the shape agrees with it, else the only end of a 3-D shape with that many entries. A flat
