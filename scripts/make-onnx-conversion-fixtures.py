@@ -274,6 +274,11 @@ def main():
     w2 = rng.standard_normal((12, 5)).astype(np.float32) * 0.3
     helper_model('dropout', [helper.make_node('Dropout', ['input', 'ratio'], ['d'], name='drop'), helper.make_node('MatMul', ['d', 'W'], ['output'], name='mm')],
                  {'W': w2, 'ratio': np.array(0.25, dtype=np.float32)}, [12], [5], x, x @ w2, 'Dropout (identity at inference) then MatMul')
+    w3 = rng.standard_normal((12, 5)).astype(np.float32) * 0.5
+    z = x @ w3
+    soft = np.exp(z - z.max(1, keepdims=True))
+    helper_model('softmax-axis-negative', [helper.make_node('MatMul', ['input', 'W'], ['z'], name='mm'), helper.make_node('Softmax', ['z'], ['output'], name='soft', axis=-1)],
+                 {'W': w3}, [12], [5], x, soft / soft.sum(1, keepdims=True), 'Softmax axis = -1: a negative int64 attribute (a ten-byte varint)')
 
     res = TinyResNet()
     warm_batchnorm(res, [1, 16, 16])

@@ -110,7 +110,8 @@ test('every converted fixture trains from fresh weights on this backend (one fin
 });
 
 /** A workspace with the ONNX model and CSV records labelled by the model (members all right, non-members 70%). */
-async function workspace(model: string, features: number): Promise<string> {
+async function workspace(model: string, inputShape: number[]): Promise<string> {
+  const features = inputShape.reduce((a, b) => a * b, 1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-ws-'));
   fs.copyFileSync(path.join(DIR, model), path.join(dir, model));
   const session = await ort.InferenceSession.create(path.join(DIR, model));
@@ -118,7 +119,7 @@ async function workspace(model: string, features: number): Promise<string> {
   try {
     for (const [name, count, wrong] of [['members', 60, 0], ['nonmembers', 60, 0.3], ['population', 120, 0.3]] as const) {
       const x = Float32Array.from({ length: count * features }, () => rng() * 4 - 2);
-      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [count, features]) });
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [count, ...inputShape]) });
       const logits = out[session.outputNames[0]].data as Float32Array;
       const classes = logits.length / count;
       const rows = [[...Array.from({ length: features }, (_, j) => `f${j}`), 'label'].join(',')];
@@ -145,7 +146,7 @@ async function workspace(model: string, features: number): Promise<string> {
 }
 
 test('an ONNX MLP audit: shadows of its own architecture and no fallback finding; white-box reads its own weights', { timeout: 120_000 }, async () => {
-  const dir = await workspace('relu.onnx', 10);
+  const dir = await workspace('relu.onnx', [10]);
   try {
     const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
     const audit = report.audits.find((a) => a.name === 'onnx');
@@ -161,8 +162,25 @@ test('an ONNX MLP audit: shadows of its own architecture and no fallback finding
   }
 });
 
+test('a PyTorch ResNet-style CNN exported to ONNX: shadows of its own converted architecture, no fallback; white-box through its convolutions', { timeout: 300_000 }, async () => {
+  const dir = await workspace('resnet.onnx', [1, 16, 16]);
+  try {
+    const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
+    const audit = report.audits.find((a) => a.name === 'onnx');
+    assert.ok(audit, JSON.stringify(report.findings.map((f) => [f.rule, f.message])));
+    assert.deepEqual(audit.errors, []);
+    for (const id of ['lira-offline', 'rmia', 'white-box-gradient-norm']) assert.ok(audit.attacks.some((a) => a.id === id), `${id} ran`);
+    assert.ok(audit.attacks.every((a) => a.architectureFallback === undefined), 'no attack ran on default shadows');
+    assert.ok(!report.findings.some((f) => f.rule === 'fallback-architecture'), 'no fallback finding');
+    const whiteBox = audit.attacks.find((a) => a.id === 'white-box-gradient-norm')!;
+    assert.ok(whiteBox.notes?.some((n) => /over 13 layers' weights/.test(n)), `6 Conv2D, 6 BatchNormalization, 1 Dense: ${whiteBox.notes}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an ONNX graph with an unsupported operator: one fallback-architecture finding naming it, no note on each attack', { timeout: 120_000 }, async () => {
-  const dir = await workspace('unsupported-sin.onnx', 4);
+  const dir = await workspace('unsupported-sin.onnx', [4]);
   try {
     const report = await auditTarget(path.join(dir, 'privacy-audit.json'), { cacheDir, workers: 1 });
     const audit = report.audits.find((a) => a.name === 'onnx');

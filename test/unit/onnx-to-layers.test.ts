@@ -60,6 +60,7 @@ const CASES: Record<string, string[]> = {
   softmax: ['act:softmax'],
   'softmax-opset11': ['act:softmax'],
   'log-softmax': ['act:logSoftmax'],
+  'softmax-axis-negative': ['Dense', 'act:softmax'],
   conv: ['ZeroPadding2D', 'Conv2D', 'Permute', 'Flatten'],
   'conv-dilated': ['Conv2D'],
   'conv-depthwise': ['DepthwiseConv2D'],
