@@ -11,7 +11,9 @@
  * - feature-scale only warns: a model may scale its inputs itself (a Rescaling layer); when
  *   the scaling is really missing, the accuracy checks stop the audit and name it as the cause.
  * - accuracy-at-chance and swapped-membership warn instead of stopping when the evidence is
- *   suggestive but too few records make it conclusive; image-layout is information.
+ *   suggestive but too few records make it conclusive.
+ * - image-layout is information when the engine chose the layout, and stops the audit when an
+ *   explicit "layout" leaves the model far less accurate than the other layout would.
  */
 import type { Dataset, DatasetSpec } from '../artifacts/dataset';
 import { recordSize } from '../artifacts/dataset';
