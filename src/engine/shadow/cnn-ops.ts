@@ -91,6 +91,10 @@ export function col2im(f: Float32Array, cols: number, rows: number, l: Window, d
 export function maxPool(f: Float32Array, src: number, rows: number, l: Window, dst: number, argmax: Int32Array): void {
   const { h: H, w: W, c: C } = l.input;
   const { h: OH, w: OW } = l.output;
+  // Offsets of a whole window's positions from its first, in (kh, kw) order.
+  const offsets = new Int32Array(l.kh * l.kw);
+  for (let i = 0; i < l.kh; i++) for (let j = 0; j < l.kw; j++) offsets[i * l.kw + j] = (i * W + j) * C;
+  const n = offsets.length;
   let o = 0;
   for (let b = 0; b < rows; b++) {
     const image = b * H * W * C;
@@ -102,21 +106,43 @@ export function maxPool(f: Float32Array, src: number, rows: number, l: Window, d
         const iw0 = ow * l.sw - l.padLeft;
         const w0 = Math.max(0, iw0);
         const w1 = Math.min(W, iw0 + l.kw);
-        for (let c = 0; c < C; c++) {
-          let best = -Infinity;
-          let at = image + (h0 * W + w0) * C + c;
-          for (let ih = h0; ih < h1; ih++) {
-            for (let iw = w0, p = image + (ih * W + w0) * C + c; iw < w1; iw++, p += C) {
-              const v = f[src + p];
+        const first = image + (h0 * W + w0) * C;
+        if (h1 - h0 === l.kh && w1 - w0 === l.kw) {
+          // The whole window is inside: the common case, with the running maximum in registers.
+          for (let c = 0; c < C; c++) {
+            const base = src + first + c;
+            let best = f[base];
+            let at = 0;
+            for (let q = 1; q < n; q++) {
+              const v = f[base + offsets[q]];
               if (v > best) {
                 best = v;
-                at = p;
+                at = q;
+              }
+            }
+            f[dst + o + c] = best;
+            argmax[o + c] = first + c + offsets[at];
+          }
+          o += C;
+          continue;
+        }
+        for (let c = 0; c < C; c++) {
+          f[dst + o + c] = f[src + first + c];
+          argmax[o + c] = first + c;
+        }
+        for (let ih = h0; ih < h1; ih++) {
+          for (let iw = ih === h0 ? w0 + 1 : w0; iw < w1; iw++) {
+            const p = image + (ih * W + iw) * C;
+            for (let c = 0; c < C; c++) {
+              const v = f[src + p + c];
+              if (v > f[dst + o + c]) {
+                f[dst + o + c] = v;
+                argmax[o + c] = p + c;
               }
             }
           }
-          f[dst + o] = f[src + at];
-          argmax[o++] = at;
         }
+        o += C;
       }
     }
   }

@@ -8,8 +8,9 @@
  * gradient cols^T x dZ reads cols through strides (no transposed copy), and the input
  * gradient dZ x kernel^T is folded back onto the pixels by col2im into the buffer cols
  * held (the filter gradient is taken first). A 1x1 convolution with stride 1 needs no
- * im2col: its input already is the cols matrix. Pooling, activations, the softmax
- * cross-entropy and im2col are JavaScript loops (cnn-ops.ts) on the same memory.
+ * im2col: its input already is the cols matrix. im2col, col2im and max pooling (channels
+ * divisible by 4) run on WebAssembly kernels (cnn-kernels.ts); average pooling, other max
+ * pools, activations and the softmax cross-entropy are JavaScript loops (cnn-ops.ts).
  *
  * Numerics follow the TF.js layers trainer (test/unit/shadow-cnn-*.test.ts): batch-mean
  * cross-entropy on softmax outputs (or logits), gradient (p - onehot) / rows; tfjs's
@@ -19,7 +20,8 @@
  * to, the TF.js path.
  */
 import type { CnnLayer, CnnSpec, ConvLayer, DenseLayer } from './cnn-architecture';
-import { activate, avgPool, avgPoolBackward, col2im, im2col, maxPool, maxPoolBackward, multiplyBySlope, transposeInto } from './cnn-ops';
+import { windowShape } from './cnn-kernels';
+import { activate, avgPool, avgPoolBackward, maxPool, maxPoolBackward, multiplyBySlope, transposeInto } from './cnn-ops';
 import type { OptimizerSpec } from './optimizer';
 import type { Random } from './random';
 import type { RecordStore } from './record-store';
@@ -40,7 +42,8 @@ interface Slot {
   cols: number;
   /** Conv and Dense after the first layer: the kernel transposed, for the input gradient. */
   kernelT: number;
-  argmax?: Int32Array;
+  /** Max pool: where each maximum came from (offset in kernel memory, 32-bit words). */
+  argmax: number;
   /** Dropout: each value's factor (0 or 1 / (1 - rate)). */
   mask: number;
 }
@@ -112,7 +115,7 @@ export class CnnTrainer {
       const outSize = outputSize(layer);
       const slot: Slot = {
         layer, outSize, kernel, bias,
-        output: k.alloc(B * outSize), grad: k.alloc(B * outSize), cols: -1, kernelT: -1, mask: -1,
+        output: k.alloc(B * outSize), grad: k.alloc(B * outSize), cols: -1, kernelT: -1, mask: -1, argmax: -1,
       };
       if (layer.kind === 'conv') {
         const { positions, depth } = convDims(layer);
@@ -120,7 +123,7 @@ export class CnnTrainer {
         if (l > 0) slot.kernelT = k.alloc(depth * layer.output.c);
       }
       if (layer.kind === 'dense' && l > 0) slot.kernelT = k.alloc(layer.inSize * layer.units);
-      if (layer.kind === 'maxPool') slot.argmax = new Int32Array(B * outSize);
+      if (layer.kind === 'maxPool') slot.argmax = k.alloc(B * outSize);
       if (layer.kind === 'dropout') slot.mask = k.alloc(B * outSize);
       return slot;
     });
@@ -216,7 +219,7 @@ export class CnnTrainer {
           const N = layer.output.c;
           let cols = source;
           if (slot.cols >= 0) {
-            im2col(f, source, rows, layer, slot.cols);
+            k.im2col(windowShape(rows, layer), source, slot.cols);
             cols = slot.cols;
           }
           k.gemm(rowMajor(cols, depth), rowMajor(this.params + slot.kernel, N), rowMajor(out, N), M, N, depth);
@@ -236,7 +239,8 @@ export class CnnTrainer {
           break;
         }
         case 'maxPool':
-          maxPool(f, source, rows, layer, out, slot.argmax as Int32Array);
+          if (layer.input.c % 4 === 0) k.maxPool(windowShape(rows, layer), source, out, slot.argmax);
+          else maxPool(f, source, rows, layer, out, k.i32.subarray(slot.argmax, slot.argmax + rows * slot.outSize));
           break;
         case 'avgPool':
           avgPool(f, source, rows, layer, out);
@@ -300,7 +304,8 @@ export class CnnTrainer {
           }
           // cols is spent (the filter gradient is taken): it holds the cols gradient now.
           k.gemm(rowMajor(dZ, N), rowMajor(slot.kernelT, depth), rowMajor(slot.cols, depth), M, depth, N);
-          col2im(f, slot.cols, rows, layer, below.grad);
+          f.fill(0, below.grad, below.grad + rows * below.outSize);
+          k.col2im(windowShape(rows, layer), slot.cols, below.grad);
           break;
         }
         case 'dense': {
@@ -313,7 +318,7 @@ export class CnnTrainer {
           break;
         }
         case 'maxPool':
-          if (below !== undefined) maxPoolBackward(f, dZ, rows * slot.outSize, slot.argmax as Int32Array, below.grad, rows * below.outSize);
+          if (below !== undefined) maxPoolBackward(f, dZ, rows * slot.outSize, k.i32.subarray(slot.argmax, slot.argmax + rows * slot.outSize), below.grad, rows * below.outSize);
           break;
         case 'avgPool':
           if (below !== undefined) avgPoolBackward(f, dZ, rows, layer, below.grad);

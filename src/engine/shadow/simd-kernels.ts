@@ -17,6 +17,7 @@
  * (it only enables that instruction set). Where it cannot be had, the kernels use
  * multiply + add.
  */
+import { cnnKernels } from './cnn-kernels';
 import { Locals, buildModule, op, type FunctionSpec, type ValueType } from './wasm-assembler';
 
 const GEMM_PARAMS: ValueType[] = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'];
@@ -246,6 +247,10 @@ interface Exports {
   gemm1x4: GemmFn;
   gemm1x1: GemmFn;
   adam: AdamFn;
+  /** The convolutional trainer's (cnn-kernels.ts): shape parameters, then pointers. */
+  im2col: (...shapeThenPointers: number[]) => void;
+  col2im: (...shapeThenPointers: number[]) => void;
+  maxPool: (...shapeThenPointers: number[]) => void;
 }
 
 /**
@@ -267,6 +272,7 @@ function kernelModule(fma: boolean): Uint8Array {
     gemmScalar('gemm1x1'),
     adam('adam'),
     ...elementwise(),
+    ...cnnKernels(),
   ], PAGES);
 }
 
@@ -421,6 +427,31 @@ export class SimdKernels {
     const n4 = cols >> 2;
     if (n4 > 0) this.exports.addRowsInto(src * 4, out * 4, rows, n4, ld * 4);
     for (let i = 0; i < rows; i++) for (let j = n4 * 4; j < cols; j++) f[out + j] += f[src + i * ld + j];
+  }
+
+  /** The memory as 32-bit integers (argmax indices live there). */
+  get i32(): Int32Array {
+    return new Int32Array(this.exports.memory.buffer);
+  }
+
+  /**
+   * Convolution windows (cnn-kernels.ts; offsets in floats): `shape` is windowShape()'s
+   * [rows, H, W, C, OH, OW, KH, KW, SH, SW, padTop, padLeft].
+   * im2col: dst = the windows of the images at src, one row per output pixel.
+   */
+  im2col(shape: number[], src: number, dst: number): void {
+    this.exports.im2col(...shape, src * 4, dst * 4);
+  }
+
+  /** col2im: dst += the window rows of cols folded back onto their pixels (dst zeroed by the caller). */
+  col2im(shape: number[], cols: number, dst: number): void {
+    this.exports.col2im(...shape, cols * 4, dst * 4);
+  }
+
+  /** Max pool of channel counts divisible by 4; arg (offset in 32-bit words) gets each maximum's input offset from src. */
+  maxPool(shape: number[], src: number, dst: number, arg: number): void {
+    if (shape[3] % 4 !== 0) throw new RangeError(`maxPool needs channels divisible by 4, got ${shape[3]}`);
+    this.exports.maxPool(...shape, src * 4, dst * 4, arg * 4);
   }
 
   /** Adam step on `count` floats at w, g, m, v (offsets in floats); see adam() above. */
