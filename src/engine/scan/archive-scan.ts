@@ -11,7 +11,8 @@ import { findLambdaLayers, lambdaFindings } from './keras-lambda';
 import { isNpy, readNpyHeader } from './npy-header';
 import { scanPickleStreams } from './pickle-streams';
 import type { ArtifactFormat, ScannedImport } from './types';
-import { listZip, MAX_INFLATED_BYTES, MAX_MEMBER_BYTES, unpackMember, type ZipMember } from './zip-archive';
+import { listZip, MAX_INFLATED_BYTES, MAX_MEMBER_BYTES, peekMember, unpackMember, type ZipMember } from './zip-archive';
+import { mayHoldPickle, SNIFF_BYTES } from './sniff';
 
 export interface ArchiveScan {
   format: ArtifactFormat;
@@ -45,6 +46,7 @@ export function scanArchive(file: string, bytes: Uint8Array, kind: ArchiveKind, 
   for (const m of members) {
     const isPickleName = PICKLE_MEMBER.test(m.name);
     if (isPickleName) out.pickleBased = true;
+    if (!isPickleName && !(kind === 'keras' && m.name === 'config.json') && !worthInflating(bytes, m)) continue;
     const data = unpackMember(bytes, m, Math.min(caps.member, caps.total - inflated));
     if (!data.ok) {
       // A member that may be a pickle or an array, and could not be looked into, may hold anything.
@@ -91,6 +93,23 @@ export function scanArchive(file: string, bytes: Uint8Array, kind: ArchiveKind, 
     }
   }
   return out;
+}
+
+/**
+ * A deflated member that is not named as a pickle is inflated whole only when its start may
+ * be unpickled (or is an NPY array whose header needs the full read): raw tensor data and
+ * plain arrays cost a few KiB of inflating, not their size.
+ */
+function worthInflating(bytes: Uint8Array, m: ZipMember): boolean {
+  if (m.method === 0) return true;
+  const peek = peekMember(bytes, m);
+  if (!peek.ok) return true;
+  if (peek.complete) return true;
+  if (isNpy(peek.data)) {
+    const header = readNpyHeader(peek.data);
+    return !header.ok || header.objectDtype;
+  }
+  return mayHoldPickle(peek.data.subarray(0, SNIFF_BYTES), true);
 }
 
 /** numpy.load reads any NPZ member that starts with the NPY magic as an array, whatever its name. */

@@ -45,6 +45,8 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 export const SNIFFED_EXTENSIONS: ReadonlySet<string> = new Set([
   ...PICKLE_EXTENSIONS, '.pkl', '.pickle', '.dat', '.data', '.model', '.sav', '.p', '.joblib', '',
   '.z', '.gz', '.gzip', '.zlib', '.bz2', '.xz', '.lzma', '.lz4', '.tar',
+  // numpy.load(allow_pickle=True) unpickles a file that is neither NPY nor zip.
+  '.npy', '.npz',
 ]);
 const TEXT_INSIDE = /\.(csv|tsv|jsonl?|txt|md|html?)\.[^./\\]+$/i;
 /** Extensions whose content must be a pickle: a first stream the scanner cannot finish is an error. */
@@ -169,7 +171,8 @@ async function scanNpyFile(file: string, head: FileStart, result: ScanResult): P
 async function scanPickleFile(file: string, ext: string, head: FileStart, result: ScanResult, mode: 'pickle' | 'sniff'): Promise<ScanResult> {
   let start = head;
   let scan = scanPickleStreams(file, start.bytes, { fileCapped: start.capped, mode });
-  if (start.capped && (mode === 'pickle' || scan.streams > 0 || scan.findings.length > 0)) {
+  // Only a scan the head's end cut short needs the rest (a legacy torch file's five streams fit in it).
+  if (start.capped && scan.findings.some((f) => f.rule === 'unverified-artifact')) {
     start = await readStart(file, MAX_PICKLE_SCAN_BYTES);
     scan = scanPickleStreams(file, start.bytes, { fileCapped: start.capped, mode });
   }

@@ -5,7 +5,7 @@
  * Inflating counts bytes as it goes and stops at the cap whatever the sizes declared, so
  * a member that lies about its size cannot grow past it.
  */
-import { inflateRawSync } from 'node:zlib';
+import { constants, inflateRawSync } from 'node:zlib';
 
 /** Largest member inflated for scanning. */
 export const MAX_MEMBER_BYTES = 256 * 1024 * 1024;
@@ -108,5 +108,31 @@ export function unpackMember(bytes: Uint8Array, m: ZipMember, cap: number): Unpa
     return over
       ? { ok: false, overCap: true, reason: `it inflates past the ${cap}-byte cap (it declares ${m.originalSize} bytes)` }
       : { ok: false, reason: `its deflate data is corrupt: ${(e as Error).message}` };
+  }
+}
+
+/** Compressed bytes inflated to peek at a member's start: at most ~1032x as many come out, a few MiB. */
+const PEEK_INPUT_BYTES = 4096;
+
+/**
+ * The first bytes of a member without inflating all of it (stored members are returned
+ * whole, at no cost): enough to tell a pickle, an NPY header or raw data apart.
+ * `complete` says the bytes are the whole member.
+ */
+export function peekMember(bytes: Uint8Array, m: ZipMember): { ok: true; data: Uint8Array; complete: boolean } | { ok: false; reason: string } {
+  let raw: Uint8Array;
+  try {
+    raw = memberData(bytes, m);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  if (m.method === 0) return { ok: true, data: raw, complete: true };
+  if (m.method !== 8) return { ok: false, reason: `compression method ${m.method} is not one the scanner reads` };
+  try {
+    const part = raw.subarray(0, PEEK_INPUT_BYTES);
+    const out = inflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 8 * 1024 * 1024 });
+    return { ok: true, data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), complete: part.length === raw.length };
+  } catch (e) {
+    return { ok: false, reason: `its deflate data is corrupt: ${(e as Error).message}` };
   }
 }
