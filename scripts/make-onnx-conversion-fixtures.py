@@ -280,6 +280,20 @@ def main():
     helper_model('softmax-axis-negative', [helper.make_node('MatMul', ['input', 'W'], ['z'], name='mm'), helper.make_node('Softmax', ['z'], ['output'], name='soft', axis=-1)],
                  {'W': w3}, [12], [5], x, soft / soft.sum(1, keepdims=True), 'Softmax axis = -1: a negative int64 attribute (a ten-byte varint)')
 
+    from math import erf
+    w4 = rng.standard_normal((12, 6)).astype(np.float32) * 0.5
+    h = x @ w4
+    gelu = h * 0.5 * (1 + np.vectorize(erf)(h / np.sqrt(2)))
+    helper_model('gelu-half-first', [
+        helper.make_node('MatMul', ['input', 'W'], ['h'], name='mm'),
+        helper.make_node('Mul', ['h', 'half'], ['h_half'], name='half'),
+        helper.make_node('Div', ['h', 'sqrt2'], ['h_scaled'], name='div'),
+        helper.make_node('Erf', ['h_scaled'], ['e'], name='erf'),
+        helper.make_node('Add', ['e', 'one'], ['e1'], name='plus_one'),
+        helper.make_node('Mul', ['h_half', 'e1'], ['output'], name='mul'),
+    ], {'W': w4, 'half': np.array(0.5, np.float32), 'sqrt2': np.array(np.sqrt(2), np.float32), 'one': np.array(1, np.float32)},
+        [12], [6], x, gelu, 'GELU written as (x * 0.5) * (1 + erf(x / sqrt 2)), the x * 0.5 first')
+
     res = TinyResNet()
     warm_batchnorm(res, [1, 16, 16])
     export('resnet', res, [1, 16, 16], 'ResNet-style CNN: Conv, BatchNorm, Relu, MaxPool, residual Add, 1x1 projection, GlobalAveragePool, Flatten, Gemm', keep_batchnorm=True)

@@ -57,6 +57,7 @@ const CASES: Record<string, string[]> = {
   sigmoid: ['act:sigmoid'],
   tanh: ['act:tanh'],
   'gelu-erf': ['act:gelu'],
+  'gelu-half-first': ['Dense', 'act:gelu'],
   softmax: ['act:softmax'],
   'softmax-opset11': ['act:softmax'],
   'log-softmax': ['act:logSoftmax'],

@@ -111,9 +111,10 @@ class Converter {
   private readonly layerByName = new Map<string, Layer>();
   private readonly weights = new Map<string, LayerWeight[]>();
   private readonly limits: TrainingLimit[] = [];
+  /** Tensors computed from the input, by ONNX name. */
   private readonly values = new Map<string, Value>();
+  /** Initializers, Constant outputs and shape arithmetic computed at conversion time (batch = -1). */
   private readonly constants = new Map<string, OnnxTensor>();
-  /** Shape-valued integer tensors computed at conversion time (batch = -1). */
   private readonly consumers = new Map<string, OnnxNode[]>();
   private readonly producers = new Map<string, OnnxNode>();
   private readonly done = new Set<OnnxNode>();
@@ -753,25 +754,26 @@ class Converter {
     if (!plusOne || !plusOne.inputs.some((n) => this.scalar(n) === 1)) return false;
     const m1 = only(plusOne.outputs[0], 'Mul');
     if (!m1) return false;
+    const parts = new Set([first, erf!, plusOne, m1]);
     let last: OnnxNode | undefined;
     if (m1.inputs.includes(x)) {
       const m2 = only(m1.outputs[0], 'Mul');
       if (m2 && m2.inputs.some((n) => this.scalar(n) === 0.5)) last = m2;
-    } else if (m1.inputs.some((n) => this.producers.get(n)?.opType === 'Mul')) {
-      // (x * 0.5) * (1 + erf(...))
-      const half = this.producers.get(m1.inputs.find((n) => n !== plusOne.outputs[0])!);
-      if (half && half.inputs.includes(x) && half.inputs.some((n) => this.scalar(n) === 0.5)) {
-        this.done.add(half);
+    } else {
+      // (x * 0.5) * (1 + erf(...)), the x * 0.5 read by nothing else.
+      const half = this.producers.get(m1.inputs.find((n) => n !== plusOne.outputs[0]) ?? '');
+      if (half?.opType === 'Mul' && half.inputs.includes(x) && half.inputs.some((n) => this.scalar(n) === 0.5) && only(half.outputs[0], 'Mul') === m1) {
+        parts.add(half);
         last = m1;
       }
     }
     if (!last) return false;
-    for (const n of [first, erf!, plusOne, m1, last]) this.done.add(n);
+    parts.add(last);
+    for (const n of parts) this.done.add(n);
     const v = this.values.get(x)!;
-    // x is read by both the first node and the Mul by x: folding checks that nothing else reads it.
+    // The activation folds into the layer computing x only when nothing but this pattern reads x.
     const readers = this.consumers.get(x) ?? [];
-    const foldable = readers.every((n) => n === first || n === m1 || n === last || this.done.has(n) && n.opType === 'Mul');
-    const layer = (foldable && readers.length <= 3 ? this.foldGelu(x, v) : undefined) ?? this.add('Activation', 'activation', { activation: 'gelu' }, [v]);
+    const layer = (readers.every((n) => parts.has(n)) ? this.foldGelu(x, v) : undefined) ?? this.add('Activation', 'activation', { activation: 'gelu' }, [v]);
     this.values.set(last.outputs[0], { ...v, layer, nonNegative: false });
     return true;
   }
