@@ -47,6 +47,16 @@ test('init --label sets the label column of every table dataset, and the manifes
   assert.equal(JSON.parse(audit.stdout).audits[0].members.count, 150);
 });
 
+test('init --label with a column the tables lack fails at once, listing their columns', async () => {
+  const dir = await workspace('outcome');
+  const r = cli(['init', dir, '--label', 'outcom']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--label: .*train\.csv has no column "outcom"; it has "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "outcome"/);
+  assert.ok(!fs.existsSync(path.join(dir, 'privacy-audit.json')), 'nothing written');
+  // Case is ignored, as the loaders ignore it.
+  assert.equal(cli(['init', dir, '--label', 'OUTCOME']).code, 0);
+});
+
 test('init refuses to overwrite a manifest without --force', async () => {
   const dir = await workspace();
   const file = path.join(dir, 'privacy-audit.json');
