@@ -208,6 +208,14 @@ describe('bounded text parsing', () => {
     console.log(`50 MB one-line CSV: refused in ${ms.toFixed(0)} ms`);
   });
 
+  test('a 50 MB one-line JSON Lines file fails fast, before the line becomes a string', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'line.jsonl');
+    fs.writeFileSync(file, Buffer.alloc(50 * 1000 * 1000, '['));
+    const { ms } = await refusesWithin(() => loadDataset({ path: file }), /line\.jsonl:1: line is 50000000 bytes; JSON Lines records must be at most 1048576 bytes/, 5000, 256);
+    console.log(`50 MB one-line JSONL: refused in ${ms.toFixed(0)} ms`);
+  });
+
   test('a bad cell is quoted as a short, escaped excerpt', async () => {
     const dir = tmp();
     const file = path.join(dir, 'cell.csv');

@@ -1,10 +1,12 @@
 import { InputError, type SourceLocation } from '../../errors';
 import { Float32Builder } from './float-builder';
+import { excerpt } from '../../report/escape';
+import { MAX_RECORD_CHARS } from './csv';
 import { LabelCollector } from './labels';
 import { DEFAULT_LABEL_NAMES, findDefaultLabel, listNames } from './label-names';
 import type { LoadedRecords } from './loaded-records';
 import { forEachLine } from './lines';
-import { formatShape } from './numbers';
+import { formatShape, MAX_QUOTED_CHARS } from './numbers';
 
 export interface JsonlOptions {
   /** Label key; default: label/target/y/class. A number is taken as the key's text. */
@@ -40,7 +42,8 @@ export function parseJsonl(bytes: Buffer, file: string, opts: JsonlOptions): Loa
     try {
       obj = JSON.parse(text);
     } catch (e) {
-      throw new InputError(`invalid JSON: ${(e as Error).message}`, loc);
+      // V8 quotes the text around the error: kept short.
+      throw new InputError(`invalid JSON: ${excerpt((e as Error).message, 300)}`, loc);
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
       throw new InputError(`expected a JSON object per line, found ${Array.isArray(obj) ? 'an array' : typeof obj === 'object' ? 'null' : typeof obj}`, loc);
@@ -61,13 +64,13 @@ export function parseJsonl(bytes: Buffer, file: string, opts: JsonlOptions): Loa
       for (const key of layout.keys) {
         const value = row[key];
         if (typeof value !== 'number') {
-          throw new InputError(`expected a number, found ${value === undefined ? 'no such key' : JSON.stringify(value)}`, { ...loc, field: key });
+          throw new InputError(`expected a number, found ${value === undefined ? 'no such key' : excerpt(JSON.stringify(value), MAX_QUOTED_CHARS)}`, { ...loc, field: key });
         }
         pushFinite(value, features, { ...loc, field: key });
       }
     }
     record++;
-  });
+  }, { maxBytes: MAX_RECORD_CHARS, tooLong: (line, n) => new InputError(`line is ${n} bytes; JSON Lines records must be at most ${MAX_RECORD_CHARS} bytes`, { file, line }) });
 
   if (!layout) throw new InputError('file is empty; expected one JSON object per line', { file });
   return {
@@ -122,7 +125,7 @@ function shapeOf(value: unknown): number[] {
 
 function flatten(value: unknown, shape: number[], path: string, out: Float32Builder, loc: SourceLocation, depth = 0): void {
   if (depth === shape.length) {
-    if (typeof value !== 'number') throw new InputError(`expected a number, found ${JSON.stringify(value) ?? 'nothing'}`, { ...loc, field: path });
+    if (typeof value !== 'number') throw new InputError(`expected a number, found ${excerpt(JSON.stringify(value) ?? 'nothing', MAX_QUOTED_CHARS)}`, { ...loc, field: path });
     pushFinite(value, out, { ...loc, field: path });
     return;
   }

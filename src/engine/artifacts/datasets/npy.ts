@@ -1,9 +1,10 @@
 import { endianness } from 'node:os';
+import { excerpt } from '../../report/escape';
 import { InputError, type SourceLocation } from '../../errors';
 import { recordSize } from '../dataset';
 import { elementReader, type ElementType } from './element-type';
 import type { NdArray } from './ndarray';
-import { formatShape } from './numbers';
+import { formatShape, MAX_QUOTED_CHARS } from './numbers';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** True when the bytes start like an NPY file (magic and room for the version and length). */
@@ -76,7 +77,7 @@ export function parseNpy(bytes: Uint8Array, where: SourceLocation): NdArray {
 }
 
 function parseHeader(header: string, where: SourceLocation): { descr: string; fortranOrder: boolean; shape: number[] } {
-  const expected = `expected a header like {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4)}, found ${JSON.stringify(header.trim())}`;
+  const expected = `expected a header like {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4)}, found ${excerpt(JSON.stringify(header.trim()), MAX_QUOTED_CHARS)}`;
   if (/['"]descr['"]\s*:\s*\[/.test(header)) {
     throw new InputError('structured (record) arrays are not supported; expected a plain numeric array', where);
   }
@@ -87,7 +88,7 @@ function parseHeader(header: string, where: SourceLocation): { descr: string; fo
   const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const shape = parts.map((p) => {
     const m = /^(\d+)L?$/.exec(p); // Python 2 wrote longs as 3L
-    if (!m) throw new InputError(`malformed NPY shape "(${shapeText})": expected non-negative integers`, where);
+    if (!m) throw new InputError(`malformed NPY shape "(${excerpt(shapeText, MAX_QUOTED_CHARS)})": expected non-negative integers`, where);
     return Number(m[1]);
   });
   return { descr, fortranOrder: fortran === 'True', shape };
