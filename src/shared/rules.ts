@@ -98,7 +98,7 @@ export const RULES = {
   'accuracy-at-chance': {
     id: 'MPL017', name: 'accuracy-at-chance', defaultSeverity: 'high',
     short: 'The model is no more accurate on its own training records than guessing the majority class.',
-    help: 'A trained model is nearly always far more accurate than the majority-class rate on the records it was trained on. Accuracy at or below it means the records are not what the model was trained on as given: wrong preprocessing (scaling, standardisation), a wrong label column, or a wrong image layout. The audit stops (exit code 2, no attack numbers) when the accuracy is consistent with chance and clearly below what a barely trained model, 10 points above the majority rate, would score on that many members (binomial test, p < 0.001); with too few members to tell, it is a medium finding and the audit continues.',
+    help: 'A trained model is nearly always far more accurate than the majority-class rate on the records it was trained on. Accuracy at or below it means the records are not what the model was trained on as given: wrong preprocessing (scaling, standardisation), a wrong label column, or a wrong image layout. The audit stops (exit code 2, no attack numbers) when the accuracy is consistent with chance and clearly below what a barely trained model, one right on a fifth of the records the majority guess gets wrong, would score on that many members (binomial test, p < 0.001); with too few members to tell, it is a medium finding and the audit continues.',
   },
   'swapped-membership': {
     id: 'MPL018', name: 'swapped-membership', defaultSeverity: 'high',

@@ -70,12 +70,31 @@ test('member accuracy at chance stops the audit on many records, and only warns 
   assert.ok(!few.some((c) => c.verdict === 'stop'), JSON.stringify(few));
   assert.doesNotThrow(() => throwIfImplausible(few, 'model.onnx'));
   // A skewed label mix: 75% accuracy is what always answering the 75% class gives.
-  const skewed = checkPlausibility(input(group(600, 2, 0, { seed: 9, weights: [0.75, 0.25], always: 0 }), group(600, 2, 0, { seed: 10, weights: [0.75, 0.25], always: 0 }), 2));
+  const skewed = checkPlausibility(input(group(1500, 2, 0, { seed: 9, weights: [0.75, 0.25], always: 0 }), group(1500, 2, 0, { seed: 10, weights: [0.75, 0.25], always: 0 }), 2));
   assert.ok(skewed.some((c) => c.rule === 'accuracy-at-chance' && c.verdict === 'stop'), JSON.stringify(skewed.map((c) => [c.rule, c.verdict, c.data])));
   // Answering one class is degenerate only when the labels are spread: 100% predicted for 75% labels is.
   assert.ok(skewed.some((c) => c.rule === 'degenerate-model'));
   const mild = checkPlausibility(input(group(600, 2, 0.9, { seed: 21, weights: [0.9, 0.1], always: 0 }), group(600, 2, 0.9, { seed: 22, weights: [0.9, 0.1], always: 0 }), 2));
   assert.ok(!mild.some((c) => c.rule === 'degenerate-model'), 'one class predicted for 90% labels is not degenerate');
+});
+
+test('a legitimately weak model on imbalanced labels is not stopped: the skill bar is relative to the majority rate', () => {
+  // 99% of labels in class 0; the model is right on 99.2% (a few minority records caught).
+  const k = 2;
+  const n = 10000;
+  const make = (seed: number) => {
+    const labels = new Int32Array(n);
+    const probabilities = new Float32Array(n * k);
+    for (let r = 0; r < n; r++) {
+      labels[r] = r % 100 === 0 ? 1 : 0;
+      const predicted = labels[r] === 1 && (r / 100) % 5 === seed % 5 ? 1 : 0;
+      probabilities[r * k + predicted] = 0.9;
+      probabilities[r * k + 1 - predicted] = 0.1;
+    }
+    return { labels, probabilities };
+  };
+  const checks = checkPlausibility(input(make(1), make(2), k));
+  assert.ok(!checks.some((c) => c.verdict === 'stop'), JSON.stringify(checks));
 });
 
 test('a model that answers one class for balanced labels is degenerate and stops the audit', () => {

@@ -63,8 +63,10 @@ const Z_SUGGESTIVE = 2.33;
 const P_CLEAR = 0.001;
 /** ...and above which it is consistent with chance. */
 const P_SUGGESTIVE = 0.01;
-/** A model trained on its members is at least this much above the majority-class rate on them. */
-const SKILL_MARGIN = 0.1;
+/** A model trained on its members gets at least this share of the majority-class guess's errors right on them. */
+const SKILL_SHARE = 0.2;
+/** An explicit layout is contradicted when the other one is this much more accurate. */
+const LAYOUT_MARGIN = 0.1;
 /** Practical size of a negative gap (and of an AUC below 0.5) before it counts as swapped. */
 const MIN_SWAP_EFFECT = 0.02;
 /** Degenerate: one class predicted for at least this share of records... */
@@ -133,7 +135,7 @@ function layoutChecks(input: PlausibilityInput): PlausibilityCheck[] {
     const pooled = (acc.nhwc + acc.nchw) / 2;
     const se = Math.sqrt((pooled * (1 - pooled) * 2) / records);
     const z = se > 0 ? (acc[otherLayout] - acc[stored]) / se : 0;
-    if (z >= Z_CLEAR && acc[otherLayout] - acc[stored] >= SKILL_MARGIN) {
+    if (z >= Z_CLEAR && acc[otherLayout] - acc[stored] >= LAYOUT_MARGIN) {
       checks.push({
         rule: 'image-layout', verdict: 'stop', severity: 'high', keys: ['layout'],
         message: `"layout": "${stored}" looks wrong: on ${records} members the model is right on ${pct(acc[stored])} with the records read as ${name(stored)}, but on ${pct(acc[otherLayout])} read as ${name(otherLayout)}. The audit stops; set "layout": "${otherLayout}" if that is how the records are stored.`,
@@ -227,15 +229,17 @@ export function checkPlausibility(input: PlausibilityInput): PlausibilityCheck[]
   const swapped = checks.some((c) => c.rule === 'swapped-membership' && c.verdict === 'stop');
   if (nM > 0 && !swapped) {
     // Stop when the accuracy is consistent with chance (not significantly above the majority rate) and
-    // a barely trained model (SKILL_MARGIN above that rate) would rarely score this low on this many records.
+    // a barely trained model (right on SKILL_SHARE of the records the majority guess gets wrong) would
+    // rarely score this low on this many records. Relative, so a 99%-majority data set is not held to 109%.
     const pAboveChance = 1 - binomialCdf(m.correct - 1, nM, majority);
-    const pValue = binomialCdf(m.correct, nM, Math.min(majority + SKILL_MARGIN, 1));
+    const skilled = majority + SKILL_SHARE * (1 - majority);
+    const pValue = binomialCdf(m.correct, nM, skilled);
     const clear = pAboveChance > P_SUGGESTIVE && pValue < P_CLEAR;
     if (clear || accM <= majority) {
       checks.push({
         rule: 'accuracy-at-chance', verdict: clear ? 'stop' : 'finding', severity: clear ? 'high' : 'medium', keys: ['members'],
-        message: `The model is right on ${pct(accM)} of its ${nM} members, no better than the ${pct(majority)} that always answering the largest class gives: the records are not what it was trained on as given (preprocessing, label column, image layout, or the wrong model).${clear ? ' The audit stops rather than report attack numbers from mis-specified inputs.' : ` With ${nM} members this is not conclusive (p = ${pValue.toPrecision(2)} for a model ${pct(SKILL_MARGIN)} above that rate), so the audit continues.`}${scaleHint}`,
-        data: { memberAccuracy: accM, majorityRate: majority, members: nM, pValue },
+        message: `The model is right on ${pct(accM)} of its ${nM} members, no better than the ${pct(majority)} that always answering the largest class gives: the records are not what it was trained on as given (preprocessing, label column, image layout, or the wrong model).${clear ? ' The audit stops rather than report attack numbers from mis-specified inputs.' : ` With ${nM} members this is not conclusive (p = ${pValue.toPrecision(2)} for a barely trained model at ${pct(skilled)}), so the audit continues.`}${scaleHint}`,
+        data: { memberAccuracy: accM, majorityRate: majority, members: nM, barelyTrainedAccuracy: skilled, pValue },
       });
     }
   }
