@@ -237,6 +237,7 @@ def main():
     export('gelu-erf', Act(nn.GELU()), [10], 'GELU exported by opset 13 as Div-Erf-Add-Mul-Mul')
     export('softmax', nn.Sequential(nn.Linear(8, 4), nn.Softmax(dim=1)), [8], 'Gemm then Softmax (probabilities)')
     export('log-softmax', nn.Sequential(nn.Linear(8, 4), nn.LogSoftmax(dim=1)), [8], 'Gemm then LogSoftmax')
+    export('sigmoid-binary', nn.Sequential(nn.Linear(6, 1), nn.Sigmoid()), [6], 'A binary classifier: one sigmoid unit')
     export('softmax-opset11', nn.Sequential(nn.Linear(8, 4), nn.Softmax(dim=1)), [8], 'Softmax with the opset < 13 axis rule', opset=11)
     export('conv', ConvFlat(nn.Conv2d(3, 4, 3, stride=2, padding=(1, 2))), [3, 9, 10], 'Conv stride 2, asymmetric pads (1, 2), then Flatten')
     export('conv-dilated', ConvFlat(nn.Conv2d(3, 4, 3, dilation=2, padding=2)), [3, 9, 9], 'Conv dilation 2')

@@ -60,6 +60,7 @@ const CASES: Record<string, string[]> = {
   'gelu-half-first': ['Dense', 'act:gelu'],
   softmax: ['act:softmax'],
   'softmax-opset11': ['act:softmax'],
+  'sigmoid-binary': ['Dense', 'act:sigmoid'],
   'log-softmax': ['act:logSoftmax'],
   'softmax-axis-negative': ['Dense', 'act:softmax'],
   conv: ['ZeroPadding2D', 'Conv2D', 'Permute', 'Flatten'],
@@ -116,10 +117,13 @@ test('onnx-convert fixtures: each converted model matches onnxruntime within 1e-
   }
 });
 
-test('output kinds: Softmax is probabilities, LogSoftmax log-probabilities, a last Gemm logits', () => {
+test('output kinds: Softmax is probabilities, LogSoftmax log-probabilities, one Sigmoid unit sigmoid, a last Gemm logits', () => {
   assert.equal(readOnnxConversion(path.join(DIR, 'softmax.onnx')).output, 'probabilities');
   assert.equal(readOnnxConversion(path.join(DIR, 'log-softmax.onnx')).output, 'log-probabilities');
   assert.equal(readOnnxConversion(path.join(DIR, 'resnet.onnx')).output, 'logits');
+  const binary = readOnnxConversion(path.join(DIR, 'sigmoid-binary.onnx'));
+  assert.equal(binary.output, 'sigmoid');
+  assert.equal(binary.numClasses, 2, 'one sigmoid unit: 2 classes, as the ONNX loader counts them');
   const resnet = readOnnxConversion(path.join(DIR, 'resnet.onnx'));
   assert.deepEqual(resnet.inputShape, [1, 16, 16]);
   assert.equal(resnet.numClasses, 10);
