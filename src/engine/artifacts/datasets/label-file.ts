@@ -1,4 +1,5 @@
 import { InputError } from '../../errors';
+import { MAX_RECORD_CHARS } from './csv';
 import { formatFromName } from './format';
 import { parseIdx } from './idx';
 import { LabelCollector } from './labels';
@@ -37,7 +38,7 @@ function parseLabelLines(bytes: Buffer, file: string): Int32Array {
     }
     labels.add(text, { line, record });
     record++;
-  });
+  }, { maxBytes: MAX_RECORD_CHARS, tooLong: (line, n) => new InputError(`line is ${n} bytes; a label line must be at most ${MAX_RECORD_CHARS} bytes`, { file, line }) });
   if (record === 0) throw new InputError('labels file is empty; expected one label per line', { file });
   return labels.finish();
 }
