@@ -131,6 +131,8 @@ test('raw pixels fed to an image model with no preprocessing named is a feature-
   assert.deepEqual(checkPlausibility(input(...fine, 10, { memberFeatures: pixels, inputShape: [784], preprocess: { scale: 1 } })), []);
   assert.deepEqual(checkPlausibility(input(...fine, 10, { memberFeatures: { min: 0, max: 1, integerValued: false }, inputShape: [784] })), []);
   assert.deepEqual(checkPlausibility(input(...fine, 10, { memberFeatures: pixels, inputShape: [12] })), []);
+  // scikit-learn's 8x8 digits are whole numbers 0-16 and models are trained on them as they are.
+  assert.deepEqual(checkPlausibility(input(...fine, 10, { memberFeatures: { min: 0, max: 16, integerValued: true }, inputShape: [64] })), []);
 });
 
 test('an explicit layout the model is far less accurate under stops on "layout"; a detected one is information', () => {

@@ -74,6 +74,8 @@ const DEGENERATE_SHARE = 0.95;
 /** ...while no class has more than this share less of the labels. */
 const DEGENERATE_LABEL_GAP = 0.15;
 const MIN_RECORDS_DEGENERATE = 20;
+/** Whole-number features whose maximum is above this (and at most 255) look like raw 8-bit pixels. */
+const MIN_RAW_PIXEL_MAX = 16;
 
 /** P(X <= k) for X ~ Binomial(n, p). */
 export function binomialCdf(k: number, n: number, p: number): number {
@@ -169,7 +171,8 @@ export function checkPlausibility(input: PlausibilityInput): PlausibilityCheck[]
   // feature-scale: whole-number pixel values above 1 fed to an image model with no preprocessing named.
   const f = input.memberFeatures;
   const named = input.preprocess.scale !== undefined || input.preprocess.offset !== undefined || input.preprocess.mean !== undefined || input.preprocess.std !== undefined;
-  const rawPixels = !named && imageShaped(input.inputShape) && f.integerValued && f.min >= 0 && f.max > 1 && f.max <= 255;
+  // 8-bit pixels reach well above 16 (the 0-16 scale of scikit-learn's digits is how those models are trained).
+  const rawPixels = !named && imageShaped(input.inputShape) && f.integerValued && f.min >= 0 && f.max > MIN_RAW_PIXEL_MAX && f.max <= 255;
   const scaleHint = rawPixels ? ` The members' values are whole numbers from ${f.min} to ${f.max}, fed without scaling: if the model was trained on pixels scaled to [0, 1], set "preprocess": {"scale": 0.00392156862745098} (1/255).` : '';
   if (rawPixels) {
     checks.push({
