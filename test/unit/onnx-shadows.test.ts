@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../../src/engine/backend';
 import { denseStackOf, isDenseStack, readArchitecture } from '../../src/engine/shadow/architecture';
-import { buildShadowModel, lossFor, outputKindOf } from '../../src/engine/shadow/layers-model';
+import { buildShadowModel, lossFor, outputClasses, outputKindOf, targetsFor } from '../../src/engine/shadow/layers-model';
 import { buildConvertedModel, readOnnxConversion } from '../../src/engine/artifacts/models/onnx-layers-model';
 import { auditTarget } from '../../src/engine/audit';
 
@@ -92,9 +92,9 @@ test('every converted fixture trains from fresh weights on this backend (one fin
     assert.equal(architecture.defaulted, undefined, `${name}: converted`);
     const model = await buildShadowModel(architecture, 1, 0);
     const shape = model.inputs[0].shape.slice(1) as number[];
-    const classes = model.outputs[0].shape[1] as number;
+    const classes = outputClasses(model);
     const x = tf.randomNormal([4, ...shape], 0, 1, 'float32', 1);
-    const y = tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 3].map((i) => i % classes), 'int32'), classes), 'float32');
+    const y = targetsFor(outputKindOf(model), Int32Array.from([0, 1, 2, 3], (i) => i % classes), classes);
     try {
       // Single-operator fixtures without weights (pooling, Flatten) have nothing to train.
       if (model.trainableWeights.length === 0) continue;
