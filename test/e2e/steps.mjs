@@ -127,11 +127,18 @@ export async function checkProblems(page, shots) {
 
   const texts = await manifestRows.allInnerTexts();
   const risk = texts.find((t) => t.includes(STRONGEST_ATTACK) && RISK_CODE.test(t));
-  const gap = texts.find((t) => GAP_CODE.test(t));
-  expect(risk && gap, `the manifest's rows lack the membership-risk or generalization-gap finding:\n${texts.join('\n')}`);
+  expect(risk, `the manifest's rows lack the membership-risk finding:\n${texts.join('\n')}`);
   expect(/TPR \d+\.\d+% at 0\.10% FPR .*exceeds the policy maximum/.test(risk), `the membership-risk row does not state the TPR against the policy: ${risk}`);
-  expect(/members but .* non-members \(gap \d/.test(gap), `the generalization-gap row does not state the accuracy gap: ${gap}`);
   await shots.take('problems');
+  // The final audit has more findings (each with its related datasets) than the panel
+  // shows at once: find the gap with the panel's filter, as a user would, then clear it.
+  const filter = page.getByPlaceholder(/^Filter \(e\.g\. text/).first();
+  await filter.fill('memorised');
+  const gapRow = manifestRows.filter({ hasText: GAP_CODE }).first();
+  await gapRow.waitFor({ state: 'visible', timeout: 30_000 });
+  const gap = await gapRow.innerText();
+  await filter.fill('');
+  expect(/members but .* non-members \(gap \d/.test(gap), `the generalization-gap row does not state the accuracy gap: ${gap}`);
   return `first "${oneLine(preliminary)}"; then "${oneLine(risk)}" / "${oneLine(gap)}"`;
 }
 
