@@ -554,7 +554,10 @@ def benign_files():
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import StandardScaler, SplineTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.cluster import KMeans
     torch.manual_seed(0)
     X, y = load_iris(return_X_y=True)
     models = {
@@ -585,6 +588,9 @@ def benign_files():
         'mlp': MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=np.random.RandomState(0)),
         'pipeline': make_pipeline(StandardScaler(), LogisticRegression(max_iter=200)),
         'gboost': GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0),
+        'hist-gboost': HistGradientBoostingClassifier(max_iter=3, random_state=0), 'calibrated': CalibratedClassifierCV(cv=2),
+        'spline': make_pipeline(SplineTransformer(n_knots=3), LogisticRegression(max_iter=200)), 'kmeans': KMeans(2, n_init=1, random_state=0),
+        'knn-balltree': KNeighborsClassifier(algorithm='ball_tree'), 'isolation': IsolationForest(n_estimators=2, random_state=0),
     }
     tmp = os.path.join(ROOT, '.tmp')
     os.makedirs(tmp, exist_ok=True)

@@ -72,6 +72,8 @@ const ORDINARY_EXACT = new Set([
   'joblib.numpy_pickle.NumpyArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
   ...['_csr.csr_matrix', '_csc.csc_matrix', '_coo.coo_matrix', 'csr.csr_matrix', 'csc.csc_matrix', 'coo.coo_matrix']
     .map((n) => `scipy.sparse.${n}`),
+  ...['_csr.csr_array', '_csc.csc_array', '_coo.coo_array'].map((n) => `scipy.sparse.${n}`),
+  'scipy.interpolate._bsplines.BSpline',
   '_codecs.encode', 'codecs.encode',
   'copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__',
   'torch.Size', 'torch.device', 'torch.dtype', 'torch.Tensor', 'torch.nn.parameter.Parameter', 'torch._tensor._rebuild_from_type_v2',
@@ -93,7 +95,7 @@ const ORDINARY_PATTERNS = [
 ];
 
 /**
- * Model classes: a CapWords class name reached by its exact module path inside these
+ * Model classes: a CapWords class name (or _CapWords) reached by its exact module path inside these
  * packages (estimators, their trees and losses; torch.nn layers of a full checkpoint).
  * Private test/data-download helpers are excluded, and so are names those packages
  * merely re-export from elsewhere (found by listing scikit-learn 1.2 and torch 1.13).
@@ -105,8 +107,12 @@ const REEXPORTED_NAMES = new Set(['BytesIO', 'StringIO', 'GzipFile', 'Memory', '
   'Request', 'Template', 'ABCMeta', 'ABC', 'MethodType', 'Parameter', 'CalledProcessError', 'TimeoutExpired', 'TestCase',
   'SkipTest', 'HTTPError', 'URLError', 'LinearOperator', 'BSpline', 'NamedTuple', 'OrderedDict', 'Counter', 'Any', 'Callable',
   'Generator', 'Iterable', 'Iterator', 'Mapping', 'Sequence', 'Union', 'Optional', 'List', 'Dict', 'Tuple']);
-/** Cython reduce helpers of scikit-learn's trees (KDTree, BallTree, DistanceMetric pickle through them). */
-const LIBRARY_FUNCTIONS = new Set(['newObj']);
+/**
+ * Cython reduce helpers: scikit-learn's trees (KDTree, BallTree, DistanceMetric) pickle
+ * through newObj, and Cython extension types through __pyx_unpickle_<Class>, which checks
+ * a layout checksum and sets fields.
+ */
+const LIBRARY_FUNCTION = /^(newObj|__pyx_unpickle_[A-Za-z][A-Za-z0-9_]*)$/;
 
 /**
  * `proto` is the protocol in force when the import runs (0 before any PROTO opcode): it
@@ -140,8 +146,9 @@ function classifyResolved(module: string, name: string): ImportKind {
 function isLibraryClass(module: string, name: string): boolean {
   if (!LIBRARY_PACKAGES.some((p) => within(module, p)) || LIBRARY_EXCLUDED.some((p) => within(module, p))) return false;
   if (module.split('.').some((part) => part === 'tests' || part === 'conftest')) return false;
-  if (LIBRARY_FUNCTIONS.has(name)) return module.startsWith('sklearn.');
-  return /^[A-Z][A-Za-z0-9]*$/.test(name) && !REEXPORTED_NAMES.has(name);
+  if (LIBRARY_FUNCTION.test(name)) return module.startsWith('sklearn.');
+  // Public classes and module-private helpers of the same shape (_BinMapper, _CalibratedClassifier).
+  return /^_?[A-Z][A-Za-z0-9]*$/.test(name) && !REEXPORTED_NAMES.has(name.replace(/^_/, ''));
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
