@@ -134,3 +134,29 @@ test('per-channel statistics on flat records for a flat model need "layout": an 
   assert.equal(placed.channelStats, undefined);
   assert.ok(Math.abs(placed.features[0] - (ds.features[0] - 0.3) / 0.2) < 1e-4);
 });
+
+test('layout detection samples members across the file, so records sorted by class still decide it', async () => {
+  // 3,000 flat records sorted by class, stored channels-first for a [3, 5, 5] model that reads
+  // its class off input value 25 (channel 1, first pixel): only the stored layout puts it there.
+  const n = 3000;
+  const features = new Float32Array(n * 75);
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) (labels[r] = Math.floor(r / 1000)), (features[r * 75 + 25] = labels[r]);
+  const members = { source: 'm.npy', count: n, featureShape: [75], features, labels };
+  const model = {
+    file: 'cnn.onnx', format: 'onnx', inputShape: [3, 5, 5], numClasses: 3, parameterCount: 0, dispose() {},
+    predictProbabilities: async (x: Float32Array, _shape: number[], count: number) => {
+      const p = new Float32Array(count * 3);
+      for (let r = 0; r < count; r++) p[r * 3 + Math.round(x[r * 75 + 25])] = 1;
+      return p;
+    },
+  } satisfies Classifier;
+  const { datasets: [arranged], choice } = await arrangeLayouts(model, undefined, [{ data: members, stored: [75] }], members);
+  // The first 1,000 records alone (all class 0) would tie, and a tie keeps channels-last.
+  assert.equal(choice!.stored, 'nchw');
+  // Every third record of the file: 334 of class 0, right under either layout.
+  assert.deepEqual(choice!.accuracy, { nhwc: 0.334, nchw: 1 });
+  assert.equal(choice!.records, 1000);
+  assert.deepEqual(arranged.featureShape, [3, 5, 5]);
+  assert.equal(arranged.features, features, 'stored in the model layout: no copy');
+});

@@ -116,10 +116,24 @@ export function transposeRecords(features: Float32Array, count: number, from: Im
   return out;
 }
 
+/** At most `max` records spread evenly over the dataset (files sorted by class must not give one class). */
+function spreadSample(ds: Dataset, max: number): Dataset {
+  if (ds.count <= max) return ds;
+  const size = recordSize(ds.featureShape);
+  const features = new Float32Array(max * size);
+  const labels = new Int32Array(max);
+  for (let i = 0; i < max; i++) {
+    const r = Math.floor((i * ds.count) / max);
+    features.set(ds.features.subarray(r * size, (r + 1) * size), i * size);
+    labels[i] = ds.labels[r];
+  }
+  return { ...ds, count: max, features, labels };
+}
+
 /**
  * The datasets in the model's layout and how they were stored. A dataset whose stored layout
- * nothing says takes the one under which the model is more accurate on (the first
- * DETECTION_RECORDS) members; a tie keeps channels-last, the common way images are stored.
+ * nothing says takes the one under which the model is more accurate on (up to
+ * DETECTION_RECORDS, spread over the) members; a tie keeps channels-last, the common way images are stored.
  */
 export async function arrangeLayouts(
   model: Classifier,
@@ -144,9 +158,8 @@ export async function arrangeLayouts(
   // Both layouts are tried when nothing says which, and to check an explicit one against the other.
   const compare = plans.includes('detect') || (explicit !== undefined && plans[0] !== undefined);
   if (compare) {
-    const n = Math.min(members.count, DETECTION_RECORDS);
-    const size = recordSize(inputShape as number[]);
-    const sample: Dataset = { ...members, count: n, features: members.features.subarray(0, n * size), labels: members.labels.subarray(0, n) };
+    const sample = spreadSample(members, DETECTION_RECORDS);
+    const n = sample.count;
     const acc = {} as Record<ImageLayout, number>;
     for (const layout of ['nhwc', 'nchw'] as const) {
       const arranged = toModelLayout(sample, layout, inputShape as number[]);
