@@ -209,6 +209,20 @@ describe('trainShadowModels with a convolutional architecture', () => {
     assert.match(choice.reason ?? '', /layer 5 is BatchNormalization: the convolutional trainer does not cover it/);
   });
 
+  test('a CNN whose batch would not fit the trainer\'s memory falls back to TF.js layers and says so', () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ inputShape: [224, 224, 3], filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }));
+    m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tfl.layers.flatten());
+    m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
+    const topology = m.toJSON(null, false) as unknown as Record<string, unknown>;
+    m.dispose();
+    const store = buildRecordStore(images('b', 2, 5), undefined);
+    const big = trainerFor({ architecture: { file: 'big.json', topology }, store, numClasses: CLASSES, batchSize: 256 });
+    assert.equal(big.trainer, 'per-model');
+    assert.match(big.reason ?? '', /would need \d+ MiB per worker at batch size 256/);
+  });
+
   test('a covered CNN whose input does not match the records is refused before training', () => {
     const store = buildRecordStore({ source: 'x', count: 2, featureShape: [7, 7], features: new Float32Array(98), labels: new Int32Array(2) }, undefined);
     assert.throws(() => trainerFor({ architecture: { file: 'cnn.json', topology: cnnTopology() }, store, numClasses: CLASSES }), /takes 64 input values per record but the records have 49/);

@@ -232,3 +232,20 @@ export function cnnParameterCount(spec: CnnSpec): number {
   }
   return count;
 }
+
+/**
+ * Floats the convolutional trainer holds for one shadow at this batch size: parameters,
+ * gradients and Adam moments, each layer's output and gradient, im2col matrices, masks
+ * and argmax indices. Bounded by the WebAssembly memory (2 GiB).
+ */
+export function cnnWorkingFloats(spec: CnnSpec, batchSize: number): number {
+  let floats = 4 * cnnParameterCount(spec) + batchSize * spec.inputSize;
+  for (const l of spec.layers) {
+    const out = l.kind === 'dense' ? l.units : l.kind === 'dropout' ? l.size : l.output.h * l.output.w * l.output.c;
+    floats += 2 * batchSize * out;
+    if (l.kind === 'conv') floats += batchSize * l.output.h * l.output.w * l.kh * l.kw * l.input.c + l.kh * l.kw * l.input.c * l.output.c;
+    if (l.kind === 'dense') floats += l.inSize * l.units;
+    if (l.kind === 'maxPool' || l.kind === 'dropout') floats += batchSize * out;
+  }
+  return floats;
+}
