@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { inspectArtifact, inspectExitCode, inspectToText } from '../engine/inspect';
+import { escapeJsonText, guardWorkflowCommands, sanitizeStrings } from '../engine/report/escape';
 
 export function registerInspectCommand(program: Command): void {
   program
@@ -15,7 +16,8 @@ export function registerInspectCommand(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 safe as far as the scan can tell, 1 an error-level safety finding (e.g. a pickle importing os.system), 2 unreadable input.')
     .action(async (target: string, opts: { format: 'json' | 'text' }) => {
       const result = await inspectArtifact(target);
-      process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : inspectToText(result));
+      // File names and findings come from the inspected files: escaped (report/escape.ts).
+      process.stdout.write(opts.format === 'json' ? `${escapeJsonText(JSON.stringify(result, null, 2))}\n` : guardWorkflowCommands(inspectToText(sanitizeStrings(result))));
       process.exitCode = inspectExitCode(result);
     });
 }

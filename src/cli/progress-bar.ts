@@ -6,6 +6,7 @@
  */
 import type { AuditProgress } from '../engine/audit';
 
+
 export interface ProgressOptions {
   /** Redraw one line in place; default: the stream is a TTY. */
   interactive?: boolean;
@@ -57,7 +58,8 @@ export class ProgressBar {
   private redraw(p: AuditProgress): void {
     const width = 24;
     const filled = p.total > 0 ? Math.round((p.done / p.total) * width) : 0;
-    const line = `${p.audit} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total} ${p.stage}`;
+    // Audit names and stages come from files: no raw escape sequence reaches the terminal.
+    const line = `${blank(p.audit)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total} ${blank(p.stage)}`;
     const cols = this.stream.columns ?? 100;
     const text = line.length > cols - 1 ? line.slice(0, cols - 1) : line;
     this.stream.write(`\r${text}${' '.repeat(Math.max(0, this.lastWidth - text.length))}`);
@@ -80,10 +82,15 @@ export class ProgressBar {
     const at = this.now();
     const elapsed = Math.round((at - this.started) / 1000);
     // Stage and audit names come from files: keep the line one line, without control characters.
-    const line = `[${elapsed} s] ${p.audit}: ${p.stage} (step ${p.done}/${p.total})`.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+    const line = `[${elapsed} s] ${blank(p.audit)}: ${blank(p.stage)} (step ${p.done}/${p.total})`;
     this.stream.write(`${line}\n`);
     this.lastPrinted = { key: stageKey(p), at };
   }
+}
+
+/** Control, line-separator and bidi characters as spaces, at most 200 characters: a progress line stays one plain line. */
+function blank(text: string): string {
+  return (text.length > 200 ? `${text.slice(0, 200)}...` : text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, ' ');
 }
 
 function stageKey(p: AuditProgress): string {

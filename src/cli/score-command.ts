@@ -6,6 +6,7 @@
  * the command's --help.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { escapeJsonText, guardWorkflowCommands, sanitizeStrings } from '../engine/report/escape';
 import { isLiraVariant, isOnlineLira, liraScores, LIRA_VARIANTS } from '../engine/attacks/lira';
 import { difficultyCalibratedScores, DIFFICULTY_CALIBRATION_ID } from '../engine/attacks/reference-calibration';
 import { RMIA_DEFAULT_GAMMA, RMIA_DEFAULT_OFFLINE_A, rmiaScores } from '../engine/attacks/rmia';
@@ -59,7 +60,7 @@ export function registerScoreCommand(program: Command): void {
     .addHelpText('after', INPUT_HELP)
     .action((file: string, opts: { attack: ScoreAttack; format: 'json' | 'text'; offlineA: number; gamma: number }) => {
       const output = scoreFile(file, opts.attack, { offlineA: opts.offlineA, gamma: opts.gamma });
-      process.stdout.write(opts.format === 'json' ? JSON.stringify(output, null, 2) + '\n' : scoreOutputToText(output));
+      process.stdout.write(opts.format === 'json' ? `${escapeJsonText(JSON.stringify(output, null, 2))}\n` : guardWorkflowCommands(scoreOutputToText(sanitizeStrings(output))));
     });
 }
 

@@ -14,7 +14,7 @@ import { reportTempName } from '../engine/report/write-reports';
 import type { Severity } from '../shared/rules';
 import { parseQueueUrl } from '../engine/queue/queue-url';
 import { ProgressBar } from './progress-bar';
-import { oneLine } from '../engine/report/escape';
+import { escapeJsonText, oneLine } from '../engine/report/escape';
 import { containmentOf } from './containment-options';
 import { EXIT_CANCELLED, EXIT_USAGE, exitCodeFor, wholeNumber } from './exit-codes';
 import { folderReport, JsonReportList, sweepFindings, sweepToSarif, sweepToText, SWEEP_FILE_NAMES, SWEEP_FORMATS, type SweepFormat } from './sweep-output';
@@ -154,7 +154,7 @@ export function registerSweepCommand(program: Command): void {
           process.stderr.write(`wrote ${path.relative(process.cwd(), path.join(opts.out!, SWEEP_FILE_NAMES.json))}\n`);
           jsonFile = undefined;
         }
-        const rendered = (format: SweepFormat) => (format === 'sarif' ? `${JSON.stringify(sweepToSarif(result), null, 2)}\n` : sweepToText(result));
+        const rendered = (format: SweepFormat) => (format === 'sarif' ? `${escapeJsonText(JSON.stringify(sweepToSarif(result), null, 2))}\n` : sweepToText(result));
         if (opts.out) {
           for (const format of opts.format.filter((f) => f !== 'json')) {
             const file = path.join(opts.out, SWEEP_FILE_NAMES[format]);
