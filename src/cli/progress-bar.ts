@@ -6,7 +6,6 @@
  */
 import type { AuditProgress } from '../engine/audit';
 
-
 export interface ProgressOptions {
   /** Redraw one line in place; default: the stream is a TTY. */
   interactive?: boolean;
