@@ -174,3 +174,36 @@ test('VS Code detection lists .bin/.dat/.sav/.p/.model and common extension-less
   assert.equal(await sniffPickle(raw), false, 'raw float32 weights');
   assert.equal(await sniffPickle(path.join(dir, 'missing.bin')), false, 'a file gone before the read');
 });
+
+test('the scanner\'s own limits are never read as "CPython would fail here": the rest is unverified, even in a sniffed .bin', () => {
+  const payload = 'cos\nsystem\n(S\'x\'\ntR.';
+  const cases: [string, string][] = [
+    // C's strtol reads "010" as 8, pickle.py refuses it: the scanner cannot say which loader reads it.
+    [`I010\n0${payload}`, 'octal INT'],
+    [`S'${'x'.repeat((1 << 20) + 10)}'\n0${payload}`, 'a line past the scanner\'s 1 MiB'],
+    [`${'N'.repeat((1 << 20) + 1)}${payload}`, 'a stack past its cap'],
+  ];
+  for (const [data, what] of cases) {
+    for (const mode of ['pickle', 'sniff'] as const) {
+      const r = scanPickleStreams('x.bin', b(data), { mode });
+      assert.deepEqual(r.findings.map((f) => `${f.severity}:${f.rule}`), ['high:unverified-artifact'], `${what} (${mode})`);
+    }
+  }
+  // A float CPython reads (inf, underscores) does not stop the scan before the payload.
+  const r = scanPickleStreams('x.bin', b(`Finf\n0F1_0.5\n0${payload}`), { mode: 'sniff' });
+  assert.deepEqual(r.imports.map((i) => `${i.module}.${i.name}`), ['os.system']);
+});
+
+test('privacy-lint inspect: an extension-less pickle and an unverifiable xz joblib exit 1 (unsafe), a raw .dat exits 0', async () => {
+  const { inspectArtifact, inspectExitCode } = await import('../../src/engine/inspect');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-inspect-'));
+  const write = (name: string, data: Uint8Array) => { const f = path.join(dir, name); fs.writeFileSync(f, data); return f; };
+  const noExt = await inspectArtifact(write('checkpoint', b("cposix\nsystem\n(S'x'\ntR.")));
+  assert.equal(noExt.kind, 'pickle');
+  assert.equal(inspectExitCode(noExt), 1, JSON.stringify(noExt.findings));
+  const xz = await inspectArtifact(write('clf.joblib', b('\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4F')));
+  assert.equal(inspectExitCode(xz), 1, 'not verifiable: exit 1');
+  const raw = await inspectArtifact(write('raw.dat', new Uint8Array(new Float64Array([0.5, 1.5, 2.5]).buffer)));
+  assert.equal(inspectExitCode(raw), 0, JSON.stringify(raw.findings));
+  assert.equal(raw.pickleBased, false);
+});

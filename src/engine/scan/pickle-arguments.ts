@@ -9,6 +9,8 @@ import type { ArgKind } from './pickle-opcodes';
 export class TruncatedPickle extends Error {}
 /** The argument is present but not valid for its encoding. */
 export class MalformedPickle extends Error {}
+/** The argument may be valid for CPython but is beyond what the scanner reads (a limit or an ambiguity): not verifiable. */
+export class ScanLimit extends Error {}
 
 /** Decoded argument: strings decoded, small integers as numbers, byte strings by length only. */
 export type ArgValue =
@@ -102,7 +104,8 @@ export function readArgument(bytes: Uint8Array, view: DataView, pos: number, end
     case 'floatnl': {
       const { text, next } = line(bytes, pos, end);
       const value = Number(text);
-      if (Number.isNaN(value) && !/^[+-]?nan$/i.test(text.trim())) throw new MalformedPickle(`expected a float, found ${JSON.stringify(text.slice(0, 40))}`);
+      // A float's value never decides an import; Python's float() accepts more spellings than Number
+      // (inf, 1_0.5), so an unreadable one is not taken as a reason CPython would stop.
       return { value: { type: 'float', value }, next };
     }
     case 'stringnl': {
@@ -150,7 +153,7 @@ function line(bytes: Uint8Array, pos: number, end: number, encoding: BufferEncod
   const limit = Math.min(end, pos + MAX_LINE);
   const nl = bytes.indexOf(0x0a, pos);
   if (nl < 0 || nl >= limit) {
-    if (limit < end) throw new MalformedPickle(`no line break within ${MAX_LINE} bytes`);
+    if (limit < end) throw new ScanLimit(`no line break within ${MAX_LINE} bytes (Python reads on; the scanner does not)`);
     throw new TruncatedPickle('a newline-terminated argument has no newline before the end');
   }
   const cut = nl - pos > MAX_KEPT_CHARS;
@@ -181,9 +184,10 @@ function littleEndianSigned(bytes: Uint8Array, start: number, n: number): number
 function pythonInt(raw: string, base0: boolean): bigint {
   const text = raw.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
   const m = /^([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|\d(?:_?\d)*)$/.exec(text);
-  if (!m || (!base0 && /^0[xXoObB]/.test(m[2])) || (base0 && /^0_?\d/.test(m[2]) && /[1-9]/.test(m[2]))) {
+  if (!m || (!base0 && /^0[xXoObB]/.test(m[2]))) {
     throw new MalformedPickle(`expected a decimal integer, found ${JSON.stringify(raw.slice(0, 40))}`);
   }
+  if (base0 && /^0_?\d/.test(m[2]) && /[1-9]/.test(m[2])) throw new ScanLimit(`INT ${JSON.stringify(raw.slice(0, 40))} is octal to the C unpickler and an error to pickle.py`);
   const value = BigInt(m[2].replace(/_/g, ''));
   return m[1] === '-' ? -value : value;
 }

@@ -6,7 +6,7 @@
  * from string opcodes or from the memo (BINPUT/MEMOIZE then BINGET), so the memo is kept.
  */
 import { resolveImport, type ImportKind } from './import-policy';
-import { MalformedPickle, readArgument, TruncatedPickle, type ArgValue } from './pickle-arguments';
+import { MalformedPickle, readArgument, ScanLimit, TruncatedPickle, type ArgValue } from './pickle-arguments';
 import { HIGHEST_PROTOCOL, OPCODES } from './pickle-opcodes';
 
 /** Bytes of one pickle stream scanned at most; a longer stream is reported as partly scanned. */
@@ -154,6 +154,10 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
     } catch (e) {
       if (e instanceof TruncatedPickle && capped) {
         result.capped = true;
+        return result;
+      }
+      if (e instanceof ScanLimit) {
+        result.problem = { offset, kind: 'unscannable', message: `${info.name}: ${e.message}` };
         return result;
       }
       if (e instanceof TruncatedPickle || e instanceof MalformedPickle) {

@@ -88,7 +88,8 @@ export function scanPickleStreams(file: string, bytes: Uint8Array, opts: Streams
     // A stream is the loader's (and so ours to report) when it must be a pickle, completes, or reached an import.
     const mustBePickle = (index === 0 && opts.mode !== 'sniff') || (out.legacyTorch && index < LEGACY_TORCH_STREAMS);
     // Data that ran out before the stream ended (the read or scan cap) is not known to be harmless.
-    const ranOut = scan.capped || (scan.problem?.kind === 'truncated' && opts.fileCapped === true);
+    // So did a scan that stopped at one of the scanner's own limits ('unscannable'): CPython reads on.
+    const ranOut = scan.capped || scan.problem?.kind === 'unscannable' || (scan.problem?.kind === 'truncated' && opts.fileCapped === true);
     if (!mustBePickle && scan.end === undefined && !plausible(scan) && !ranOut) return out;
     if (index === 0) out.legacyTorch = scan.end !== undefined && scan.imports.length === 0 && isLegacyTorch(bytes.subarray(at, scan.end));
     out.streams++;
@@ -115,7 +116,7 @@ export function scanPickleStreams(file: string, bytes: Uint8Array, opts: Streams
     if (scan.problem) {
       if (scan.problem.kind === 'truncated' && opts.fileCapped) {
         unverified(`the file is longer than the scanner reads (${bytes.length} bytes); the pickle at ${where(at)} continues past that, so it could not be verified.`, at);
-      } else if (scan.imports.length === 0 && scan.unresolved.length === 0) {
+      } else if (scan.imports.length === 0 && scan.unresolved.length === 0 && scan.problem.kind !== 'unscannable') {
         // CPython fails here too, before importing anything: nothing in this stream can run.
         out.findings.push(finding(file, 'invalid-input', 'high', `${problemText(scan.problem, where)}. Python would fail to load it there, before any import.`, { offset: scan.problem.offset + base, ...member }));
       } else {
