@@ -190,4 +190,43 @@ describe('convolutional trainer layers against TF.js (cpu backend)', () => {
     tf.dispose([x, y, counts, ...vars, ...Object.values(grads)]);
     m.dispose();
   });
+
+  test('Dropout: identity when predicting; in training, inverted masks (kept values x 1 / (1 - rate)) in the gradient', () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3, padding: 'valid', activation: 'relu' }));
+    m.add(tfl.layers.flatten());
+    m.add(tfl.layers.dropout({ rate: 0.25 }));
+    m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
+    const spec = specOf(m);
+    const weights = randomiseWeights(m, 17);
+    const random = makeRandom(18);
+    const features = Float32Array.from({ length: BATCH * 25 }, () => random() * 2 - 1);
+    const labels = Int32Array.from({ length: BATCH }, () => Math.floor(random() * CLASSES));
+    const store: RecordStore = { featureShape: [5, 5, 1], size: 25, auditCount: BATCH, populationCount: 0, features, labels };
+    // A stub source: dropped where it draws below the rate.
+    const draws = Float32Array.from({ length: BATCH * 18 }, () => random());
+    let next = 0;
+    const ours = new CnnTrainer(spec, weights, SGD, BATCH, () => draws[next++]);
+    const x = tf.tensor4d(features, [BATCH, 5, 5, 1]);
+    const theirs = tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync() as Float32Array);
+    assertClose(ours.predict(features, BATCH), theirs, 'probabilities (dropout is the identity)', 1e-5 / maxAbs(theirs));
+    assert.equal(next, 0, 'predicting draws no masks');
+    ours.computeGradients(store, Int32Array.from({ length: BATCH }, (_, i) => i));
+    assert.equal(next, BATCH * 18, 'one draw per value in training');
+    const mask = tf.tensor2d(Float32Array.from(draws, (d) => (d < 0.25 ? 0 : 1 / 0.75)), [BATCH, 18]);
+    const vars = [tf.variable(tf.tensor4d(weights[0].kernel, [3, 3, 1, 2])), tf.variable(tf.tensor1d(weights[0].bias as Float32Array)),
+      tf.variable(tf.tensor2d(weights[1].kernel, [18, CLASSES])), tf.variable(tf.tensor1d(weights[1].bias as Float32Array))];
+    const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), 'float32');
+    const { grads } = tf.variableGrads(() => {
+      const conv = tf.relu(tf.add(tf.conv2d(x, vars[0] as tf.Tensor4D, 1, 'valid'), vars[1]));
+      const dropped = tf.mul(tf.reshape(conv, [BATCH, 18]), mask);
+      return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(dropped, vars[2] as tf.Tensor2D), vars[3])) as tf.Scalar;
+    }, vars);
+    const g = ours.gradients();
+    assertClose(g[0].kernel, grads[vars[0].name].dataSync() as Float32Array, 'conv kernel gradient');
+    assertClose(g[0].bias as Float32Array, grads[vars[1].name].dataSync() as Float32Array, 'conv bias gradient');
+    assertClose(g[1].kernel, grads[vars[2].name].dataSync() as Float32Array, 'dense kernel gradient');
+    tf.dispose([x, y, mask, ...vars, ...Object.values(grads)]);
+    m.dispose();
+  });
 });
