@@ -42,7 +42,11 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
   const ensembleOutputs = spec.ensemble ? await computeEnsembleOutputs(spec, hooks.signal, (stage) => report(stage, 0)) : undefined;
   const target = ensembleOutputs?.ensemble ?? (await computeModelOutputs(spec, hooks.signal, (stage) => report(stage, 0)));
   let audited: AuditedModel;
+  let plausibility: ReturnType<typeof throwIfImplausible>;
   try {
+    // Inputs that cannot be what the model was trained on stop here (ImplausibleInputError),
+    // before a defense is retrained and before any attack.
+    plausibility = throwIfImplausible(plausibilityOf(target, spec.members), spec.model);
     audited = await prepareAuditedModel(spec, target, { root, hooks, options }, trainDefendedModel, (stage) => report(stage, 0));
   } catch (e) {
     target.model.dispose();
@@ -51,8 +55,6 @@ export async function runAudit(spec: AuditSpec, root: string, hooks: AuditHooks 
   const { outputs, context: ctx } = audited;
   if (ensembleOutputs) disableWhiteBox(ctx);
   try {
-    // Inputs that cannot be what the model was trained on stop here (ImplausibleInputError), before any attack.
-    const plausibility = throwIfImplausible(plausibilityOf(target, spec.members), spec.model);
     const numClasses = outputs.model.numClasses;
     const summary = (ds: Dataset): DatasetSummary => ({
       file: relativeTo(root, ds.source), count: ds.count, featureShape: ds.featureShape, classCounts: classCountsOf(ds, numClasses),
