@@ -1,7 +1,7 @@
 /** The report webview's verdict-basis line: a preliminary banner, then what the final verdict rests on. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basisText, preliminaryText } from '../../webview/src/basis';
+import { basisText, preliminaryText } from '../../webview/src/basis-text';
 import type { AuditResult } from '../../src/engine/report/schema';
 
 const THRESHOLD = ['loss-threshold', 'loss-threshold-per-class'];

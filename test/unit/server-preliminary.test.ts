@@ -15,6 +15,7 @@ import { WorkDoneProgress, type Diagnostic } from 'vscode-languageserver-protoco
 import {
   AuditRequest,
   CancelAllNotification,
+  DidChangeEngineSettingsNotification,
   ReportRequest,
   ResultsChangedNotification,
   StatusNotification,
@@ -84,6 +85,14 @@ async function withServer<T>(folder: string, shadowModels: number, run: (s: Test
 
 const preliminaryDiagnostic = (d: Diagnostic) => d.message.startsWith(PRELIMINARY_PREFIX);
 
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('the threshold verdict is published first, marked preliminary everywhere, and the final one from shadow-model attacks replaces it', TIMEOUT, async () => {
   const ws = await progressiveWorkspace({ epochs: 3, batchSize: 16 });
   await withServer(ws.dir, 3, async (server) => {
@@ -146,6 +155,14 @@ test('the threshold verdict is published first, marked preliminary everywhere, a
 
     const again = await server.connection.sendRequest(AuditRequest, { target: ws.manifest });
     assert.deepEqual(again.fromCache, ['progressive'], 'the final result is cached');
+
+    // A changed modelPrivacy.shadowModels applies at once: the result is stale, the re-run trains 2.
+    await server.connection.sendNotification(DidChangeEngineSettingsNotification, settings(2));
+    await waitUntil(async () => (await server.connection.sendRequest(SummariesRequest)).every((s) => s.stale), 10_000);
+    const fewer = await server.connection.sendRequest(AuditRequest, { target: ws.manifest });
+    assert.deepEqual(fewer.fromCache, [], 'the shadow count is part of the cache key');
+    assert.deepEqual(fewer.errors, [], server.logs.join('\n'));
+    assert.equal((await server.connection.sendRequest(ReportRequest, { reportKey: ws.manifest }))!.audits[0]!.basis?.referenceModels, 2);
   });
 });
 
