@@ -180,6 +180,19 @@ class UnsqueezeFlat(nn.Module):
         return self.fc(torch.flatten(x.unsqueeze(1), 1))
 
 
+class SmallCnn(nn.Module):
+    """The shape of a typical MNIST/Fashion-MNIST classifier, one input channel."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.head = nn.Sequential(nn.Linear(6 * 3 * 3, 16), nn.ReLU(), nn.Linear(16, 5))
+
+    def forward(self, x):
+        return self.head(torch.flatten(self.features(x), 1))
+
+
 class Block(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -261,6 +274,9 @@ def main():
     export('concat', Cat(), [2, 5, 5], 'Concat of two convolutions along channels')
     export('concat-features', CatFeatures(), [6], 'Concat of two Gemm outputs')
     export('relu6', Act(nn.ReLU6()), [10], 'ReLU6, exported as Clip(0, 6)')
+    export('maxpool-same-signed', ConvFlat(nn.MaxPool2d(3, 1, 1)), [2, 6, 6], "MaxPool 3x3 stride 1 pads 1 on signed input: TF's 'same' split")
+    export('avgpool-same-exclude-pad', ConvFlat(nn.AvgPool2d(3, 1, 1, count_include_pad=False)), [2, 6, 6], 'AveragePool pads 1 with count_include_pad = 0')
+    export('small-cnn', SmallCnn(), [1, 12, 12], 'Conv-ReLU-MaxPool twice, Flatten, Dense-ReLU-Dense on a one-channel image')
     export('reduce-mean', Mean(), [2, 6, 6], 'ReduceMean over height and width')
     export('transpose-nhwc', Nhwc(), [5, 4, 2], 'Transpose NHWC -> NCHW at the input and NCHW -> NHWC before Flatten')
     export('squeeze', SqueezePool(), [2, 6, 6], 'GlobalAveragePool then Squeeze of the 1x1 dimensions')

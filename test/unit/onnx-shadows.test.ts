@@ -17,6 +17,9 @@ import { denseStackOf, isDenseStack, readArchitecture } from '../../src/engine/s
 import { buildShadowModel, lossFor, outputClasses, outputKindOf, targetsFor } from '../../src/engine/shadow/layers-model';
 import { buildConvertedModel, readOnnxConversion } from '../../src/engine/artifacts/models/onnx-layers-model';
 import { auditTarget } from '../../src/engine/audit';
+import { trainerFor } from '../../src/engine/shadow/trainer-choice';
+import { buildRecordStore } from '../../src/engine/shadow/record-store';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'onnx-convert');
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-shadows-'));
@@ -42,6 +45,87 @@ test('readArchitecture converts an ONNX CNN and an MLP; an unsupported operator 
   assert.equal(sin.defaulted.summary, 'Dense 128-Dense 3');
 });
 
+/** onnxruntime's outputs for a fixture's inputs. */
+async function runtimeOutputs(name: string): Promise<{ input: Float32Array; rows: number; expected: Float32Array }> {
+  const c = JSON.parse(fs.readFileSync(path.join(DIR, `${name}.json`), 'utf8')) as { input: number[]; rows: number; inputShape: number[] };
+  const session = await ort.InferenceSession.create(path.join(DIR, `${name}.onnx`));
+  try {
+    const input = Float32Array.from(c.input);
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [c.rows, ...c.inputShape]) });
+    return { input, rows: c.rows, expected: out[session.outputNames[0]].data as Float32Array };
+  } finally {
+    await session.release();
+  }
+}
+
+test('fresh mode: a one-channel CNN is a plain Conv/Pool/Dense Sequential for the convolutional trainer, the same function as the ONNX model up to the order of Flatten\'s features', { timeout: 60_000 }, async () => {
+  await initBackend('auto');
+  const file = path.join(DIR, 'small-cnn.onnx');
+  const architecture = await readArchitecture(file);
+  const layers = (architecture.topology.config as { layers: { class_name: string }[] }).layers;
+  assert.equal(architecture.topology.class_name, 'Sequential');
+  assert.deepEqual(layers.map((l) => l.class_name), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense'], 'no Permute, no ZeroPadding2D');
+  const records = { source: 'records', count: 2, featureShape: [1, 12, 12], features: new Float32Array(288), labels: Int32Array.from([0, 1]) };
+  const choice = trainerFor({ architecture, store: buildRecordStore(records, undefined), numClasses: 5, batchSize: 16 });
+  assert.equal(choice.trainer, 'cnn', `the convolutional trainer takes it: ${choice.reason}`);
+
+  // The ONNX weights, with the first Dense layer's rows reordered from (c, h, w) to (h, w, c), reproduce onnxruntime.
+  const own = readOnnxConversion(file);
+  const model = await tfl.models.modelFromJSON({ modelTopology: architecture.topology } as unknown as tfl.ModelAndWeightsConfig);
+  try {
+    const [C, H, W] = [6, 3, 3];
+    for (const [name, weights] of own.weights) {
+      let values = weights.map((w) => tf.tensor(w.values, w.shape));
+      if (name === 'dense0') {
+        const units = weights[0].shape[1];
+        const rows = new Float32Array(weights[0].values.length);
+        for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+          rows.set(weights[0].values.subarray(((c * H + h) * W + w) * units, ((c * H + h) * W + w + 1) * units), ((h * W + w) * C + c) * units);
+        }
+        tf.dispose(values[0]);
+        values = [tf.tensor(rows, weights[0].shape), ...values.slice(1)];
+      }
+      model.getLayer(name).setWeights(values);
+      tf.dispose(values);
+    }
+    const { input, rows, expected } = await runtimeOutputs('small-cnn');
+    const x = tf.tensor(input, [rows, 12, 12, 1]);
+    const y = model.predict(x) as tf.Tensor;
+    const got = y.dataSync();
+    tf.dispose([x, y]);
+    const diff = Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i])));
+    assert.ok(diff <= 1e-5, `max |diff| ${diff}`);
+  } finally {
+    model.dispose();
+  }
+});
+
+test('fresh mode: the ResNet fixture\'s one-channel input is declared [16, 16, 1], and with the ONNX weights it still gives onnxruntime\'s outputs', { timeout: 60_000 }, async () => {
+  await initBackend('auto');
+  const file = path.join(DIR, 'resnet.onnx');
+  const fresh = readOnnxConversion(file, 'fresh');
+  assert.equal(fresh.weights.size, 0, 'fresh mode hands out no weights');
+  const model = await tfl.models.modelFromJSON({ modelTopology: fresh.topology } as unknown as tfl.ModelAndWeightsConfig);
+  try {
+    assert.deepEqual(model.inputs[0].shape, [null, 16, 16, 1]);
+    assert.ok(!model.layers.some((l) => l.getClassName() === 'Permute'), 'no Permute: the pooled features are 1x1');
+    for (const [name, weights] of readOnnxConversion(file).weights) {
+      const values = weights.map((w) => tf.tensor(w.values, w.shape));
+      model.getLayer(name).setWeights(values);
+      tf.dispose(values);
+    }
+    const { input, rows, expected } = await runtimeOutputs('resnet');
+    const x = tf.tensor(input, [rows, 16, 16, 1]);
+    const y = model.predict(x) as tf.Tensor;
+    const got = y.dataSync();
+    tf.dispose([x, y]);
+    const diff = Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i])));
+    assert.ok(diff <= 1e-5, `max |diff| ${diff}`);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('fresh converted weights are seeded per shadow, differ from the model\'s own, and train (loss falls over a few batches)', { timeout: 120_000 }, async () => {
   await initBackend('auto');
   const file = path.join(DIR, 'resnet.onnx');
@@ -61,7 +145,7 @@ test('fresh converted weights are seeded per shadow, differ from the model\'s ow
     // 64 random images with random labels of 10 classes: memorising them drives the loss down.
     const rng = mulberry32(5);
     const n = 64;
-    const x = tf.tensor4d(Float32Array.from({ length: n * 256 }, () => rng() * 2 - 1), [n, 1, 16, 16]);
+    const x = tf.tensor4d(Float32Array.from({ length: n * 256 }, () => rng() * 2 - 1), [n, 16, 16, 1]);
     const y = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, () => Math.floor(rng() * 10)), 'int32'), 10), 'float32');
     const kind = outputKindOf(a);
     assert.equal(kind, 'logits');

@@ -58,7 +58,7 @@ export async function readArchitecture(file: string): Promise<Architecture> {
 async function onnxArchitecture(file: string): Promise<Architecture> {
   let failure: Error;
   try {
-    const conversion = readOnnxConversion(file);
+    const conversion = readOnnxConversion(file, 'fresh');
     // A layer the shadows' backend cannot train falls back like an unsupported operator.
     const untrainable = await untrainableLayer(conversion, file);
     if (untrainable) throw untrainable;

@@ -57,7 +57,7 @@ export type ConvertedOutput = 'probabilities' | 'logits' | 'sigmoid' | 'log-prob
 export interface OnnxConversion {
   /** Keras functional model config ({class_name: 'Model', config}) with fresh-weight initialisers. */
   topology: Record<string, unknown>;
-  /** The ONNX model's own weights, per layer name, in getWeights() order. */
+  /** The ONNX model's own weights, per layer name, in getWeights() order ('own' mode; empty for 'fresh'). */
   weights: Map<string, LayerWeight[]>;
   output: ConvertedOutput;
   /** Shape of one record (ONNX layout, without the batch dimension). */
@@ -97,13 +97,22 @@ function biasInitializer(fanIn: number): Record<string, unknown> {
   return { class_name: 'RandomUniform', config: { minval: -bound, maxval: bound, seed: null } };
 }
 
+/**
+ * 'own': the model as it is, for its own weights (outputs equal onnxruntime's). 'fresh': for
+ * training from fresh weights (shadows), where the order of features entering a Dense layer
+ * is free: a one-channel image input is declared [H, W, 1] (the same values in the same
+ * order as [1, H, W]) and Flatten before Gemm/MatMul keeps channels-last order, which saves
+ * two transposes per step and leaves plain Conv/Pool/Dense stacks for the convolutional trainer.
+ */
+export type ConversionMode = 'own' | 'fresh';
+
 /** Reads and converts an ONNX file; an UnsupportedOnnxOpError names an operator it cannot convert. */
-export function readOnnxConversion(file: string): OnnxConversion {
-  return convertOnnxGraph(readOnnxGraph(readCapped(file, MAX_ONNX_BYTES, 'ONNX'), file));
+export function readOnnxConversion(file: string, mode: ConversionMode = 'own'): OnnxConversion {
+  return convertOnnxGraph(readOnnxGraph(readCapped(file, MAX_ONNX_BYTES, 'ONNX'), file), mode);
 }
 
-export function convertOnnxGraph(graph: OnnxGraph): OnnxConversion {
-  return new Converter(graph).run();
+export function convertOnnxGraph(graph: OnnxGraph, mode: ConversionMode = 'own'): OnnxConversion {
+  return new Converter(graph, mode === 'fresh').run();
 }
 
 class Converter {
@@ -121,7 +130,7 @@ class Converter {
   private readonly counts = new Map<string, number>();
   private readonly file: string;
 
-  constructor(private readonly graph: OnnxGraph) {
+  constructor(private readonly graph: OnnxGraph, private readonly fresh: boolean) {
     this.file = graph.file;
     for (const [name, t] of graph.initializers) this.constants.set(name, t);
     for (const node of graph.nodes) {
@@ -143,13 +152,16 @@ class Converter {
       throw new InputError(`input "${input.name}" needs a fixed shape [batch, features...] to be converted, found [${dims.join(', ')}]`, { file: this.file, field: 'graph.input[0]' });
     }
     const inputLayer = this.name('input');
+    // One channel: [1, H, W] and [H, W, 1] hold the same values in the same order.
+    const oneChannel = this.fresh && inputShape.length === 3 && inputShape[0] === 1;
+    const declared = oneChannel ? [inputShape[1], inputShape[2], 1] : inputShape;
     this.layers.push({
       class_name: 'InputLayer', name: inputLayer,
-      config: { batch_input_shape: [null, ...inputShape], dtype: 'float32', sparse: false, name: inputLayer },
+      config: { batch_input_shape: [null, ...declared], dtype: 'float32', sparse: false, name: inputLayer },
       inbound_nodes: [],
     });
-    let value: Value = { layer: inputLayer, shape: inputShape, channelsLast: false, nonNegative: false };
-    if (inputShape.length === 3) value = this.permute(value, TO_CHANNELS_LAST, true);
+    let value: Value = { layer: inputLayer, shape: inputShape, channelsLast: oneChannel, nonNegative: false };
+    if (inputShape.length === 3 && !oneChannel) value = this.permute(value, TO_CHANNELS_LAST, true);
     this.values.set(input.name, value);
 
     const outputName = outputs[0].name;
@@ -173,7 +185,9 @@ class Converter {
     const tally = new Map<string, number>();
     for (const l of this.layers) if (this.weights.has(l.name)) tally.set(l.class_name, (tally.get(l.class_name) ?? 0) + 1);
     const summary = `${[...tally].map(([c, n]) => `${c} x${n}`).join(', ')} (converted from ONNX)`;
-    return { topology, weights: this.weights, output, inputShape, numClasses: units === 1 ? 2 : units, summary, trainingLimits: this.limits };
+    // Fresh mode may order Flatten's features differently from the ONNX weights: never hand those out.
+    const weights = this.fresh ? new Map<string, LayerWeight[]>() : this.weights;
+    return { topology, weights, output, inputShape, numClasses: units === 1 ? 2 : units, summary, trainingLimits: this.limits };
   }
 
   /**
@@ -442,6 +456,14 @@ class Converter {
     return pads;
   }
 
+  /** True when explicit pads are TensorFlow's 'same' padding (the odd one at the end), so no ZeroPadding2D is needed. */
+  private isTfSame(pads: number[], hw: number[], kernel: number[], strides: number[], dilations: number[]): boolean {
+    if (pads.every((p) => p === 0)) return false;
+    const total = hw.map((n, i) => Math.max(0, (Math.ceil(n / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - n));
+    const begin = total.map((t) => Math.floor(t / 2));
+    return [...begin, ...total.map((t, i) => t - begin[i])].every((p, i) => p === pads[i]);
+  }
+
   private zeroPad(v: Value, pads: number[]): Value {
     if (pads.every((p) => p === 0)) return v;
     const [t, l, b, r] = pads;
@@ -468,7 +490,11 @@ class Converter {
     const depthwise = group > 1 && group === channels && perGroup === 1;
     if (group !== 1 && !depthwise) this.unsupported(node, `group = ${group} with ${channels} input channels: only group = 1 and depthwise (group = channels) convolutions are converted`);
     if (!depthwise && perGroup !== channels) this.unsupported(node, `weight takes ${perGroup} channels but the input has ${channels}`);
-    v = this.zeroPad(v, this.pads(node, [v.shape[1], v.shape[2]], [kh, kw], strides, dilations));
+    const hw = [v.shape[1], v.shape[2]];
+    const pads = this.pads(node, hw, [kh, kw], strides, dilations);
+    // Zero padding either way: TF's 'same' is exact when the pads are its split.
+    const same = this.isTfSame(pads, hw, [kh, kw], strides, dilations);
+    if (!same) v = this.zeroPad(v, pads);
     if (dilations.some((d) => d > 1)) {
       this.limits.push({ opType: 'Conv', node: node.name, detail: `dilations [${dilations.join(', ')}]: TF.js has no gradient for dilated convolutions, so the converted model runs but cannot be trained or differentiated` });
     }
@@ -481,7 +507,7 @@ class Converter {
     const bias = node.inputs[2] ? this.floats(node, 2, 'bias').floats : undefined;
     const fanIn = perGroup * kh * kw;
     const common = {
-      kernel_size: [kh, kw], strides, padding: 'valid', data_format: 'channels_last', dilation_rate: dilations, activation: 'linear', use_bias: bias !== undefined,
+      kernel_size: [kh, kw], strides, padding: same ? 'same' : 'valid', data_format: 'channels_last', dilation_rate: dilations, activation: 'linear', use_bias: bias !== undefined,
       bias_initializer: biasInitializer(fanIn), bias_regularizer: null, activity_regularizer: null, bias_constraint: null,
     };
     let layer: string;
@@ -516,7 +542,8 @@ class Converter {
     const weights: LayerWeight[] = [{ shape: kernelShape, values: kernel }];
     if (bias) weights.push({ shape: [filters], values: Float32Array.from(bias) });
     this.weights.set(layer, weights);
-    const out = [1, 2].map((d, i) => Math.floor((v.shape[d] - ((i === 0 ? kh : kw) - 1) * dilations[i] - 1) / strides[i]) + 1);
+    const out = same ? hw.map((n, i) => Math.ceil(n / strides[i]))
+      : [1, 2].map((d, i) => Math.floor((v.shape[d] - ((i === 0 ? kh : kw) - 1) * dilations[i] - 1) / strides[i]) + 1);
     if (out.some((n) => n < 1)) this.unsupported(node, `its output would be empty for an input of ${v.shape[1]}x${v.shape[2]}`);
     this.set(node, { layer, shape: [filters, out[0], out[1]], channelsLast: true, nonNegative: false });
   }
@@ -567,11 +594,16 @@ class Converter {
     const out = size(false);
     if (Number(attr(node, 'ceil_mode', 0)) === 1 && size(true).some((n, i) => n !== out[i])) this.unsupported(node, 'ceil_mode = 1 changes the output size here, which TF.js pooling cannot do');
     const padded = pads.some((p) => p > 0);
-    if (padded && max && !v.nonNegative) this.unsupported(node, 'max pooling with pads on an input that may be negative (ONNX pads with -inf, TF.js here with zeros)');
-    if (padded && !max && Number(attr(node, 'count_include_pad', 0)) !== 1) this.unsupported(node, 'average pooling with pads and count_include_pad = 0 is not supported');
-    v = this.zeroPad(v, pads);
+    const includePad = Number(attr(node, 'count_include_pad', 0)) === 1;
+    // TF's 'same' pooling ignores padded positions, as ONNX max pooling (-inf pads) and average pooling without count_include_pad do.
+    const same = this.isTfSame(pads, [v.shape[1], v.shape[2]], kernel, strides, dilations) && (max || !includePad);
+    if (padded && !same) {
+      if (max && !v.nonNegative) this.unsupported(node, 'max pooling with pads other than TF\'s \'same\' split on an input that may be negative (ONNX pads with -inf, TF.js here with zeros)');
+      if (!max && !includePad) this.unsupported(node, 'average pooling with pads other than TF\'s \'same\' split and count_include_pad = 0 is not supported');
+      v = this.zeroPad(v, pads);
+    }
     const layer = this.add(max ? 'MaxPooling2D' : 'AveragePooling2D', max ? 'maxpool' : 'avgpool', {
-      pool_size: kernel, strides, padding: 'valid', data_format: 'channels_last',
+      pool_size: kernel, strides, padding: same ? 'same' : 'valid', data_format: 'channels_last',
     }, [v]);
     this.set(node, { ...v, layer, shape: [v.shape[0], out[0], out[1]] });
   }
@@ -674,7 +706,15 @@ class Converter {
     const axis = Number(attr(node, 'axis', 1));
     if (axis !== 1) this.unsupported(node, `axis = ${axis}: only flattening everything but the batch (axis 1) is converted`);
     if (v.shape.length === 1) return this.set(node, v);
-    const p = this.plain(v);
+    this.flattenTo(node, v);
+  }
+
+  /** Flatten in ONNX's (channels-first) order, or in fresh mode channels-last when only fresh Dense weights read it. */
+  private flattenTo(node: OnnxNode, v: Value): void {
+    const readers = this.consumers.get(node.outputs[0]) ?? [];
+    const orderFree = this.fresh && readers.length > 0 && readers.every((n) => n.opType === 'Gemm' || n.opType === 'MatMul')
+      && !this.graph.outputs.some((o) => o.name === node.outputs[0]);
+    const p = orderFree ? v : this.plain(v);
     const layer = this.add('Flatten', 'flatten', {}, [p]);
     this.set(node, { ...p, layer, shape: [v.shape.reduce((a, b) => a * b, 1)], channelsLast: false });
   }
@@ -697,6 +737,7 @@ class Converter {
   /** `v` with ONNX shape `shape` (same values in ONNX order), image-rank results held channels-last. */
   private reshapeTo(node: OnnxNode, v: Value, shape: number[]): void {
     if (shape.length === v.shape.length && shape.every((d, i) => d === v.shape[i])) return this.set(node, v);
+    if (shape.length === 1 && v.shape.length > 1) return this.flattenTo(node, v);
     const p = this.plain(v);
     let out: Value = { ...p, layer: this.add('Reshape', 'reshape', { target_shape: shape }, [p]), shape, channelsLast: false };
     if (shape.length === 3) out = this.permute(out, TO_CHANNELS_LAST, true);
