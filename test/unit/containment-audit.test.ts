@@ -151,12 +151,18 @@ describe('manifest paths resolve inside the workspace', { timeout: 300_000 }, ()
     const zero = manifest(ws, [{ name: 'zero', model: '../zero-model/model.json', ...inside }]);
     const t0 = performance.now();
     const zeroed = await audit(zero, ws);
-    assert.match(errorsOf(zeroed.report)[0]!.message, /weight shard "group1-shard1of1\.bin".*resolves outside the workspace .*\/dev\/zero/);
+    assert.match(errorsOf(zeroed.report)[0]!.message, /expected a weight shard inside the workspace, found "group1-shard1of1\.bin" \(listed in \.\.\/zero-model\/model\.json\), which resolves outside the workspace .* \(through a symlink, to \/dev\/zero\)/);
     assert.equal(rangeText(zero, errorsOf(zeroed.report)[0]!), '"../zero-model/model.json"');
     assert.ok(performance.now() - t0 < 5000);
-    // Allowed outside, the shard is still refused at open time: a device is never read.
+    // Allowed outside, the shard is still refused: a device is never read.
     const allowed = await audit(zero, ws, { allowOutsideWorkspace: true });
-    assert.match(errorsOf(allowed.report)[0]!.message, /expected the weight shard to be a regular file, found a character device/);
+    assert.match(errorsOf(allowed.report)[0]!.message, /expected a regular weight shard, found "group1-shard1of1\.bin" \(listed in \.\.\/zero-model\/model\.json\), which is a device; only regular files are read/);
+    assert.equal(rangeText(zero, errorsOf(allowed.report)[0]!), '"../zero-model/model.json"');
+    // A FIFO shard inside the workspace: refused on the model's key, not waited on.
+    fs.rmSync(path.join(zeroModel, 'group1-shard1of1.bin'));
+    execFileSync('mkfifo', [path.join(zeroModel, 'group1-shard1of1.bin')]);
+    const fifo = await audit(zero, ws);
+    assert.match(errorsOf(fifo.report)[0]!.message, /found "group1-shard1of1\.bin" \(listed in \.\.\/zero-model\/model\.json\), which is a FIFO \(named pipe\); only regular files are read/);
   });
 
   test('the user may allow outside paths (never the manifest); the audit then runs', async () => {

@@ -125,6 +125,19 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
 
 /** The descriptor must be the file that was checked: same device and inode, still a regular file within the cap. */
 function checkOpened(fd: number, checked: { real: string; stat: fs.Stats }, file: string, opts: ReadOptions): number {
+  // Where the descriptor really points (Linux): a folder on the way swapped for a symlink after realpath shows here.
+  const policy = opts.policy ?? currentReadPolicy();
+  if (policy && !policy.allowOutside) {
+    let opened: string | undefined;
+    try {
+      opened = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      opened = undefined; // no /proc: the dev/ino comparison below still holds
+    }
+    if (opened !== undefined && !isInside(opened, realpathNearest(policy.root))) {
+      throw new InputError(`the ${opts.what} opened as ${opened}, outside the workspace; refused`, { file });
+    }
+  }
   const now = fs.fstatSync(fd);
   if (!now.isFile() || now.dev !== checked.stat.dev || now.ino !== checked.stat.ino) {
     throw new InputError(`the ${opts.what} changed while it was being opened; not read`, { file });

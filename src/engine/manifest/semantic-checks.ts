@@ -141,22 +141,23 @@ function isDirectory(absolute: string): boolean {
 function checkExisting(report: Report, ctx: SemanticContext, at: JsonPath, relative: string, what: string): boolean {
   const absolute = path.resolve(ctx.dir, relative);
   // Confinement first, and instead of existence: whether a file outside the workspace exists is not the manifest's business.
-  if (!checkInside(report, ctx, at, relative, absolute, what)) return false;
-  if (ctx.fileExists(absolute)) return checkKind(report, at, relative, absolute, what);
+  if (!checkInside(report, ctx, at, JSON.stringify(relative), absolute, what)) return false;
+  if (ctx.fileExists(absolute)) return checkKind(report, at, JSON.stringify(relative), absolute, what);
   report('error', at, `expected an existing ${what}, found no file at "${relative}" (resolved to ${absolute}).`);
   return false;
 }
 
-function checkInside(report: Report, ctx: SemanticContext, at: JsonPath, relative: string, absolute: string, what: string): boolean {
+/** `shown` is the path as the message quotes it. */
+function checkInside(report: Report, ctx: SemanticContext, at: JsonPath, shown: string, absolute: string, what: string): boolean {
   if (ctx.allowOutside) return true;
   const why = outsideWorkspace(absolute, ctx.root ?? ctx.dir);
   if (why === undefined) return true;
-  report('error', at, `expected a ${what} inside the workspace, found "${relative}", which ${why}; move it into the workspace, or allow it with --allow-outside-workspace (CLI) or the machine setting modelPrivacy.allowOutsideWorkspace (VS Code).`);
+  report('error', at, `expected a ${what} inside the workspace, found ${shown}, which ${why}; move it into the workspace, or allow it with --allow-outside-workspace (CLI) or the machine setting modelPrivacy.allowOutsideWorkspace (VS Code).`);
   return false;
 }
 
 /** A FIFO, socket or device is never opened (a FIFO would block the reader forever): an error on the key. */
-function checkKind(report: Report, at: JsonPath, relative: string, absolute: string, what: string): boolean {
+function checkKind(report: Report, at: JsonPath, shown: string, absolute: string, what: string): boolean {
   let stat: Stats;
   try {
     stat = statSync(absolute);
@@ -165,16 +166,18 @@ function checkKind(report: Report, at: JsonPath, relative: string, absolute: str
   }
   if (stat.isFile() || stat.isDirectory()) return true;
   const kind = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isSocket() ? 'a socket' : 'a device';
-  report('error', at, `expected a regular ${what}, found "${relative}", which is ${kind}; only regular files are read.`);
+  report('error', at, `expected a regular ${what}, found ${shown}, which is ${kind}; only regular files are read.`);
   return false;
 }
 
 /** The weight shards a TF.js model.json names must stay inside the workspace too; reported on the model's key. */
 function checkShards(report: Report, ctx: SemanticContext, at: JsonPath, relative: string): void {
-  if (ctx.allowOutside || !relative.toLowerCase().endsWith('.json')) return;
+  if (!relative.toLowerCase().endsWith('.json')) return;
   const modelJson = path.resolve(ctx.dir, relative);
   for (const shard of weightShardPaths(modelJson)) {
-    if (!checkInside(report, ctx, at, `${relative}: weight shard ${shard.name}`, shard.file, 'weight shard')) return;
+    const named = `${shard.name} (listed in ${relative})`;
+    // Even where outside paths are allowed, a device or FIFO is never a shard (it would never end).
+    if (!checkInside(report, ctx, at, named, shard.file, 'weight shard') || !checkKind(report, at, named, shard.file, 'weight shard')) return;
   }
 }
 
