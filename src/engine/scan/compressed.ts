@@ -5,8 +5,8 @@
  * claims. bz2, xz, lzma and lz4 need decompressors Node lacks; rather than add four
  * dependencies for rare formats, a file in them is reported as not verifiable (fail closed).
  */
+import { createReadStream } from 'node:fs';
 import { createGunzip, createInflate } from 'node:zlib';
-import { Readable } from 'node:stream';
 
 export type Compression = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz' | 'lzma' | 'lz4';
 
@@ -38,28 +38,47 @@ export interface Inflated {
 /** joblib < 0.10: "ZF", the length as 19 characters of hex, then zlib data. */
 const ZFILE_HEADER = 2 + 19;
 
-/** Inflates up to `cap` bytes; never throws on bad data (the error is reported with what came out before it). */
-export async function inflatePrefix(input: Uint8Array, kind: 'gzip' | 'zlib' | 'zfile', cap: number): Promise<Inflated> {
-  const source = kind === 'zfile' ? input.subarray(ZFILE_HEADER) : input;
+/**
+ * Inflates a file as a stream, up to `cap` bytes of output; never throws on bad data (the
+ * error is reported with what came out before it). `keepGoing` sees the output once its
+ * first `peekBytes` are in (or the stream ended): returning false stops there, so a
+ * gzipped dataset that is no pickle costs one small inflate, not the whole file.
+ */
+export async function inflateFile(file: string, kind: 'gzip' | 'zlib' | 'zfile', cap: number, peekBytes: number, keepGoing: (head: Uint8Array, ended: boolean) => boolean): Promise<Inflated & { stopped: boolean }> {
   const inflater = kind === 'gzip' ? createGunzip() : createInflate();
+  // The caller has read this file's head already, as a regular file.
+  const source = createReadStream(file, { start: kind === 'zfile' ? ZFILE_HEADER : 0 });
   const chunks: Buffer[] = [];
   let total = 0;
+  let peeked = false;
   return new Promise((resolve) => {
     let done = false;
-    const finish = (capped: boolean, error?: string) => {
+    const finish = (capped: boolean, stopped: boolean, error?: string) => {
       if (done) return;
       done = true;
+      source.destroy();
       inflater.destroy();
       const all = Buffer.concat(chunks, Math.min(total, cap));
-      resolve({ bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength), capped, ...(error ? { error } : {}) });
+      resolve({ bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength), capped, stopped, ...(error ? { error } : {}) });
+    };
+    const peek = (ended: boolean) => {
+      if (peeked) return true;
+      peeked = true;
+      const head = Buffer.concat(chunks, Math.min(total, peekBytes));
+      return keepGoing(new Uint8Array(head.buffer, head.byteOffset, head.byteLength), ended);
     };
     inflater.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       total += chunk.length;
-      if (total > cap) finish(true);
+      if (total >= peekBytes && !peek(false)) finish(false, true);
+      else if (total > cap) finish(true, false);
     });
-    inflater.on('end', () => finish(false));
-    inflater.on('error', (e) => finish(false, e.message));
-    Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)]).pipe(inflater);
+    inflater.on('end', () => {
+      if (!peek(true)) finish(false, true);
+      else finish(false, false);
+    });
+    inflater.on('error', (e) => finish(false, !peek(true), e.message));
+    source.on('error', (e) => finish(false, false, e.message));
+    source.pipe(inflater);
   });
 }

@@ -15,7 +15,8 @@ import { isNpy, readNpyHeader } from './npy-header';
 import { MAX_PICKLE_SCAN_BYTES } from './pickle-scanner';
 import { PICKLE_EXTENSIONS } from '../artifacts/models/pickle-extensions';
 import { hasProtocolHeader, scanPickleStreams, type StreamsScan } from './pickle-streams';
-import { canInflate, compressionOf, inflatePrefix, type Compression } from './compressed';
+import { canInflate, compressionOf, inflateFile, type Compression } from './compressed';
+import { mayHoldPickle, SNIFF_BYTES } from './sniff';
 import { isTar, listTar } from './tar-archive';
 import { readStart, type FileStart } from './read-bytes';
 import { checkSafetensors, headerLength, MAX_SAFETENSORS_HEADER } from './safetensors';
@@ -207,10 +208,11 @@ async function scanCompressedFile(file: string, ext: string, kind: Compression, 
       { compression: kind }));
     return result;
   }
-  const whole = await readStart(file, MAX_ZIP_FILE_BYTES);
-  const inflated = await inflatePrefix(whole.bytes, kind, MAX_PICKLE_SCAN_BYTES);
-  const mode = PICKLE_ONLY_EXTENSIONS.has(ext) || hasProtocolHeader(inflated.bytes) ? 'pickle' : 'sniff';
-  const scan = scanPickleStreams(file, inflated.bytes, { fileCapped: inflated.capped || inflated.error !== undefined || whole.capped, mode });
+  const mustBePickle = PICKLE_ONLY_EXTENSIONS.has(ext);
+  const inflated = await inflateFile(file, kind, MAX_PICKLE_SCAN_BYTES, SNIFF_BYTES, (head, ended) => mustBePickle || mayHoldPickle(head, !ended));
+  if (inflated.stopped) return undefined;
+  const mode = mustBePickle || hasProtocolHeader(inflated.bytes) ? 'pickle' : 'sniff';
+  const scan = scanPickleStreams(file, inflated.bytes, { fileCapped: inflated.capped || inflated.error !== undefined, mode });
   // Nothing pickled inside (a gzipped dataset, or bytes that only looked like a zlib header): not ours.
   if (scan.streams === 0 && scan.findings.length === 0) return undefined;
   result.bytesScanned = inflated.bytes.length;

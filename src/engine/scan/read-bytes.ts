@@ -1,5 +1,5 @@
 /** Reads at most `limit` bytes from the start of a file, so a huge file costs only what is scanned. */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { InputError } from '../errors';
 
 export interface FileStart {
@@ -27,7 +27,9 @@ export async function readStart(file: string, limit: number): Promise<FileStart>
   const bytes = new Uint8Array(length);
   let handle;
   try {
-    handle = await fs.open(file, 'r');
+    // Non-blocking: a file swapped for a FIFO after the size check cannot hang the open.
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!(await handle.stat()).isFile()) throw new InputError('expected a file, found a directory or special file', { file });
     let done = 0;
     while (done < length) {
       const { bytesRead } = await handle.read(bytes, done, length - done, done);

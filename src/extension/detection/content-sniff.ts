@@ -4,13 +4,15 @@
  * so a multi-GB raw weights file costs one small read. Local files only: a virtual
  * workspace's file is not sniffed (and not listed).
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { mayHoldPickle, SNIFF_BYTES } from '../../engine/scan/sniff';
 
 export async function sniffPickle(file: string): Promise<boolean> {
   let handle;
   try {
-    handle = await fs.open(file, 'r');
+    // Checked before opening (a FIFO would block the open) and again on the descriptor.
+    if (!(await fs.stat(file)).isFile()) return false;
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = await handle.stat();
     if (!stat.isFile()) return false;
     const head = new Uint8Array(Math.min(SNIFF_BYTES, stat.size));
