@@ -150,7 +150,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('privacy-lint: cancelled\n');
       return 130;
     }
-    process.stderr.write(`privacy-lint: internal error: ${(e as Error).stack ?? e}\n`);
+    // A stack's message may quote user data: each line escaped and bounded, none a workflow command.
+    const stack = String((e as Error).stack ?? e).split('\n').map((line) => oneLine(line)).join('\n');
+    process.stderr.write(`privacy-lint: internal error: ${stack}\n`);
     return 3;
   }
 }
