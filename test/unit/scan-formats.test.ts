@@ -207,3 +207,20 @@ test('privacy-lint inspect: an extension-less pickle and an unverifiable xz jobl
   assert.equal(inspectExitCode(raw), 0, JSON.stringify(raw.findings));
   assert.equal(raw.pickleBased, false);
 });
+
+test('a FIFO named like a model is refused at once by the scanner and skipped by detection, never opened blocking', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { sniffPickle } = await import('../../src/extension/detection/content-sniff');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-fifo-'));
+  const fifo = path.join(dir, 'model.bin');
+  try {
+    execFileSync('mkfifo', [fifo]);
+  } catch {
+    t.skip('mkfifo not available');
+    return;
+  }
+  const started = Date.now();
+  await assert.rejects(scanArtifact(fifo), /special file/);
+  assert.equal(await sniffPickle(fifo), false);
+  assert.ok(Date.now() - started < 2000, 'no blocking open');
+});

@@ -98,7 +98,8 @@ const ORDINARY_PATTERNS = [
  * Model classes: a CapWords class name (or _CapWords) reached by its exact module path inside these
  * packages (estimators, their trees and losses; torch.nn layers of a full checkpoint).
  * Private test/data-download helpers are excluded, and so are names those packages
- * merely re-export from elsewhere (found by listing scikit-learn 1.2 and torch 1.13).
+ * merely re-export from elsewhere (found by listing every module of scikit-learn 1.2 and
+ * torch 1.13's torch.nn.modules for CapWords names defined outside the package).
  */
 const LIBRARY_PACKAGES = ['sklearn', 'torch.nn.modules'];
 const LIBRARY_EXCLUDED = ['sklearn.utils._testing', 'sklearn.utils.estimator_checks', 'sklearn.externals', 'sklearn.conftest',
@@ -106,7 +107,9 @@ const LIBRARY_EXCLUDED = ['sklearn.utils._testing', 'sklearn.utils.estimator_che
 const REEXPORTED_NAMES = new Set(['BytesIO', 'StringIO', 'GzipFile', 'Memory', 'Parallel', 'Path', 'TemporaryDirectory',
   'Request', 'Template', 'ABCMeta', 'ABC', 'MethodType', 'Parameter', 'CalledProcessError', 'TimeoutExpired', 'TestCase',
   'SkipTest', 'HTTPError', 'URLError', 'LinearOperator', 'BSpline', 'NamedTuple', 'OrderedDict', 'Counter', 'Any', 'Callable',
-  'Generator', 'Iterable', 'Iterator', 'Mapping', 'Sequence', 'Union', 'Optional', 'List', 'Dict', 'Tuple']);
+  'Generator', 'Iterable', 'Iterator', 'Mapping', 'Sequence', 'Union', 'Optional', 'List', 'Dict', 'Tuple',
+  // torch.nn.modules re-exports: modules (F is torch.nn.functional, _VF, _Reduction) and autograd/hook helpers.
+  'F', 'VF', 'Reduction', 'Function', 'RemovableHandle', 'Protocol', 'TypeVar', 'Set']);
 /**
  * Cython reduce helpers: scikit-learn's trees (KDTree, BallTree, DistanceMetric) pickle
  * through newObj, and Cython extension types through __pyx_unpickle_<Class>, which checks
