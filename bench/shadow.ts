@@ -19,6 +19,8 @@
  * machine is shared, and other work only ever slows a run down. Every run's rate is listed
  * (allRuns), and the 1-minute load average at the start is reported.
  *
+ * `--cnn` runs the convolutional workload instead (bench/shadow-cnn.ts, its own options).
+ *
  * DP-SGD row (`dpSgd` in the JSON; `--dp-sgd-only` runs just this row, which needs no
  * Fashion-MNIST): DP-SGD training of an MLP 784-128-10 (relu, softmax) on 1,000
  * synthetic records (uniform features, labels from a random linear teacher: speed does
@@ -264,6 +266,12 @@ function best(runs: Side[]): Side {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--cnn')) {
+    // The convolutional workload has its own peer and options (bench/shadow-cnn.ts).
+    const { main: cnnMain } = await import('./shadow-cnn');
+    await cnnMain(process.argv.slice(2).filter((a) => a !== '--cnn'));
+    return;
+  }
   const options = parseArgs(process.argv.slice(2));
   if (options.dpSgdOnly) {
     await initBackend('auto');
