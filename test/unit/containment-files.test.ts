@@ -199,6 +199,30 @@ describe('decompression stops at its cap whatever headers claim', () => {
   });
 });
 
+describe('gzipped NPY', () => {
+  test('a gzipped NPY bomb is stopped by its header, and an honest gzipped NPY still loads', async () => {
+    const dir = tmp();
+    const npyHeader = (shape: string) => {
+      let h = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+      h += ' '.repeat(63 - ((10 + h.length) % 64)) + '\n';
+      const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+      pre.writeUInt16LE(h.length, 8);
+      return Buffer.concat([pre, Buffer.from(h, 'latin1')]);
+    };
+    const big = path.join(dir, 'big.npy.gz');
+    fs.writeFileSync(big, gzipBomb(npyHeader('(1000000000, 4)'), 256));
+    await refusesWithin(() => loadDataset({ path: big, labelsPath: big }), /the NPY header declares shape \[1000000000, 4\]: 14\.9 GiB of float features; at most 2\.0 GiB/, 1000, 32);
+    const small = path.join(dir, 'small.npy.gz');
+    fs.writeFileSync(small, gzipBomb(npyHeader('(10, 4)'), 256));
+    await refusesWithin(() => loadDataset({ path: small, labelsPath: small }), /gzip data expands past the 288 bytes its header declares; refused/, 1000, 32);
+    const honest = path.join(dir, 'x.npy.gz');
+    fs.writeFileSync(honest, zlib.gzipSync(Buffer.concat([npyHeader('(2, 4)'), Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]).buffer)])));
+    fs.writeFileSync(path.join(dir, 'y.txt'), '0\n1\n');
+    const loaded = await loadDataset({ path: honest, labelsPath: path.join(dir, 'y.txt') });
+    assert.deepEqual([...loaded.features], [1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
 describe('bounded text parsing', () => {
   test('a 50 MB one-line CSV fails fast with a short message', async () => {
     const dir = tmp();

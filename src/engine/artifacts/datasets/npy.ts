@@ -5,6 +5,7 @@ import { recordSize } from '../dataset';
 import { elementReader, type ElementType } from './element-type';
 import type { NdArray } from './ndarray';
 import { formatShape, MAX_QUOTED_CHARS } from './numbers';
+import { formatBytes, MAX_DATASET_BYTES } from './read-file';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** True when the bytes start like an NPY file (magic and room for the version and length). */
@@ -74,6 +75,25 @@ export function parseNpy(bytes: Uint8Array, where: SourceLocation): NdArray {
   const read = elementReader(bytes, dataStart, type);
   const get = fortranOrder && shape.length > 1 ? fortranToC(shape, read) : read;
   return { shape, dtype: descr, get };
+}
+
+/**
+ * The whole file's size as its header declares it, once `head` holds the header; undefined
+ * before, null when it is no NPY file. Refuses a shape whose values could not be held as
+ * float features, so a gzipped NPY bomb is stopped by its first bytes (see read-file.ts).
+ */
+export function npyDeclaredBytes(head: Uint8Array, file: string): number | null | undefined {
+  if (head.length < 12) return undefined;
+  const preamble = readNpyPreamble(head);
+  if (preamble.kind === 'truncated') return undefined;
+  if (preamble.kind !== 'ok') return null;
+  const where = { file };
+  const { descr, shape } = parseHeader(preamble.header, where);
+  const count = recordSize(shape);
+  if (count * 4 >= MAX_DATASET_BYTES) {
+    throw new InputError(`the NPY header declares shape ${formatShape(shape)}: ${formatBytes(count * 4)} of float features; at most ${formatBytes(MAX_DATASET_BYTES)}`, where);
+  }
+  return preamble.dataStart + count * parseDescr(descr, where).size;
 }
 
 function parseHeader(header: string, where: SourceLocation): { descr: string; fortranOrder: boolean; shape: number[] } {

@@ -3,6 +3,7 @@ import { InputError } from '../../errors';
 import { formatBytes, readRegularFile } from '../safe-files';
 import { formatFromName } from './format';
 import { idxDeclaredBytes } from './idx';
+import { npyDeclaredBytes } from './npy';
 
 /**
  * Largest dataset file, or decompressed gzip/zip member, we agree to hold in memory.
@@ -28,8 +29,9 @@ export async function readDataFile(file: string, limit = MAX_DATASET_BYTES, what
     tooLarge: (size) => `file is ${formatBytes(size)}; dataset files must be smaller than ${formatBytes(limit)}`,
   });
   if (!isGzip(raw)) return raw;
-  // An IDX header states the exact data size: a gzip stream that runs past it is refused there.
-  return gunzipBounded(raw, limit - 1, file, formatFromName(file) === 'idx' ? idxDeclaredBytes : undefined);
+  // IDX and NPY headers state the exact data size: a gzip stream that runs past it is refused there.
+  const format = formatFromName(file);
+  return gunzipBounded(raw, limit - 1, file, format === 'idx' ? idxDeclaredBytes : format === 'npy' ? npyDeclaredBytes : undefined);
 }
 
 /**
