@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { knownAttacks } from '../../src/engine/attacks/catalog';
 import { COMMANDS, TREE_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/command-ids';
 import { DEFAULT_EXCLUDE, DEFAULTS, SECTION, SETTINGS } from '../../src/extension/engine-settings';
+import { DEFAULT_REFERENCE_SHADOW_COUNT } from '../../src/engine/manifest/defaults';
 
 interface Contributes {
   commands: { command: string; title: string; category: string }[];
@@ -70,7 +71,13 @@ test('settings: every key the code reads is contributed, with the code\'s defaul
   assert.deepEqual(props[key(SETTINGS.exclude)]!.default, DEFAULT_EXCLUDE);
   assert.equal(props[key(SETTINGS.backend)]!.scope, 'machine-overridable');
   assert.equal(props[key(SETTINGS.workers)]!.scope, 'machine-overridable');
-  for (const k of [SETTINGS.maxTprAtFpr, SETTINGS.fpr, SETTINGS.maxAuc]) assert.equal(props[key(k)]!.scope, 'resource');
+  for (const k of [SETTINGS.maxTprAtFpr, SETTINGS.fpr, SETTINGS.maxAuc, SETTINGS.shadowModels]) assert.equal(props[key(k)]!.scope, 'resource');
+  // The reference-model count: the engine's default, and the manifest schema's shadow.count range.
+  const shadowModels = props[key(SETTINGS.shadowModels)] as { default: unknown; type: unknown; minimum: unknown; maximum: unknown };
+  assert.equal(shadowModels.default, DEFAULTS.shadowModels);
+  assert.equal(DEFAULTS.shadowModels, DEFAULT_REFERENCE_SHADOW_COUNT);
+  const count = findCountSchema(JSON.parse(readFileSync('schemas/privacy-audit.schema.json', 'utf8')));
+  assert.deepEqual([shadowModels.type, shadowModels.minimum, shadowModels.maximum], [count.type, count.minimum, count.maximum]);
 });
 
 test('the sweep attack setting offers exactly the engine\'s attack catalog', () => {
@@ -88,3 +95,19 @@ test('the manifest schema is contributed and the icons exist', () => {
   assert.deepEqual([...readFileSync(pkg.icon).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   assert.match(readFileSync(contributes.viewsContainers.activitybar[0]!.icon, 'utf8'), /^<svg /);
 });
+
+/** The schema of an audit's shadow.count, wherever the schema keeps it. */
+function findCountSchema(node: unknown): { type: string; minimum: number; maximum: number } {
+  if (typeof node !== 'object' || node === null) throw new Error('no shadow.count in the manifest schema');
+  const record = node as Record<string, unknown>;
+  const shadow = (record.properties as Record<string, { properties?: Record<string, unknown> }> | undefined)?.shadow;
+  if (shadow?.properties?.count) return shadow.properties.count as { type: string; minimum: number; maximum: number };
+  for (const value of Object.values(record)) {
+    try {
+      return findCountSchema(value);
+    } catch {
+      // Not in this branch.
+    }
+  }
+  throw new Error('no shadow.count in the manifest schema');
+}
