@@ -438,6 +438,14 @@ def memo_and_stack():
     data = b'\x80\x02' + wrapper + b'\x05' + b'0' + glob('os', 'system') + bu(CMD) + b'\x85R.'
     add('malicious', 'joblib-alignment', 'joblib-alignment-none.joblib', data, None,
         note='joblib reads the array byte 0x05 raw (no padding: alignment is None), then the payload; the plain recorder cannot read joblib inline arrays')
+    # A repeated 'shape' key: the dict keeps the last value, (1,), so joblib reads one byte; (200,) first would hide the payload.
+    dup = wrapper.replace(bu('shape') + b'K\x01\x85', bu('shape') + b'K\xc8\x85' + bu('shape') + b'K\x01\x85')
+    assert dup != wrapper
+    tail = b'\x05' + b'0' + glob('os', 'system') + bu(CMD) + b'\x85R.'
+    # 200 bytes after the BUILD sits a STOP: a first-wins reading skips the payload and ends cleanly there.
+    data = b'\x80\x02' + dup + tail + b'N' * (200 - len(tail)) + b'.'
+    add('malicious', 'joblib-alignment', 'joblib-duplicate-shape.joblib', data, None,
+        note='the state dict repeats shape: Python keeps the last, (1,); a scanner keeping the first skips 200 bytes past the payload')
 
 
 def npy_tricks():

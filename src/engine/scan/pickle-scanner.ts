@@ -84,7 +84,8 @@ type Value =
   | { k: 'num'; v: number | bigint }
   | { k: 'const'; v: boolean | null }
   | { k: 'seq'; items: Value[] }
-  | { k: 'dict'; entries: [Value, Value][] }
+  /** `cut`: entries past MAX_KEPT_ITEMS were dropped, so a key's value may be unknown. */
+  | { k: 'dict'; entries: [Value, Value][]; cut?: boolean }
   | { k: 'global'; module: string; name: string }
   | { k: 'obj'; cls: Value; args: Value; state?: Value }
   | { k: 'other' };
@@ -241,9 +242,12 @@ export function scanPickle(bytes: Uint8Array, start = 0, options: ScanPickleOpti
           stack.push({ k: 'seq', items });
           break;
         }
-        case 'DICT':
-          stack.push({ k: 'dict', entries: pairs(popMark()) });
+        case 'DICT': {
+          const dict: Value = { k: 'dict', entries: [] };
+          addEntries(dict, pairs(popMark()));
+          stack.push(dict);
           break;
+        }
         case 'SETITEM': {
           const value = pop();
           const key = pop();
@@ -360,14 +364,21 @@ function addItems(target: Value, items: Value[]): void {
   if (target.k === 'seq') target.items.push(...items.slice(0, Math.max(0, MAX_KEPT_ITEMS - target.items.length)));
 }
 
+/** As a Python dict: a repeated string key keeps its place and takes the last value. */
 function addEntries(target: Value, entries: [Value, Value][]): void {
-  if (target.k === 'dict') target.entries.push(...entries.slice(0, Math.max(0, MAX_KEPT_ITEMS - target.entries.length)));
+  if (target.k !== 'dict') return;
+  for (const [key, value] of entries) {
+    const i = key.k === 'str' ? target.entries.findIndex(([k]) => k.k === 'str' && k.v === key.v) : -1;
+    if (i >= 0) target.entries[i] = [target.entries[i][0], value];
+    else if (target.entries.length < MAX_KEPT_ITEMS) target.entries.push([key, value]);
+    else target.cut = true;
+  }
 }
 
 function pairs(items: Value[]): [Value, Value][] {
   if (items.length % 2 !== 0) throw new StackProblem(`needs key/value pairs but found ${items.length} items`);
   const out: [Value, Value][] = [];
-  for (let i = 0; i < items.length && out.length < MAX_KEPT_ITEMS; i += 2) out.push([items[i], items[i + 1]]);
+  for (let i = 0; i < items.length; i += 2) out.push([items[i], items[i + 1]]);
   return out;
 }
 
@@ -396,6 +407,7 @@ function joblibArrayLength(obj: Extract<Value, { k: 'obj' }>, pos: number): Inli
     throw new InlineProblem({ offset: pos, kind: 'unscannable', message: `joblib array data follows but its size cannot be known statically (${why}); scanning stopped here` });
   };
   if (!state || state.k !== 'dict') return fail('no state dict');
+  if (state.cut) return fail(`the state dict has more than ${MAX_KEPT_ITEMS} entries`);
   const get = (key: string) => state.entries.find(([k]) => k.k === 'str' && k.v === key)?.[1];
   const shape = get('shape');
   const dtype = get('dtype');
