@@ -133,6 +133,7 @@ export class AuditService {
           ...(attacks ? { attacks: [...attacks] } : {}),
           ...(settings.shadowModels !== undefined ? { shadowModels: settings.shadowModels } : {}),
           ...(settings.allowOutsideWorkspace === true ? { allowOutsideWorkspace: true } : {}),
+          workspaceRoot: resolved.workspaceRoot,
         },
         {
           onStart: () => this.deps.status.auditRunning(jobId, toRun[0]!),

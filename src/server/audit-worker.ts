@@ -40,7 +40,7 @@ port.on('message', (message: ToWorker) => {
 
 async function runJob(job: RunAuditJob, signal: AbortSignal): Promise<void> {
   try {
-    const containment = { allowOutsideWorkspace: job.allowOutsideWorkspace === true };
+    const containment = { allowOutsideWorkspace: job.allowOutsideWorkspace === true, ...(job.workspaceRoot ? { workspaceRoot: job.workspaceRoot } : {}) };
     const parsed = parseManifest(job.manifestText, job.manifestFile, containment);
     if (!parsed.manifest) {
       const first = parsed.problems.find((p) => p.severity === 'error');

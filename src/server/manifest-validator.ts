@@ -7,6 +7,7 @@ import { parseManifest } from '../engine/manifest';
 import type { DiagnosticPublisher } from './diagnostic-publisher';
 import { errorText, type Log } from './log';
 import { manifestProblemDiagnostics } from './manifest-diagnostics';
+import { manifestWorkspaceRoot } from './target-resolution';
 import { pathKey } from './uris';
 
 /** Long enough to skip the keystrokes of a word, short enough to feel live. */
@@ -19,8 +20,10 @@ export class ManifestValidator {
     private readonly publisher: DiagnosticPublisher,
     private readonly log: Log,
     private readonly docsBaseUri: string | undefined,
-    /** modelPrivacy.allowOutsideWorkspace: paths outside the manifest's folder are then no error. */
+    /** modelPrivacy.allowOutsideWorkspace: paths outside the workspace are then no error. */
     private readonly allowOutsideWorkspace: () => boolean = () => false,
+    /** The VS Code workspace folders: a manifest's paths must stay inside the one holding it. */
+    private readonly workspaceFolders: () => readonly string[] = () => [],
   ) {}
 
   /** Validates the editor's text after a pause in typing. */
@@ -35,7 +38,10 @@ export class ManifestValidator {
 
   validateText(file: string, text: string): void {
     try {
-      const { problems } = parseManifest(text, file, { allowOutsideWorkspace: this.allowOutsideWorkspace() });
+      const { problems } = parseManifest(text, file, {
+        allowOutsideWorkspace: this.allowOutsideWorkspace(),
+        workspaceRoot: manifestWorkspaceRoot(file, this.workspaceFolders()),
+      });
       this.publisher.setFile(sourceOf(file), file, manifestProblemDiagnostics(problems, this.docsBaseUri));
     } catch (e) {
       // parseManifest is meant never to throw; if it does, the user still gets a server.

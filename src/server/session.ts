@@ -53,7 +53,7 @@ export class EngineSession {
     this.folders = workspaceFolders;
     this.currentSettings = options.settings;
     this.publisher = new DiagnosticPublisher(hooks.publish);
-    this.validator = new ManifestValidator(this.publisher, hooks.log, options.docsBaseUri, () => this.currentSettings.allowOutsideWorkspace === true);
+    this.validator = new ManifestValidator(this.publisher, hooks.log, options.docsBaseUri, () => this.currentSettings.allowOutsideWorkspace === true, () => this.folders);
     this.view = new ResultsView(this.publisher, new ModelTopologyLocator(), options.docsBaseUri, hooks.resultsChanged);
     this.cache = new ResultCache(options.storagePath !== undefined ? path.join(options.storagePath, 'results') : undefined, hooks.log);
     this.status = new StatusTracker(hooks.statusChanged);

@@ -24,6 +24,8 @@ export interface ResolvedTarget {
   proposed: boolean;
   manifestText: string;
   root: string;
+  /** Folder every manifest path must resolve inside: the VS Code workspace folder holding the manifest, else its own folder. */
+  workspaceRoot: string;
   /** Undefined when the manifest has errors (see problems). */
   manifest?: Manifest;
   problems: ManifestProblem[];
@@ -64,7 +66,7 @@ function fromManifestFile(file: string, requested: readonly string[] | undefined
   } catch (e) {
     throw new UserFacingError(`${file}: cannot read the manifest (${(e as Error).message})`);
   }
-  return fromText(file, text, false, path.dirname(file), file, requested, forModel, options.allowOutsideWorkspace === true);
+  return fromText(file, text, false, path.dirname(file), file, requested, forModel, options);
 }
 
 function fromProposal(folder: string, requested: readonly string[] | undefined, options: ResolveOptions, forModel: string | undefined): ResolvedTarget {
@@ -73,19 +75,20 @@ function fromProposal(folder: string, requested: readonly string[] | undefined, 
     throw new UserFacingError(`${folder}: no ${MANIFEST_FILE_NAME} here, and no model (TF.js model.json, Keras .h5/.keras, ONNX) with member and non-member data beside it was detected`);
   }
   const text = options.defaultPolicy ? withDefaultPolicy(proposal.text, options.defaultPolicy) : proposal.text;
-  return fromText(path.join(folder, MANIFEST_FILE_NAME), text, true, folder, folder, requested, forModel, options.allowOutsideWorkspace === true);
+  return fromText(path.join(folder, MANIFEST_FILE_NAME), text, true, folder, folder, requested, forModel, options);
 }
 
 function fromText(
   file: string, text: string, proposed: boolean, root: string, reportKey: string,
-  requested: readonly string[] | undefined, forModel: string | undefined, allowOutsideWorkspace: boolean,
+  requested: readonly string[] | undefined, forModel: string | undefined, options: ResolveOptions,
 ): ResolvedTarget {
-  const parsed = parseManifest(text, file, { allowOutsideWorkspace });
+  const workspaceRoot = manifestWorkspaceRoot(file, options.workspaceFolders);
+  const parsed = parseManifest(text, file, { workspaceRoot, allowOutsideWorkspace: options.allowOutsideWorkspace === true });
   const audits = parsed.manifest?.audits ?? [];
   const covered = forModel === undefined ? audits : audits.filter((a) => pathKey(a.model) === pathKey(forModel));
   const names = covered.map((a) => a.name);
   const resolved: ResolvedTarget = {
-    reportKey, manifestFile: file, proposed, manifestText: text, root, problems: parsed.problems,
+    reportKey, manifestFile: file, proposed, manifestText: text, root, workspaceRoot, problems: parsed.problems,
     selected: requested ? names.filter((n) => requested.includes(n)) : names,
     unknown: requested && parsed.manifest ? requested.filter((n) => !names.includes(n)) : [],
   };
@@ -115,6 +118,12 @@ function forModel(model: string, requested: readonly string[] | undefined, optio
     throw new UserFacingError(`${model}: no member and non-member data was detected for this model; add an audit for it to ${MANIFEST_FILE_NAME}`);
   }
   return resolved;
+}
+
+/** The workspace folder holding the manifest (the innermost, for nested folders), else the manifest's own folder. */
+export function manifestWorkspaceRoot(manifestFile: string, workspaceFolders: readonly string[]): string {
+  const holding = workspaceFolders.filter((f) => isInside(path.resolve(manifestFile), path.resolve(f)));
+  return holding.sort((a, b) => b.length - a.length)[0] ?? path.dirname(path.resolve(manifestFile));
 }
 
 function isInside(file: string, dir: string): boolean {

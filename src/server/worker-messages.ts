@@ -16,8 +16,10 @@ export interface RunAuditJob {
   proposed: boolean;
   /** Folder relative paths in the report are relative to. */
   root: string;
-  /** modelPrivacy.allowOutsideWorkspace: manifest paths may leave the manifest's folder. */
+  /** modelPrivacy.allowOutsideWorkspace: manifest paths may leave the workspace root. */
   allowOutsideWorkspace?: boolean;
+  /** Folder manifest paths must resolve inside (the workspace folder holding the manifest); absent: the manifest's folder. */
+  workspaceRoot?: string;
   /** Audit names to run, in order. */
   audits: string[];
   attacks?: string[];

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readEngineSettings, settingsChangeEffect } from '../../src/extension/engine-settings';
 import { readSettings } from '../../src/server/init-options';
-import { resolveTarget } from '../../src/server/target-resolution';
+import { manifestWorkspaceRoot, resolveTarget } from '../../src/server/target-resolution';
 import { parseManifest } from '../../src/engine/manifest';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as {
@@ -45,4 +45,21 @@ test('the server resolves a manifest with an outside path as an error unless the
   // The editor's live diagnostics use the same switch.
   assert.ok(parseManifest(fs.readFileSync(file, 'utf8'), file).problems.some((p) => /outside the workspace/.test(p.message)));
   assert.ok(!parseManifest(fs.readFileSync(file, 'utf8'), file, { allowOutsideWorkspace: true }).problems.some((p) => /outside the workspace/.test(p.message)));
+});
+
+test('in VS Code the root is the workspace folder holding the manifest: a manifest in a sub-folder may name its siblings', () => {
+  const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-contain-folder-')));
+  const ws = path.join(base, 'ws');
+  fs.mkdirSync(path.join(ws, 'audits'), { recursive: true });
+  fs.mkdirSync(path.join(ws, 'data'));
+  fs.writeFileSync(path.join(ws, 'data', 'train.csv'), 'f0,label\n1,0\n');
+  fs.writeFileSync(path.join(base, 'secret.csv'), 'f0,label\n1,0\n');
+  const file = path.join(ws, 'audits', 'privacy-audit.json');
+  fs.writeFileSync(file, JSON.stringify({ version: 1, audits: [{ name: 'a', model: 'model.json', members: '../data/train.csv', nonMembers: '../../secret.csv' }] }));
+  assert.equal(manifestWorkspaceRoot(file, [base, ws]), ws, 'the innermost folder');
+  assert.equal(manifestWorkspaceRoot(file, ['/elsewhere']), path.join(ws, 'audits'));
+  const outside = (problems: { message: string; path: (string | number)[] }[]) => problems.filter((p) => /outside the workspace/.test(p.message)).map((p) => p.path.join('.'));
+  assert.deepEqual(outside(resolveTarget(file, undefined, { workspaceFolders: [ws] }).problems), ['audits.0.nonMembers']);
+  // Without a workspace folder (a loose file), the manifest's own folder is the root.
+  assert.deepEqual(outside(resolveTarget(file, undefined, { workspaceFolders: [] }).problems), ['audits.0.members', 'audits.0.nonMembers']);
 });
