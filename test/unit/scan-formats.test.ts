@@ -175,6 +175,23 @@ test('VS Code detection lists .bin/.dat/.sav/.p/.model and common extension-less
   assert.equal(await sniffPickle(path.join(dir, 'missing.bin')), false, 'a file gone before the read');
 });
 
+test('the extension\'s light sniffer lets every malicious corpus file through and almost no raw data', async () => {
+  const { mayHoldPickle } = await import('../../src/extension/detection/content-sniff');
+  const dir = path.join(__dirname, '..', 'fixtures', 'scan-corpus');
+  const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { files: { file: string; label: string; kind: string }[] };
+  const missed = expected.files.filter((e) => e.label === 'malicious' && !mayHoldPickle(new Uint8Array(fs.readFileSync(path.join(dir, e.file)).subarray(0, 65536))));
+  assert.deepEqual(missed.map((e) => e.file), []);
+  // Raw float32 weights from a fixed-seed generator: 64 KiB heads, as detection reads them.
+  let seed = 12345;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let listed = 0;
+  for (let i = 0; i < 500; i++) {
+    const f = new Float32Array(16384).map(() => next() * 2 - 1);
+    if (mayHoldPickle(new Uint8Array(f.buffer))) listed++;
+  }
+  assert.ok(listed <= 5, `${listed} of 500 raw weight files would be listed (at most 1%)`);
+});
+
 test('the scanner\'s own limits are never read as "CPython would fail here": the rest is unverified, even in a sniffed .bin', () => {
   const payload = 'cos\nsystem\n(S\'x\'\ntR.';
   const cases: [string, string][] = [
