@@ -96,6 +96,39 @@ function compare(model: tfl.Sequential, logits: boolean, seed: number): void {
   model.dispose();
 }
 
+describe('which CNNs the convolutional trainer takes', () => {
+  const seq = (layers: Record<string, unknown>[]): Record<string, unknown> => ({ class_name: 'Sequential', config: { name: 's', layers } });
+  const input = { class_name: 'InputLayer', config: { batch_shape: [null, 8, 8, 2] } };
+  const conv = (extra: Record<string, unknown> = {}) => ({ class_name: 'Conv2D', config: { filters: 4, kernel_size: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu', ...extra } });
+  const tail = [{ class_name: 'Flatten', config: {} }, { class_name: 'Dense', config: { units: 3, activation: 'softmax' } }];
+
+  test('a Keras 3 style InputLayer (batch_shape), shapes resolved through the layers', () => {
+    const spec = cnnSpecOf(seq([input, conv(), { class_name: 'MaxPooling2D', config: { pool_size: [2, 2], padding: 'valid', strides: null } }, ...tail]));
+    assert.ok(isCnnSpec(spec), JSON.stringify(spec));
+    assert.deepEqual(spec.input, { h: 8, w: 8, c: 2 });
+    assert.deepEqual(spec.layers.map((l) => l.kind), ['conv', 'maxPool', 'dense']);
+    assert.deepEqual(spec.layers[2].kind === 'dense' && [spec.layers[2].inSize, spec.layers[2].units], [4 * 4 * 4, 3]);
+  });
+
+  const refused: [string, Record<string, unknown>, RegExp][] = [
+    ['dilated', seq([input, conv({ dilation_rate: [2, 2] }), ...tail]), /layer 1 \(Conv2D\) is dilated/],
+    ['channels first', seq([input, conv({ data_format: 'channels_first' }), ...tail]), /channels_last/],
+    ['a regulariser', seq([input, conv({ kernel_regularizer: { class_name: 'L2', config: {} } }), ...tail]), /kernel_regularizer/],
+    ['batch normalisation', seq([input, conv(), { class_name: 'BatchNormalization', config: {} }, ...tail]), /layer 2 is BatchNormalization/],
+    ['a hidden softmax', seq([input, conv({ activation: 'softmax' }), ...tail]), /softmax before the output layer/],
+    ['a sigmoid output', seq([input, conv(), tail[0], { class_name: 'Dense', config: { units: 1, activation: 'sigmoid' } }]), /needs softmax or logits/],
+    ['Dense without Flatten', seq([input, conv(), tail[1]]), /needs a Flatten before it/],
+    ['no convolution', seq([{ class_name: 'InputLayer', config: { batch_shape: [null, 4] } }, tail[1]]), /no convolution or pooling layer/],
+  ];
+  for (const [name, topology, reason] of refused) {
+    test(`refused, with the reason: ${name}`, () => {
+      const spec = cnnSpecOf(topology);
+      assert.ok(!isCnnSpec(spec));
+      assert.match(spec.reason, reason);
+    });
+  }
+});
+
 describe('convolutional trainer layers against TF.js (cpu backend)', () => {
   before(async () => {
     await initBackend('cpu');

@@ -90,6 +90,7 @@ export function cnnSpecOf(topology: Record<string, unknown>): CnnSpec | Reason {
   const layers = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : undefined;
   if (layers === undefined || layers.length === 0) return { reason: 'no layers in the Sequential config' };
   let shape: number[] | undefined;
+  let inputDims: number[] | undefined;
   const specs: CnnLayer[] = [];
   for (const [i, layer] of layers.entries()) {
     if (!isObject(layer) || !isObject(layer.config)) return { reason: `layer ${i} has no config` };
@@ -99,6 +100,7 @@ export function cnnSpecOf(topology: Record<string, unknown>): CnnSpec | Reason {
       const dims = batchShape.slice(1);
       if (!dims.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d > 0)) return { reason: `layer ${i} has an unknown input dimension` };
       shape = dims;
+      inputDims = dims;
     }
     if (shape === undefined) return { reason: 'the first layer declares no input shape' };
     for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
@@ -119,11 +121,7 @@ export function cnnSpecOf(topology: Record<string, unknown>): CnnSpec | Reason {
   if (!specs.some((l) => l.kind === 'conv' || l.kind === 'maxPool' || l.kind === 'avgPool')) return { reason: 'no convolution or pooling layer' };
   const hiddenSoftmax = specs.findIndex((l, j) => j < specs.length - 1 && (l.kind === 'conv' || l.kind === 'dense') && l.activation === 'softmax');
   if (hiddenSoftmax >= 0) return { reason: 'softmax before the output layer' };
-  const first = layers.find((l) => isObject(l) && isObject(l.config));
-  const inputDims = ((first as { config: Record<string, unknown> }).config.batch_input_shape
-    ?? (first as { config: Record<string, unknown> }).config.batchInputShape
-    ?? (first as { config: Record<string, unknown> }).config.batch_shape) as number[];
-  const dims = inputDims.slice(1);
+  const dims = inputDims as number[];
   if (dims.length !== 3) return { reason: `the input has shape [${dims.join(', ')}]; the convolutional trainer needs [height, width, channels]` };
   const input = { h: dims[0], w: dims[1], c: dims[2] };
   return { input, inputSize: input.h * input.w * input.c, layers: specs, numClasses: last.units };
