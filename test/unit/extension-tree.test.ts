@@ -124,6 +124,10 @@ test('hovers explain the rule in plain words with the measured numbers and escap
   assert.deepEqual(JSON.parse(decodeURIComponent(open[1]!)), [{ reportKey: manifestPath, audit: 'mlp' }]);
   assert.ok(md.includes('[Rule documentation](file:///ext/docs/rules.md#membership-risk)'));
 
+  const preliminary = findingHover({ ref: { rule: 'membership-risk', audit: 'mlp', attack: 'loss-threshold' }, summary: { ...mlp, stale: false, preliminary: true } });
+  assert.match(preliminary, /2 findings\. \*\(preliminary: threshold attacks only; the shadow-model attacks decide the final verdict\)\*/);
+  assert.ok(!md.includes('preliminary'), 'a final result is not marked');
+
   const bare = findingHover({ ref: { rule: 'invalid-input' } });
   assert.ok(!bare.includes('Open report') && !bare.includes('Measured'));
 

@@ -49,5 +49,6 @@ function summaryLine(summary: AuditSummary): string {
   const strongest = summary.bestAttack ? `strongest attack \`${summary.bestAttack.replace(/`/g, '')}\`: ` : '';
   const measured = metrics ? `${strongest}${escapeMarkdown(metrics)}` : 'no attack result';
   const stale = summary.stale ? ' *(stale: inputs changed since this audit)*' : '';
-  return `Measured: ${measured}; ${escapeMarkdown(severityLabel(summary.severity))}, ${findingsLabel(summary.findings)}.${stale}`;
+  const preliminary = summary.preliminary ? ' *(preliminary: threshold attacks only; the shadow-model attacks decide the final verdict)*' : '';
+  return `Measured: ${measured}; ${escapeMarkdown(severityLabel(summary.severity))}, ${findingsLabel(summary.findings)}.${preliminary}${stale}`;
 }
