@@ -20,7 +20,8 @@ const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-model-audit-'));
 after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
 test('Keras and ONNX targets are audited, shadows included', { timeout: 50_000 }, async () => {
-  const report = await auditTarget(path.join(FIXTURES, 'audit', 'privacy-audit.json'), { cacheDir, workers: 1 });
+  // The manifest names models one folder up: the fixtures folder is its workspace.
+  const report = await auditTarget(path.join(FIXTURES, 'audit', 'privacy-audit.json'), { cacheDir, workers: 1, workspaceRoot: FIXTURES });
   for (const name of ['keras-h5', 'onnx-with-keras-shadows']) {
     const audit = report.audits.find((a) => a.name === name);
     assert.ok(audit, `${name} ran: ${JSON.stringify(report.findings.map((f) => f.message))}`);

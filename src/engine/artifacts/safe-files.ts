@@ -17,6 +17,17 @@ export interface ReadPolicy {
   root: string;
   /** The user allowed files outside the root (CLI flag or machine-scoped setting). */
   allowOutside: boolean;
+  /** Folders the engine itself writes and reads back, chosen by the caller (the shadow/defense cache), never by a manifest. */
+  trusted?: readonly string[];
+}
+
+/** Why `file` is refused under `policy`, or undefined: inside the root or a trusted folder, after symlinks. */
+function refusal(file: string, policy: ReadPolicy): string | undefined {
+  if (policy.allowOutside) return undefined;
+  const why = outsideWorkspace(file, policy.root);
+  if (why === undefined) return undefined;
+  const real = realpathNearest(file);
+  return (policy.trusted ?? []).some((dir) => isInside(real, realpathNearest(dir))) ? undefined : why;
 }
 
 const policyStore = new AsyncLocalStorage<ReadPolicy>();
@@ -94,8 +105,8 @@ export function formatBytes(n: number): string {
  */
 export function checkRegularFile(file: string, opts: ReadOptions): { real: string; stat: fs.Stats } {
   const policy = opts.policy ?? currentReadPolicy();
-  if (policy && !policy.allowOutside) {
-    const why = outsideWorkspace(file, policy.root);
+  if (policy) {
+    const why = refusal(file, policy);
     if (why) throw new InputError(`the ${opts.what} ${why}; refused (allow it with --allow-outside-workspace or the machine setting modelPrivacy.allowOutsideWorkspace)`, { file });
   }
   let real: string;
@@ -134,7 +145,7 @@ function checkOpened(fd: number, checked: { real: string; stat: fs.Stats }, file
     } catch {
       opened = undefined; // no /proc: the dev/ino comparison below still holds
     }
-    if (opened !== undefined && !isInside(opened, realpathNearest(policy.root))) {
+    if (opened !== undefined && refusal(opened, policy) !== undefined) {
       throw new InputError(`the ${opts.what} opened as ${opened}, outside the workspace; refused`, { file });
     }
   }
@@ -200,8 +211,8 @@ export async function readRegularFile(file: string, opts: ReadOptions): Promise<
 
 /** A folder to list, under the same containment rule (its entries are then read one by one with the checks above). */
 export function checkFolder(dir: string, what: string, policy = currentReadPolicy()): void {
-  if (policy && !policy.allowOutside) {
-    const why = outsideWorkspace(dir, policy.root);
+  if (policy) {
+    const why = refusal(dir, policy);
     if (why) throw new InputError(`the ${what} ${why}; refused (allow it with --allow-outside-workspace or the machine setting modelPrivacy.allowOutsideWorkspace)`, { file: dir });
   }
   const real = realpathNearest(dir);

@@ -110,7 +110,8 @@ const MAX_MANIFEST_BYTES = 16 * 1024 ** 2;
 
 /** Every file the audit opens is checked again at open time against the same root. */
 export async function auditResolved(resolved: ResolvedManifest, options: AuditOptions = {}): Promise<AuditReport> {
-  const policy = { root: options.workspaceRoot ?? resolved.root, allowOutside: options.allowOutsideWorkspace === true };
+  // The cache folder the caller chose (CLI flag, extension storage) holds the engine's own files: readable too.
+  const policy = { root: options.workspaceRoot ?? resolved.root, allowOutside: options.allowOutsideWorkspace === true, trusted: options.cacheDir ? [options.cacheDir] : [] };
   return withReadPolicy(policy, () => auditConfined(resolved, options));
 }
 
