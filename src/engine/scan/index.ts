@@ -50,8 +50,11 @@ export const SNIFFED_EXTENSIONS: ReadonlySet<string> = new Set([
   '.npy', '.npz',
 ]);
 const TEXT_INSIDE = /\.(csv|tsv|jsonl?|txt|md|html?)\.[^./\\]+$/i;
-/** Extensions whose content must be a pickle: a first stream the scanner cannot finish is an error. */
-const PICKLE_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.pkl', '.pickle', '.joblib', '.pt', '.pth', '.ckpt', '.sav', '.p']);
+/**
+ * Extensions whose content must be a pickle: a first stream the scanner cannot finish is an
+ * error. (.sav and .p are also SPSS data and source files: sniffed only.)
+ */
+const PICKLE_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.pkl', '.pickle', '.joblib', '.pt', '.pth', '.ckpt']);
 
 export interface ScanOptions {
   /** Reads the model config of a Keras .h5 file; default: the loaders' h5wasm reader, which loads no TensorFlow. */
