@@ -241,3 +241,15 @@ test('a FIFO named like a model is refused at once by the scanner and skipped by
   assert.equal(await sniffPickle(fifo), false);
   assert.ok(Date.now() - started < 2000, 'no blocking open');
 });
+
+test('a compressed pickle is inflated whatever words its name holds; only x.csv.gz-style names are left to the dataset loaders', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-names-'));
+  const payload = gzipSync(Buffer.from('\x80\x04\x8c\x02os\x8c\x06system\x93\x8c\x01x\x85R.', 'latin1'));
+  const named = path.join(dir, 'model.txt.joblib');
+  fs.writeFileSync(named, payload);
+  const r = await scanArtifact(named);
+  assert.ok(r.findings.some((f) => f.data?.callable === 'os.system'), JSON.stringify(r.findings));
+  const csv = path.join(dir, 'train.csv.gz');
+  fs.writeFileSync(csv, gzipSync(Buffer.from('class\nsystem\n1\n')));
+  assert.equal((await scanArtifact(csv)).pickleBased, false);
+});

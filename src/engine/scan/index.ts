@@ -49,7 +49,8 @@ export const SNIFFED_EXTENSIONS: ReadonlySet<string> = new Set([
   // numpy.load(allow_pickle=True) unpickles a file that is neither NPY nor zip.
   '.npy', '.npz',
 ]);
-const TEXT_INSIDE = /\.(csv|tsv|jsonl?|txt|md|html?)\.[^./\\]+$/i;
+/** A text dataset compressed (x.csv.gz): the dataset loaders read it; only these compression names are exempt. */
+const TEXT_INSIDE = /\.(csv|tsv|jsonl?|txt|md|html?)\.(gz|gzip|z|zlib|bz2|xz|lzma|lz4)$/i;
 /**
  * Extensions whose content must be a pickle: a first stream the scanner cannot finish is an
  * error. (.sav and .p are also SPSS data and source files: sniffed only.)
