@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { readRegularFile, readRegularFileSync, withReadPolicy } from '../../src/engine/artifacts/safe-files';
+import { isInside, outsideWorkspace, readRegularFile, readRegularFileSync, withReadPolicy } from '../../src/engine/artifacts/safe-files';
 import { listZipMembers, readZipMember } from '../../src/engine/artifacts/capped-inflate';
 import { loadDataset } from '../../src/engine/artifacts/datasets';
 import { loadModel } from '../../src/engine/artifacts/models';
@@ -141,6 +141,17 @@ describe('files stay inside the workspace', () => {
     // The user's explicit permission lifts the confinement (never the manifest's).
     const allowed = await withReadPolicy({ root, allowOutside: true }, () => readRegularFile(path.join(root, 'link.csv'), { maxBytes: MiB, what: 'dataset file' }));
     assert.match(allowed.toString(), /SECRET-CONTENT/);
+  });
+
+  test('containment is decided on real paths: "..name" is inside, "../x" and a sibling with a common prefix are not', () => {
+    assert.equal(isInside('/w/ws/..data.csv', '/w/ws'), true);
+    assert.equal(isInside('/w/ws', '/w/ws'), true);
+    assert.equal(isInside('/w/ws-other/x.csv', '/w/ws'), false);
+    assert.equal(isInside('/w/x.csv', '/w/ws'), false);
+    const root = tmp();
+    fs.mkdirSync(path.join(root, 'sub'));
+    assert.equal(outsideWorkspace(path.join(root, 'sub', '..', '..', 'x'), root)?.startsWith('resolves outside the workspace'), true);
+    assert.equal(outsideWorkspace(path.join(root, 'not-yet', 'file.csv'), root), undefined, 'a path that does not exist yet is judged by its existing ancestor');
   });
 
   test('a TF.js weight shard that is a symlink to /dev/zero, or out of the folder, is refused', async () => {

@@ -69,7 +69,8 @@ export function realpathNearest(p: string): string {
 /** True when `file` (a real path) is `root` or below it. */
 export function isInside(file: string, root: string): boolean {
   const rel = path.relative(root, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // "..name" is a file inside; only ".." itself or "../..." leaves.
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
