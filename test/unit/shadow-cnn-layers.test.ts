@@ -13,11 +13,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/engine/backend';
 import { axis, cnnSpecOf, isCnnSpec, type CnnSpec } from '../../src/engine/shadow/cnn-architecture';
-import { CnnTrainer } from '../../src/engine/shadow/cnn-trainer';
+import { CnnTrainer, type CnnLayerWeights } from '../../src/engine/shadow/cnn-trainer';
 import type { OptimizerSpec } from '../../src/engine/shadow/optimizer';
 import { makeRandom } from '../../src/engine/shadow/random';
 import type { RecordStore } from '../../src/engine/shadow/record-store';
-import type { LayerWeights } from '../../src/engine/shadow/stacked-mlp';
 
 const SGD: OptimizerSpec = { kind: 'sgd', learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, source: 'settings' };
 const BATCH = 6;
@@ -29,17 +28,26 @@ function specOf(model: tfl.Sequential): CnnSpec {
   return spec;
 }
 
-/** Random weights everywhere (biases too, so their gradients and additions are exercised). */
-function randomiseWeights(model: tfl.Sequential, seed: number): LayerWeights[] {
+/**
+ * Random weights everywhere (biases, gammas, moving statistics too, so every term is
+ * exercised; moving variances positive), set on the TF.js model layer by layer.
+ */
+function randomiseWeights(model: tfl.Sequential, seed: number): CnnLayerWeights[] {
   const random = makeRandom(seed);
-  const values = model.getWeights().map((w) => Float32Array.from({ length: w.size }, () => (random() * 2 - 1) * 0.5));
-  model.setWeights(values.map((v, i) => tf.tensor(v, model.getWeights()[i].shape)));
-  const out: LayerWeights[] = [];
-  let i = 0;
+  const out: CnnLayerWeights[] = [];
   for (const layer of model.layers) {
     const weights = layer.getWeights();
     if (weights.length === 0) continue;
-    out.push({ kernel: values[i++], bias: weights.length > 1 ? values[i++] : undefined });
+    const names = layer.weights.map((w) => w.originalName);
+    const values = weights.map((w, j) => Float32Array.from({ length: w.size }, () =>
+      (/moving_variance/.test(names[j]) ? 0.5 + random() : /gamma/.test(names[j]) ? 0.5 + random() : (random() * 2 - 1) * 0.5)));
+    layer.setWeights(values.map((v, j) => tf.tensor(v, weights[j].shape)));
+    if (layer.getClassName() !== 'BatchNormalization') {
+      out.push({ kernel: values[0], bias: values[1] });
+      continue;
+    }
+    const named = (part: string): Float32Array | undefined => values[names.findIndex((n) => n.endsWith(part))];
+    out.push({ kernel: named('gamma') ?? new Float32Array(0), bias: named('beta'), movingMean: named('moving_mean'), movingVariance: named('moving_variance') });
   }
   return out;
 }
@@ -87,6 +95,11 @@ function compare(model: tfl.Sequential, logits: boolean, seed: number): void {
   const trainable = model.trainableWeights;
   let g = 0;
   for (const [layerIndex, weight] of gradients.entries()) {
+    if (weight.kernel.length === 0) {
+      // A BatchNormalization without scale: beta only.
+      assertClose(weight.bias as Float32Array, grads[trainable[g++].originalName].dataSync() as Float32Array, `layer ${layerIndex} beta gradient`);
+      continue;
+    }
     const kernel = grads[trainable[g++].originalName].dataSync() as Float32Array;
     assertClose(weight.kernel, kernel, `layer ${layerIndex} kernel gradient`);
     if (weight.bias !== undefined) assertClose(weight.bias, grads[trainable[g++].originalName].dataSync() as Float32Array, `layer ${layerIndex} bias gradient`);
@@ -114,7 +127,9 @@ describe('which CNNs the convolutional trainer takes', () => {
     ['dilated', seq([input, conv({ dilation_rate: [2, 2] }), ...tail]), /layer 1 \(Conv2D\) is dilated/],
     ['channels first', seq([input, conv({ data_format: 'channels_first' }), ...tail]), /channels_last/],
     ['a regulariser', seq([input, conv({ kernel_regularizer: { class_name: 'L2', config: {} } }), ...tail]), /kernel_regularizer/],
-    ['batch normalisation', seq([input, conv(), { class_name: 'BatchNormalization', config: {} }, ...tail]), /layer 2 is BatchNormalization/],
+    ['layer normalisation', seq([input, conv(), { class_name: 'LayerNormalization', config: {} }, ...tail]), /layer 2 is LayerNormalization/],
+    ['batch normalisation without scale (TF.js cannot train it either)', seq([input, conv(), { class_name: 'BatchNormalization', config: { scale: false } }, ...tail]), /BatchNormalization\) has no scale/],
+    ['batch normalisation over rows', seq([input, conv(), { class_name: 'BatchNormalization', config: { axis: 1 } }, ...tail]), /normalises axis 1, not the channels/],
     ['a hidden softmax', seq([input, conv({ activation: 'softmax' }), ...tail]), /softmax before the output layer/],
     ['a sigmoid output', seq([input, conv(), tail[0], { class_name: 'Dense', config: { units: 1, activation: 'sigmoid' } }]), /needs softmax or logits/],
     ['Dense without Flatten', seq([input, conv(), tail[1]]), /needs a Flatten before it/],
@@ -261,5 +276,28 @@ describe('convolutional trainer layers against TF.js (cpu backend)', () => {
     assertClose(g[1].kernel, grads[vars[2].name].dataSync() as Float32Array, 'dense kernel gradient');
     tf.dispose([x, y, mask, ...vars, ...Object.values(grads)]);
     m.dispose();
+  });
+
+  test('BatchNormalization after a linear Conv2D, with a ReLU Activation: moving statistics when predicting, batch statistics in training', () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, padding: 'same', useBias: false }));
+    m.add(tfl.layers.batchNormalization());
+    m.add(tfl.layers.activation({ activation: 'relu' }));
+    m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tfl.layers.flatten());
+    m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
+    compare(m, false, 19);
+  });
+
+  test('BatchNormalization after a ReLU Conv2D (other epsilon), and on Dense features (1-D, other momentum)', () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ inputShape: [7, 6, 1], filters: 4, kernelSize: 3, padding: 'valid', activation: 'relu' }));
+    m.add(tfl.layers.batchNormalization({ epsilon: 0.01 }));
+    m.add(tfl.layers.averagePooling2d({ poolSize: 2 }));
+    m.add(tfl.layers.flatten());
+    m.add(tfl.layers.dense({ units: 7, activation: 'tanh' }));
+    m.add(tfl.layers.batchNormalization({ momentum: 0.9 }));
+    m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
+    compare(m, false, 20);
   });
 });

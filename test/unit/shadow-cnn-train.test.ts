@@ -21,7 +21,7 @@ import type { Architecture } from '../../src/engine/shadow/architecture';
 import { BatchPlan } from '../../src/engine/shadow/batch-plan';
 import { cnnSpecOf, isCnnSpec, type CnnSpec } from '../../src/engine/shadow/cnn-architecture';
 import { cnnInitialWeights } from '../../src/engine/shadow/cnn-init';
-import { CnnTrainer } from '../../src/engine/shadow/cnn-trainer';
+import { CnnTrainer, type CnnLayerWeights } from '../../src/engine/shadow/cnn-trainer';
 import { buildShadowModel } from '../../src/engine/shadow/layers-model';
 import { compileForTraining, trainLayersModel } from '../../src/engine/shadow/layers-trainer';
 import type { OptimizerSpec } from '../../src/engine/shadow/optimizer';
@@ -29,7 +29,6 @@ import { trainPerModel } from '../../src/engine/shadow/per-model';
 import { makeRandom } from '../../src/engine/shadow/random';
 import { buildRecordStore, type RecordStore } from '../../src/engine/shadow/record-store';
 import { NO_HOOKS } from '../../src/engine/shadow/step-hooks';
-import type { LayerWeights } from '../../src/engine/shadow/stacked-mlp';
 import { trainerFor } from '../../src/engine/shadow/trainer-choice';
 
 const SHAPE = [8, 8, 1];
@@ -49,6 +48,22 @@ function cnnTopology(extra?: (m: tfl.Sequential) => void): Record<string, unknow
   m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
   m.add(tfl.layers.flatten());
   extra?.(m);
+  m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
+  const topology = m.toJSON(null, false) as unknown as Record<string, unknown>;
+  m.dispose();
+  return topology;
+}
+
+/** Conv2D (linear, no bias), BatchNormalization, ReLU Activation, pool, then the rest of the small CNN. */
+function batchNormTopology(): Record<string, unknown> {
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: SHAPE, filters: 4, kernelSize: 3, padding: 'same', useBias: false }));
+  m.add(tfl.layers.batchNormalization({ momentum: 0.9 }));
+  m.add(tfl.layers.activation({ activation: 'relu' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tfl.layers.flatten());
   m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax' }));
   const topology = m.toJSON(null, false) as unknown as Record<string, unknown>;
   m.dispose();
@@ -79,8 +94,11 @@ function specOf(architecture: Architecture): CnnSpec {
   return spec;
 }
 
-function worstRelative(ours: LayerWeights[], theirs: Float32Array[]): number {
-  const flat = ours.flatMap((w) => (w.bias ? [w.kernel, w.bias] : [w.kernel]));
+/** Ours in model.getWeights() order (trainable weights layer by layer, then moving statistics) against TF.js's. */
+function worstRelative(ours: CnnLayerWeights[], theirs: Float32Array[]): number {
+  const trainable = ours.flatMap((w) => [w.kernel, w.bias].filter((v): v is Float32Array => v !== undefined && v.length > 0));
+  const moving = ours.flatMap((w) => (w.movingMean ? [w.movingMean, w.movingVariance as Float32Array] : []));
+  const flat = [...trainable, ...moving];
   assert.equal(flat.length, theirs.length);
   let worst = 0;
   let scale = 0;
@@ -128,6 +146,11 @@ describe('convolutional trainer: whole training steps against the TF.js layers t
     model.dispose();
     const ours = await cnnInitialWeights(arch, spec, 'cpu', SEED, 3);
     assert.deepEqual(ours.flatMap((w) => [Array.from(w.kernel), Array.from(w.bias as Float32Array)]), theirs);
+    const bnArch: Architecture = { file: 'bn.json', topology: batchNormTopology() };
+    const bnModel = await buildShadowModel(bnArch, SEED, 3);
+    const bnTheirs = bnModel.getWeights().map((w) => w.dataSync() as Float32Array);
+    bnModel.dispose();
+    assert.equal(worstRelative(await cnnInitialWeights(bnArch, specOf(bnArch), 'cpu', SEED, 3), bnTheirs), 0, 'with BatchNormalization too');
     const other = await cnnInitialWeights(arch, spec, 'cpu', SEED, 4);
     assert.notDeepEqual(Array.from(other[0].kernel), Array.from(ours[0].kernel));
   });
@@ -140,6 +163,11 @@ describe('convolutional trainer: whole training steps against the TF.js layers t
   test('eight Adam steps over two epochs with a partial last batch: within 5e-4', async () => {
     const members = Int32Array.from({ length: 53 }, (_, i) => (i * 7) % 60);
     const worst = await bothWays(architecture(), store(), members, 16, 2, adam);
+    assert.ok(worst <= 5e-4, `worst relative difference ${worst.toExponential(2)}`);
+  });
+
+  test('BatchNormalization (batch statistics, moving averages): six Adam steps, weights and moving statistics within 5e-4', async () => {
+    const worst = await bothWays({ file: 'bn.json', topology: batchNormTopology() }, store(), Int32Array.from({ length: 45 }, (_, i) => i), 16, 2, adam);
     assert.ok(worst <= 5e-4, `worst relative difference ${worst.toExponential(2)}`);
   });
 
@@ -203,10 +231,10 @@ describe('trainShadowModels with a convolutional architecture', () => {
   });
 
   test('a CNN with a layer our kernels do not cover falls back to TF.js layers and says why', () => {
-    const topology = cnnTopology((m) => m.add(tfl.layers.batchNormalization()));
+    const topology = cnnTopology((m) => m.add(tfl.layers.layerNormalization()));
     const choice = trainerFor({ architecture: { file: 'bn.json', topology }, store: buildRecordStore(images('a', 4, 4), undefined), numClasses: CLASSES });
     assert.equal(choice.trainer, 'per-model');
-    assert.match(choice.reason ?? '', /layer 5 is BatchNormalization: the convolutional trainer does not cover it/);
+    assert.match(choice.reason ?? '', /layer 5 is LayerNormalization: the convolutional trainer does not cover it/);
   });
 
   test('a CNN whose batch would not fit the trainer\'s memory falls back to TF.js layers and says so', () => {

@@ -1,10 +1,10 @@
 /**
  * The convolutional networks our own kernels train (cnn-trainer.ts): a Sequential
- * model of Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout and
- * Activation layers, channels last, ending in a Dense softmax (or logits) layer. Shapes
- * and padding are resolved here (TensorFlow's 'same' rule) so the trainer only walks a
- * list. Anything else (batch normalisation, dilation, regularisers, constraints, other
- * layers) is reported as a reason, and the TF.js layers trainer takes the model.
+ * model of Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization (over channels),
+ * Flatten, Dense, Dropout and Activation layers, channels last, ending in a Dense softmax
+ * (or logits) layer. Shapes and padding are resolved here (TensorFlow's 'same' rule) so
+ * the trainer only walks a list. Anything else (dilation, regularisers, constraints,
+ * other layers) is reported as a reason, and the TF.js layers trainer takes the model.
  * Free of TensorFlow imports: the main thread decides with it.
  */
 import type { Activation } from './architecture';
@@ -54,7 +54,25 @@ export interface DropoutLayer {
   rate: number;
 }
 
-export type CnnLayer = ConvLayer | PoolLayer | DenseLayer | DropoutLayer;
+/**
+ * Batch normalisation over the last (channel) axis, as tfjs-layers trains it: batch
+ * mean and biased variance in training (moving averages updated with `momentum`),
+ * moving statistics when predicting; an Activation after it folds in.
+ */
+export interface BatchNormLayer {
+  kind: 'batchNorm';
+  /** Values per record, and channels (the last axis). */
+  size: number;
+  channels: number;
+  epsilon: number;
+  momentum: number;
+  /** gamma (scale) and beta (center) are trained when present. */
+  scale: boolean;
+  center: boolean;
+  activation: Activation;
+}
+
+export type CnnLayer = ConvLayer | PoolLayer | DenseLayer | DropoutLayer | BatchNormLayer;
 
 export interface CnnSpec {
   input: Shape3;
@@ -119,7 +137,7 @@ export function cnnSpecOf(topology: Record<string, unknown>): CnnSpec | Reason {
     return { reason: `the output layer has activation ${last.activation}; the convolutional trainer needs softmax or logits` };
   }
   if (!specs.some((l) => l.kind === 'conv' || l.kind === 'maxPool' || l.kind === 'avgPool')) return { reason: 'no convolution or pooling layer' };
-  const hiddenSoftmax = specs.findIndex((l, j) => j < specs.length - 1 && (l.kind === 'conv' || l.kind === 'dense') && l.activation === 'softmax');
+  const hiddenSoftmax = specs.findIndex((l, j) => j < specs.length - 1 && (l.kind === 'conv' || l.kind === 'dense' || l.kind === 'batchNorm') && l.activation === 'softmax');
   if (hiddenSoftmax >= 0) return { reason: 'softmax before the output layer' };
   const dims = inputDims as number[];
   if (dims.length !== 3) return { reason: `the input has shape [${dims.join(', ')}]; the convolutional trainer needs [height, width, channels]` };
@@ -150,10 +168,29 @@ function layerSpec(className: unknown, c: Record<string, unknown>, shape: number
       }
       // Folded into the layer before it, which must be linear.
       if (activation === 'linear') return { shape };
-      if (previous === undefined || (previous.kind !== 'conv' && previous.kind !== 'dense') || previous.activation !== 'linear') {
-        return { reason: `layer ${i} (Activation) does not follow a linear Conv2D or Dense layer` };
+      if (previous === undefined || (previous.kind !== 'conv' && previous.kind !== 'dense' && previous.kind !== 'batchNorm') || previous.activation !== 'linear') {
+        return { reason: `layer ${i} (Activation) does not follow a linear Conv2D, Dense or BatchNormalization layer` };
       }
       previous.activation = activation as Activation;
+      return { shape };
+    }
+    case 'BatchNormalization': {
+      const axisValue = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
+      if (axisValue !== -1 && axisValue !== shape.length) return { reason: `layer ${i} (BatchNormalization) normalises axis ${JSON.stringify(c.axis)}, not the channels` };
+      for (const key of ['gamma_regularizer', 'beta_regularizer', 'gamma_constraint', 'beta_constraint', 'renorm', 'virtual_batch_size', 'adjustment']) {
+        if (c[key] != null && c[key] !== false) return { reason: `layer ${i} (BatchNormalization) has ${key}` };
+      }
+      // tfjs-layers 4.22 cannot train these either (it reads gamma and beta unconditionally).
+      if (c.scale === false || c.center === false) return { reason: `layer ${i} (BatchNormalization) has no ${c.scale === false ? 'scale' : 'center'}` };
+      const epsilon = c.epsilon ?? 1e-3;
+      const momentum = c.momentum ?? 0.99;
+      if (typeof epsilon !== 'number' || !(epsilon > 0) || typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+        return { reason: `layer ${i} (BatchNormalization) has no valid epsilon or momentum` };
+      }
+      specs.push({
+        kind: 'batchNorm', size, channels: shape[shape.length - 1], epsilon, momentum,
+        scale: c.scale !== false, center: c.center !== false, activation: 'linear',
+      });
       return { shape };
     }
     case 'Dense': {
@@ -227,6 +264,7 @@ export function cnnParameterCount(spec: CnnSpec): number {
   for (const l of spec.layers) {
     if (l.kind === 'conv') count += l.kh * l.kw * l.input.c * l.output.c + (l.useBias ? l.output.c : 0);
     if (l.kind === 'dense') count += l.inSize * l.units + (l.useBias ? l.units : 0);
+    if (l.kind === 'batchNorm') count += (l.scale ? l.channels : 0) + (l.center ? l.channels : 0);
   }
   return count;
 }
@@ -239,11 +277,11 @@ export function cnnParameterCount(spec: CnnSpec): number {
 export function cnnWorkingFloats(spec: CnnSpec, batchSize: number): number {
   let floats = 4 * cnnParameterCount(spec) + batchSize * spec.inputSize;
   for (const l of spec.layers) {
-    const out = l.kind === 'dense' ? l.units : l.kind === 'dropout' ? l.size : l.output.h * l.output.w * l.output.c;
+    const out = l.kind === 'dense' ? l.units : l.kind === 'dropout' || l.kind === 'batchNorm' ? l.size : l.output.h * l.output.w * l.output.c;
     floats += 2 * batchSize * out;
     if (l.kind === 'conv') floats += batchSize * l.output.h * l.output.w * l.kh * l.kw * l.input.c + l.kh * l.kw * l.input.c * l.output.c;
     if (l.kind === 'dense') floats += l.inSize * l.units;
-    if (l.kind === 'maxPool' || l.kind === 'dropout') floats += batchSize * out;
+    if (l.kind === 'maxPool' || l.kind === 'dropout' || l.kind === 'batchNorm') floats += batchSize * out;
   }
   return floats;
 }

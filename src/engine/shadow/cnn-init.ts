@@ -10,27 +10,29 @@ import { initBackend } from '../backend';
 import type { Architecture } from './architecture';
 import type { CnnSpec } from './cnn-architecture';
 import { buildShadowModel } from './layers-model';
-import type { LayerWeights } from './stacked-mlp';
+import type { CnnLayerWeights } from './cnn-trainer';
 
-/** Shadow s's initial weights per trainable layer (Conv2D and Dense, in order), tfjs-layers layout. */
-export async function cnnInitialWeights(architecture: Architecture, spec: CnnSpec, backend: BackendPreference, seed: number, shadow: number): Promise<LayerWeights[]> {
+/** Shadow s's initial weights per weighted layer (Conv2D, Dense, BatchNormalization, in order), tfjs-layers layout. */
+export async function cnnInitialWeights(architecture: Architecture, spec: CnnSpec, backend: BackendPreference, seed: number, shadow: number): Promise<CnnLayerWeights[]> {
   await initBackend(backend);
   const model = await buildShadowModel(architecture, seed, shadow);
   try {
-    const values = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
-    let i = 0;
-    const weights: LayerWeights[] = [];
-    for (const layer of spec.layers) {
-      if (layer.kind !== 'conv' && layer.kind !== 'dense') continue;
-      const kernel = values[i++];
-      const bias = layer.useBias ? values[i++] : undefined;
-      if (kernel === undefined || (layer.useBias && bias === undefined)) break;
-      weights.push({ kernel, bias });
+    // Per layer, its own weights in build order: kernel, bias; gamma, beta, moving mean, moving variance.
+    const perLayer = model.layers.map((layer) => layer.getWeights().map((w) => Float32Array.from(w.dataSync()))).filter((w) => w.length > 0);
+    const weighted = spec.layers.filter((l) => l.kind === 'conv' || l.kind === 'dense' || l.kind === 'batchNorm');
+    if (perLayer.length !== weighted.length) {
+      throw new Error(`the seeded model has ${perLayer.length} layers with weights, the convolutional layers read from its topology ${weighted.length}`);
     }
-    if (i !== values.length || weights.length !== spec.layers.filter((l) => l.kind === 'conv' || l.kind === 'dense').length) {
-      throw new Error(`the seeded model has ${values.length} weight tensors, which do not match the convolutional layers read from its topology`);
-    }
-    return weights;
+    return weighted.map((layer, i) => {
+      const values = [...perLayer[i]];
+      if (layer.kind !== 'batchNorm') return { kernel: values[0], bias: layer.useBias ? values[1] : undefined };
+      return {
+        kernel: layer.scale ? (values.shift() as Float32Array) : new Float32Array(0),
+        bias: layer.center ? values.shift() : undefined,
+        movingMean: values[0],
+        movingVariance: values[1],
+      };
+    });
   } finally {
     model.dispose();
   }

@@ -15,11 +15,13 @@
  * Numerics follow the TF.js layers trainer (test/unit/shadow-cnn-*.test.ts): batch-mean
  * cross-entropy on softmax outputs (or logits), gradient (p - onehot) / rows; tfjs's
  * Adam; kernels and biases in the tfjs-layers layout so weights move in and out as they
- * are. Dropout follows Keras (inverted, training only) with our own seeded masks: it
+ * are. BatchNormalization trains as tfjs-layers does (batch mean and biased variance,
+ * moving averages updated each step, moving statistics when predicting). Dropout follows
+ * Keras (inverted, training only) with our own seeded masks: it
  * cannot replay TF.js's random stream, so a dropout model trains like, not identically
  * to, the TF.js path.
  */
-import type { CnnLayer, CnnSpec, ConvLayer, DenseLayer } from './cnn-architecture';
+import type { BatchNormLayer, CnnLayer, CnnSpec, ConvLayer, DenseLayer } from './cnn-architecture';
 import { windowShape } from './cnn-kernels';
 import { activate, avgPool, avgPoolBackward, maxPool, maxPoolBackward, multiplyBySlope, transposeInto } from './cnn-ops';
 import type { OptimizerSpec } from './optimizer';
@@ -28,13 +30,31 @@ import type { RecordStore } from './record-store';
 import { SimdKernels, type MatrixRef } from './simd-kernels';
 import type { LayerWeights } from './stacked-mlp';
 
+/**
+ * One weighted layer's values in tfjs-layers layout: Conv2D and Dense kernel and bias;
+ * for BatchNormalization, kernel holds gamma (empty without scale), bias beta, and the
+ * moving statistics ride along (they are not trained, so gradients have none).
+ */
+export interface CnnLayerWeights extends LayerWeights {
+  movingMean?: Float32Array;
+  movingVariance?: Float32Array;
+}
+
+type Weighted = ConvLayer | DenseLayer | BatchNormLayer;
+
+const isWeighted = (layer: CnnLayer): layer is Weighted => layer.kind === 'conv' || layer.kind === 'dense' || layer.kind === 'batchNorm';
+
 interface Slot {
   layer: CnnLayer;
   /** Output floats per record. */
   outSize: number;
-  /** Offsets in the parameter block (trainable layers). */
+  /** Offsets in the parameter block (weighted layers; kernel -1 when there is none). */
   kernel: number;
   bias: number | undefined;
+  /** Batch normalisation: moving mean then variance (2 x channels), the normalised input, and per-channel scratch. */
+  moving: number;
+  normalised: number;
+  sums?: Float64Array;
   /** Per-batch buffers (offsets in kernel memory). */
   output: number;
   grad: number;
@@ -55,7 +75,7 @@ const align = (n: number): number => Math.ceil(n / 4) * 4;
 /** Values per record a layer outputs. */
 function outputSize(layer: CnnLayer): number {
   if (layer.kind === 'dense') return layer.units;
-  if (layer.kind === 'dropout') return layer.size;
+  if (layer.kind === 'dropout' || layer.kind === 'batchNorm') return layer.size;
   return layer.output.h * layer.output.w * layer.output.c;
 }
 
@@ -93,13 +113,14 @@ export class CnnTrainer {
     const shapes = spec.layers.map((layer) => {
       let kernel = -1;
       let bias: number | undefined;
-      if (layer.kind === 'conv' || layer.kind === 'dense') {
-        kernel = offset;
-        offset += align(kernelSize(layer));
-        const units = layer.kind === 'conv' ? layer.output.c : layer.units;
-        if (layer.useBias) {
+      if (isWeighted(layer)) {
+        if (kernelSize(layer) > 0) {
+          kernel = offset;
+          offset += align(kernelSize(layer));
+        }
+        if (layer.kind === 'batchNorm' ? layer.center : layer.useBias) {
           bias = offset;
-          offset += align(units);
+          offset += align(unitsOf(layer));
         }
       }
       return { layer, kernel, bias };
@@ -115,8 +136,13 @@ export class CnnTrainer {
       const outSize = outputSize(layer);
       const slot: Slot = {
         layer, outSize, kernel, bias,
-        output: k.alloc(B * outSize), grad: k.alloc(B * outSize), cols: -1, kernelT: -1, mask: -1, argmax: -1,
+        output: k.alloc(B * outSize), grad: k.alloc(B * outSize), cols: -1, kernelT: -1, mask: -1, argmax: -1, moving: -1, normalised: -1,
       };
+      if (layer.kind === 'batchNorm') {
+        slot.moving = k.alloc(2 * layer.channels);
+        slot.normalised = k.alloc(B * outSize);
+        slot.sums = new Float64Array(4 * layer.channels);
+      }
       if (layer.kind === 'conv') {
         const { positions, depth } = convDims(layer);
         if (!isPointwise(layer)) slot.cols = k.alloc(B * positions * depth);
@@ -130,20 +156,27 @@ export class CnnTrainer {
     this.setWeights(initial);
   }
 
-  /** Replaces the weights (tfjs-layers layout, per trainable layer) and resets the optimiser. */
-  setWeights(weights: LayerWeights[]): void {
+  /** Replaces the weights (tfjs-layers layout, per weighted layer) and resets the optimiser. */
+  setWeights(weights: CnnLayerWeights[]): void {
     const f = this.k.f32;
-    const trainable = this.slots.filter((s) => s.kernel >= 0);
-    if (weights.length !== trainable.length) throw new RangeError(`expected weights for ${trainable.length} layers, got ${weights.length}`);
-    trainable.forEach((slot, i) => {
+    const weighted = this.slots.filter((s) => isWeighted(s.layer));
+    if (weights.length !== weighted.length) throw new RangeError(`expected weights for ${weighted.length} layers, got ${weights.length}`);
+    weighted.forEach((slot, i) => {
       const w = weights[i];
-      const size = kernelSize(slot.layer as ConvLayer | DenseLayer);
+      const layer = slot.layer as Weighted;
+      const size = kernelSize(layer);
       if (w.kernel.length !== size) throw new RangeError(`layer ${i}: kernel has ${w.kernel.length} values, expected ${size}`);
-      f.set(w.kernel, this.params + slot.kernel);
+      if (size > 0) f.set(w.kernel, this.params + slot.kernel);
       if (slot.bias !== undefined) {
-        const units = unitsOf(slot.layer as ConvLayer | DenseLayer);
+        const units = unitsOf(layer);
         if (w.bias === undefined || w.bias.length !== units) throw new RangeError(`layer ${i}: bias missing or of the wrong size`);
         f.set(w.bias, this.params + slot.bias);
+      }
+      if (layer.kind === 'batchNorm') {
+        const C = layer.channels;
+        if (w.movingMean?.length !== C || w.movingVariance?.length !== C) throw new RangeError(`layer ${i}: moving mean and variance of ${C} values needed`);
+        f.set(w.movingMean, slot.moving);
+        f.set(w.movingVariance, slot.moving + C);
       }
     });
     if (this.moment1 >= 0) {
@@ -153,24 +186,29 @@ export class CnnTrainer {
     this.steps = 0;
   }
 
-  /** Current weights in tfjs-layers layout, per trainable layer. */
-  weights(): LayerWeights[] {
-    return this.read(this.params);
+  /** Current weights in tfjs-layers layout, per weighted layer. */
+  weights(): CnnLayerWeights[] {
+    return this.read(this.params, true);
   }
 
   /** The gradients the last computeGradients/step left, in the weights' layout. */
-  gradients(): LayerWeights[] {
-    return this.read(this.grads);
+  gradients(): CnnLayerWeights[] {
+    return this.read(this.grads, false);
   }
 
-  private read(block: number): LayerWeights[] {
+  private read(block: number, moving: boolean): CnnLayerWeights[] {
     const f = this.k.f32;
-    return this.slots.filter((s) => s.kernel >= 0).map((slot) => {
-      const layer = slot.layer as ConvLayer | DenseLayer;
-      return {
-        kernel: f.slice(block + slot.kernel, block + slot.kernel + kernelSize(layer)),
+    return this.slots.filter((s) => isWeighted(s.layer)).map((slot) => {
+      const layer = slot.layer as Weighted;
+      const out: CnnLayerWeights = {
+        kernel: slot.kernel >= 0 ? f.slice(block + slot.kernel, block + slot.kernel + kernelSize(layer)) : new Float32Array(0),
         bias: slot.bias !== undefined ? f.slice(block + slot.bias, block + slot.bias + unitsOf(layer)) : undefined,
       };
+      if (moving && layer.kind === 'batchNorm') {
+        out.movingMean = f.slice(slot.moving, slot.moving + layer.channels);
+        out.movingVariance = f.slice(slot.moving + layer.channels, slot.moving + 2 * layer.channels);
+      }
+      return out;
     });
   }
 
@@ -245,6 +283,11 @@ export class CnnTrainer {
         case 'avgPool':
           avgPool(f, source, rows, layer, out);
           break;
+        case 'batchNorm':
+          this.batchNormForward(slot, layer, source, rows, training);
+          if (layer.activation === 'relu') k.relu(out, rows * slot.outSize);
+          else activate(f, out, rows * slot.outSize, layer.channels, layer.activation);
+          break;
         case 'dropout': {
           const n = rows * slot.outSize;
           if (!training) {
@@ -284,7 +327,7 @@ export class CnnTrainer {
       const below = l > 0 ? this.slots[l - 1] : undefined;
       const source = below?.output ?? this.input;
       const dZ = slot.grad;
-      if (l < L - 1 && (layer.kind === 'conv' || layer.kind === 'dense')) {
+      if (l < L - 1 && (layer.kind === 'conv' || layer.kind === 'dense' || layer.kind === 'batchNorm')) {
         if (layer.activation === 'relu') k.reluMask(dZ, slot.output, rows * slot.outSize);
         else multiplyBySlope(f, dZ, slot.output, rows * slot.outSize, layer.activation);
       }
@@ -323,9 +366,86 @@ export class CnnTrainer {
         case 'avgPool':
           if (below !== undefined) avgPoolBackward(f, dZ, rows, layer, below.grad);
           break;
+        case 'batchNorm':
+          this.batchNormBackward(slot, layer, rows, below?.grad);
+          break;
         case 'dropout':
           if (below !== undefined) for (let i = 0; i < rows * slot.outSize; i++) f[below.grad + i] = f[dZ + i] * f[slot.mask + i];
           break;
+      }
+    }
+  }
+
+  /**
+   * Training: normalise by the batch's mean and biased variance per channel (kept for
+   * the backward pass), update the moving statistics as tfjs-layers does
+   * (moving -= (moving - batch) * (1 - momentum)). Predicting: the moving statistics.
+   */
+  private batchNormForward(slot: Slot, layer: BatchNormLayer, source: number, rows: number, training: boolean): void {
+    const f = this.k.f32;
+    const C = layer.channels;
+    const R = rows * (layer.size / C);
+    const sums = slot.sums as Float64Array;
+    const gamma = slot.kernel >= 0 ? this.params + slot.kernel : -1;
+    const beta = slot.bias !== undefined ? this.params + slot.bias : -1;
+    const out = slot.output;
+    if (!training) {
+      for (let c = 0; c < C; c++) {
+        sums[c] = f[slot.moving + c];
+        sums[C + c] = 1 / Math.sqrt(f[slot.moving + C + c] + layer.epsilon);
+      }
+    } else {
+      sums.fill(0, 0, 2 * C);
+      for (let r = 0, p = source; r < R; r++) for (let c = 0; c < C; c++, p++) sums[c] += f[p];
+      for (let c = 0; c < C; c++) sums[c] = Math.fround(sums[c] / R);
+      for (let r = 0, p = source; r < R; r++) {
+        for (let c = 0; c < C; c++, p++) {
+          const d = f[p] - sums[c];
+          sums[C + c] += d * d;
+        }
+      }
+      const decay = 1 - layer.momentum;
+      for (let c = 0; c < C; c++) {
+        const variance = Math.fround(sums[C + c] / R);
+        f[slot.moving + c] -= (f[slot.moving + c] - sums[c]) * decay;
+        f[slot.moving + C + c] -= (f[slot.moving + C + c] - variance) * decay;
+        sums[C + c] = 1 / Math.sqrt(variance + layer.epsilon);
+      }
+    }
+    const normalised = slot.normalised;
+    for (let r = 0, p = 0; r < R; r++) {
+      for (let c = 0; c < C; c++, p++) {
+        const x = (f[source + p] - sums[c]) * sums[C + c];
+        f[normalised + p] = x;
+        f[out + p] = (gamma >= 0 ? x * f[gamma + c] : x) + (beta >= 0 ? f[beta + c] : 0);
+      }
+    }
+  }
+
+  /** Gradients of gamma and beta, and dx = gamma invstd / R (R dy - sum dy - xhat sum(dy xhat)). */
+  private batchNormBackward(slot: Slot, layer: BatchNormLayer, rows: number, inputGrad: number | undefined): void {
+    const f = this.k.f32;
+    const C = layer.channels;
+    const R = rows * (layer.size / C);
+    const sums = slot.sums as Float64Array;
+    const dy = slot.grad;
+    const xhat = slot.normalised;
+    sums.fill(0, 2 * C, 4 * C);
+    for (let r = 0, p = 0; r < R; r++) {
+      for (let c = 0; c < C; c++, p++) {
+        sums[2 * C + c] += f[dy + p];
+        sums[3 * C + c] += f[dy + p] * f[xhat + p];
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      if (slot.kernel >= 0) f[this.grads + slot.kernel + c] = sums[3 * C + c];
+      if (slot.bias !== undefined) f[this.grads + slot.bias + c] = sums[2 * C + c];
+    }
+    if (inputGrad === undefined) return;
+    for (let c = 0; c < C; c++) sums[c] = ((slot.kernel >= 0 ? f[this.params + slot.kernel + c] : 1) * sums[C + c]) / R;
+    for (let r = 0, p = 0; r < R; r++) {
+      for (let c = 0; c < C; c++, p++) {
+        f[inputGrad + p] = sums[c] * (R * f[dy + p] - sums[2 * C + c] - f[xhat + p] * sums[3 * C + c]);
       }
     }
   }
@@ -346,10 +466,11 @@ export class CnnTrainer {
   }
 }
 
-function kernelSize(layer: ConvLayer | DenseLayer): number {
+function kernelSize(layer: Weighted): number {
+  if (layer.kind === 'batchNorm') return layer.scale ? layer.channels : 0;
   return layer.kind === 'conv' ? layer.kh * layer.kw * layer.input.c * layer.output.c : layer.inSize * layer.units;
 }
 
-function unitsOf(layer: ConvLayer | DenseLayer): number {
-  return layer.kind === 'conv' ? layer.output.c : layer.units;
+function unitsOf(layer: Weighted): number {
+  return layer.kind === 'conv' ? layer.output.c : layer.kind === 'dense' ? layer.units : layer.channels;
 }
