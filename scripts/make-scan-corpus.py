@@ -375,6 +375,9 @@ def archives():
     mal('tar', 'tar-torch-pickle.pt', tar([('sys_info', sys_info), ('pickle', evil), ('storages', pickle.dumps(0, protocol=2)), ('tensors', pickle.dumps(0, protocol=2))]), 'os.system', oracle_data=evil)
     mal('tar', 'tar-torch-storages.pth', tar([('sys_info', sys_info), ('pickle', pickle.dumps({}, protocol=2)), ('storages', evil), ('tensors', pickle.dumps(0, protocol=2))]), 'os.system', oracle_data=evil)
     mal('tar', 'tar-torch-tensors.tar', tar([('sys_info', sys_info), ('pickle', pickle.dumps({}, protocol=2)), ('storages', pickle.dumps(0, protocol=2)), ('tensors', p4_call('builtins', 'exec'))]), 'builtins.exec', oracle_data=p4_call('builtins', 'exec'))
+    # A tar whose first member name is itself a pickle: torch.load reads a tar, pickle.load and joblib.load the raw bytes.
+    name = "cos\nsystem\n(S'%s'\ntR." % CMD
+    mal('tar', 'tar-name-is-pickle.pkl', tar([(name, b'x')]), 'os.system', oracle_data=tar([(name, b'x')]))
     mal('tar', 'tar-torch-sys-info.bin', tar([('sys_info', evil), ('pickle', pickle.dumps({}, protocol=2)), ('storages', pickle.dumps(0, protocol=2)), ('tensors', pickle.dumps(0, protocol=2))]), 'os.system', oracle_data=evil)
 
 

@@ -84,18 +84,19 @@ export async function scanArtifact(file: string, options: ScanOptions = {}): Pro
   }
   const sniffed = SNIFFED_EXTENSIONS.has(ext) && !TEXT_INSIDE.test(path.basename(file));
   if (sniffed) {
+    // joblib.load and torch.load read these as compressed or tar; pickle.load reads the same bytes raw: both are scanned.
     const compression = compressionOf(bytes);
     if (compression) {
       const compressed = await scanCompressedFile(file, ext, compression, result);
-      if (compressed) return compressed;
+      if (compressed) return withRawReading(compressed, await scanPickleFile(file, ext, head, emptyResult(file, head), 'sniff'));
     }
-    if (isTar(bytes)) return await scanTarFile(file, result);
+    if (isTar(bytes)) return withRawReading(await scanTarFile(file, result), await scanPickleFile(file, ext, head, emptyResult(file, head), 'sniff'));
   }
   const safetensors = ext === '.safetensors' || looksLikeSafetensors(bytes, head.size);
   if (hasProtocolHeader(bytes) || (PICKLE_ONLY_EXTENSIONS.has(ext) && bytes.length > 0)) return scanPickleFile(file, ext, head, result, 'pickle');
   // Anything a loader could unpickle, and a "safetensors" file that is really a pickle: sniffed.
   if (sniffed || safetensors) {
-    const sniff = await scanPickleFile(file, ext, head, { ...result, findings: [] }, 'sniff');
+    const sniff = await scanPickleFile(file, ext, head, emptyResult(file, head), 'sniff');
     if (sniff.pickleBased) return sniff;
   }
   if (safetensors) return scanSafetensorsFile(file, bytes, head.size, result);
@@ -112,6 +113,23 @@ export async function scanArtifact(file: string, options: ScanOptions = {}): Pro
   if (PICKLE_EXTENSIONS.has(ext)) {
     result.findings.push(finding(file, 'unsafe-artifact', 'info', `not pickle-based: the content is neither a pickle nor a zip archive (it starts with ${hex(bytes.subarray(0, 8))}), so nothing in it runs when loaded.`));
   }
+  return result;
+}
+
+function emptyResult(file: string, head: FileStart): ScanResult {
+  return { file, format: 'unknown', pickleBased: false, findings: [], imports: [], pickles: 0, bytesScanned: head.bytes.length };
+}
+
+/** Adds what the bytes hold read as a plain pickle (pickle.load on the file) to a compressed or tar reading. */
+function withRawReading(result: ScanResult, raw: ScanResult): ScanResult {
+  if (!raw.pickleBased) return result;
+  result.pickleBased = true;
+  result.pickles += raw.pickles;
+  result.imports.push(...raw.imports);
+  const problems = raw.findings.filter((f) => f.severity !== 'info');
+  result.findings.push(...problems.map((f) => ({ ...f, message: `read as a plain pickle (as pickle.load would): ${f.message}` })));
+  // The clean-pickle note no longer holds once the raw reading found something.
+  if (problems.some((f) => f.severity === 'high' || f.severity === 'medium')) result.findings = result.findings.filter((f) => !/never loads it; a static scan/.test(f.message));
   return result;
 }
 
