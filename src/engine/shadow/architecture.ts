@@ -8,7 +8,7 @@
  * TF.js graph models, a default architecture is built for the input shape and class count
  * the file declares (default-architecture.ts), and the audit says so once (fallback-architecture).
  */
-import * as fs from 'node:fs';
+import { readRegularFileSync } from '../artifacts/safe-files';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { graphModelDeclaredShape, onnxDeclaredShape } from '../artifacts/models/black-box-shape';
@@ -72,13 +72,8 @@ async function onnxArchitecture(file: string): Promise<Architecture> {
 }
 
 function readModelJsonArchitecture(file: string): Architecture {
-  let text: string;
-  try {
-    if (fs.statSync(file).size > MAX_MODEL_JSON_BYTES) throw new Error('larger than 64 MiB');
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the model file: ${(e as Error).message}`, { file });
-  }
+  // A regular file inside the workspace, size checked before reading (safe-files.ts).
+  const text = readRegularFileSync(file, { maxBytes: MAX_MODEL_JSON_BYTES, what: 'model file' }).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
