@@ -283,6 +283,11 @@ describe('control characters and workflow commands', { timeout: 300_000 }, () =>
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stdout, /resolves outside the workspace/);
     assert.ok(!refused.stdout.includes(SECRET) && !refused.stderr.includes(SECRET));
+    // Without --workspace-root the manifest's own folder is the root: the model and data beside it are outside too.
+    const outsideKeys = (stdout: string) => (JSON.parse(stdout) as AuditReport).findings.filter((f) => /resolves outside the workspace/.test(f.message)).map((f) => f.message.split(':')[0]);
+    assert.deepEqual(outsideKeys(refused.stdout), ['Audit "cli", model', 'Audit "cli", members', 'Audit "cli", nonMembers']);
+    const rooted = cli(['audit', file, '--attacks', 'loss-threshold', '--backend', 'cpu', '--format', 'json', '--workspace-root', ws.root]);
+    assert.deepEqual(outsideKeys(rooted.stdout), ['Audit "cli", members']);
     const allowed = cli(['audit', file, '--attacks', 'loss-threshold', '--backend', 'cpu', '--format', 'json', '--allow-outside-workspace']);
     // Allowed, the file is read: it is a one-record CSV whose feature is text, an input error that quotes a short excerpt.
     assert.doesNotMatch(allowed.stdout, /resolves outside the workspace/);
