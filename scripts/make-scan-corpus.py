@@ -328,6 +328,12 @@ def compressed():
     raw = pickle.dumps(Reduce(eval, ('1+1',)), protocol=4)
     mal('compressed', 'gzip-pickle.pkl', gzip.compress(raw), 'builtins.eval', oracle_data=raw)
     mal('compressed', 'zlib-pickle.dat', zlib.compress(raw), 'builtins.eval', oracle_data=raw)
+    # joblib picks lzma for any file starting ]\0: a small dictionary makes the header 5d 00 10 00 00.
+    small = lzma.compress(raw, format=lzma.FORMAT_ALONE, filters=[{'id': lzma.FILTER_LZMA1, 'dict_size': 4096}])
+    assert small[:3] == b'\x5d\x00\x10'
+    mal('compressed', 'joblib-lzma-small-dict.joblib', small, 'builtins.eval', oracle_data=raw)
+    # joblib's zlib reader starts a new stream where one ends: one pickle split over two zlib streams.
+    mal('compressed', 'joblib-zlib-two-streams.joblib', zlib.compress(raw[:7]) + zlib.compress(raw[7:]), 'builtins.eval', oracle_data=raw)
     old = b'ZF' + ('0x%x' % len(raw)).ljust(19).encode() + zlib.compress(raw)
     mal('compressed', 'joblib-zfile-old.pkl', old, 'builtins.eval', oracle_data=raw)
     shutil.rmtree(tmp)

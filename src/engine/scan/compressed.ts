@@ -6,6 +6,7 @@
  * dependencies for rare formats, a file in them is reported as not verifiable (fail closed).
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createGunzip, createInflate } from 'node:zlib';
 
 export type Compression = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz' | 'lzma' | 'lz4';
@@ -16,9 +17,10 @@ export function compressionOf(head: Uint8Array): Compression | undefined {
   if (a === 0x1f && b === 0x8b) return 'gzip';
   if ((a & 0x0f) === 8 && a >> 4 <= 7 && ((a << 8) | b) % 31 === 0) return 'zlib';
   if (a === 0x5a && b === 0x46 && head.length > 23) return 'zfile';
-  if (a === 0x42 && b === 0x5a && c === 0x68) return 'bz2';
-  if ([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00].every((x, i) => head[i] === x)) return 'xz';
-  if (a === 0x5d && b === 0x00 && c === 0x00) return 'lzma';
+  // joblib picks its decompressor by these prefixes (BZ, ]\0): a stricter test would miss what joblib reads.
+  if (a === 0x42 && b === 0x5a) return 'bz2';
+  if ([0xfd, 0x37, 0x7a, 0x58, 0x5a].every((x, i) => head[i] === x)) return 'xz';
+  if (a === 0x5d && b === 0x00) return 'lzma';
   if ([0x04, 0x22, 0x4d, 0x18].every((x, i) => head[i] === x)) return 'lz4';
   return undefined;
 }
@@ -43,42 +45,67 @@ const ZFILE_HEADER = 2 + 19;
  * error is reported with what came out before it). `keepGoing` sees the output once its
  * first `peekBytes` are in (or the stream ended): returning false stops there, so a
  * gzipped dataset that is no pickle costs one small inflate, not the whole file.
+ * zlib data may hold several streams back to back: joblib's reader starts a new one where
+ * the last ended, and so does this (Node's gunzip joins gzip members itself).
  */
 export async function inflateFile(file: string, kind: 'gzip' | 'zlib' | 'zfile', cap: number, peekBytes: number, keepGoing: (head: Uint8Array, ended: boolean) => boolean): Promise<Inflated & { stopped: boolean }> {
-  const inflater = kind === 'gzip' ? createGunzip() : createInflate();
-  // The caller has read this file's head already, as a regular file.
-  const source = createReadStream(file, { start: kind === 'zfile' ? ZFILE_HEADER : 0 });
+  const size = (await stat(file)).size;
   const chunks: Buffer[] = [];
   let total = 0;
   let peeked = false;
+  const peek = (ended: boolean) => {
+    if (peeked) return true;
+    peeked = true;
+    const head = Buffer.concat(chunks, Math.min(total, peekBytes));
+    return keepGoing(new Uint8Array(head.buffer, head.byteOffset, head.byteLength), ended);
+  };
+  const result = (capped: boolean, stopped: boolean, error?: string) => {
+    const all = Buffer.concat(chunks, Math.min(total, cap));
+    return { bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength), capped, stopped, ...(error ? { error } : {}) };
+  };
+  let start = kind === 'zfile' ? ZFILE_HEADER : 0;
+  for (;;) {
+    const segment = await inflateSegment(file, start, kind === 'gzip', (chunk) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total >= peekBytes && !peek(false)) return 'stop';
+      return total > cap ? 'cap' : 'go';
+    });
+    if (segment.halted === 'stop') return result(false, true);
+    if (segment.halted === 'cap') return result(true, false);
+    if (segment.error !== undefined) return result(false, !peek(true), segment.error);
+    start += segment.consumed;
+    if (kind === 'gzip' || segment.consumed === 0 || start >= size) return result(false, !peek(true));
+  }
+}
+
+interface Segment {
+  /** Compressed bytes the stream used. */
+  consumed: number;
+  halted?: 'stop' | 'cap';
+  error?: string;
+}
+
+function inflateSegment(file: string, start: number, gzip: boolean, onData: (chunk: Buffer) => 'go' | 'stop' | 'cap'): Promise<Segment> {
+  const inflater = gzip ? createGunzip() : createInflate();
+  // The caller has read this file's head already, as a regular file.
+  const source = createReadStream(file, { start });
   return new Promise((resolve) => {
     let done = false;
-    const finish = (capped: boolean, stopped: boolean, error?: string) => {
+    const finish = (segment: Segment) => {
       if (done) return;
       done = true;
       source.destroy();
       inflater.destroy();
-      const all = Buffer.concat(chunks, Math.min(total, cap));
-      resolve({ bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength), capped, stopped, ...(error ? { error } : {}) });
-    };
-    const peek = (ended: boolean) => {
-      if (peeked) return true;
-      peeked = true;
-      const head = Buffer.concat(chunks, Math.min(total, peekBytes));
-      return keepGoing(new Uint8Array(head.buffer, head.byteOffset, head.byteLength), ended);
+      resolve(segment);
     };
     inflater.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      total += chunk.length;
-      if (total >= peekBytes && !peek(false)) finish(false, true);
-      else if (total > cap) finish(true, false);
+      const next = onData(chunk);
+      if (next !== 'go') finish({ consumed: inflater.bytesWritten, halted: next });
     });
-    inflater.on('end', () => {
-      if (!peek(true)) finish(false, true);
-      else finish(false, false);
-    });
-    inflater.on('error', (e) => finish(false, !peek(true), e.message));
-    source.on('error', (e) => finish(false, false, e.message));
+    inflater.on('end', () => finish({ consumed: inflater.bytesWritten }));
+    inflater.on('error', (e) => finish({ consumed: inflater.bytesWritten, error: e.message }));
+    source.on('error', (e) => finish({ consumed: 0, error: e.message }));
     source.pipe(inflater);
   });
 }

@@ -34,7 +34,7 @@ export function mayHoldPickle(head: Uint8Array): boolean {
     (head.length > 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') || // tar (old torch)
     (a === 0x5a && b === 0x46 && /^ZF0x[0-9a-fA-F]+/.test(String.fromCharCode(...head.subarray(0, 12)))) || // joblib < 0.10
     (a === 0x1f && b === 0x8b) || ((a & 0x0f) === 8 && a >> 4 <= 7 && ((a << 8) | b) % 31 === 0) || // gzip, zlib
-    (a === 0x42 && b === 0x5a && c === 0x68) || (a === 0xfd && b === 0x37) || (a === 0x5d && b === 0 && c === 0) || // bz2, xz, lzma
+    (a === 0x42 && b === 0x5a) || (a === 0xfd && b === 0x37) || (a === 0x5d && b === 0) || // bz2, xz, lzma (joblib's prefixes)
     (a === 0x80 && b >= 2 && b <= 5); // protocol 2-5 header
   if (magic) return true;
   if (!START_OPCODES.has(a)) return false;
