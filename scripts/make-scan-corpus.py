@@ -85,7 +85,8 @@ class Recorder(pickle._Unpickler):
         return type('Stub', (Stub,), {})
 
     def persistent_load(self, pid):
-        return Stub()
+        # A class, not an instance: legacy torch returns classes here (module containers) as well as storages.
+        return type('Stub', (Stub,), {})
 
 
 def oracle(data, max_streams=64):
@@ -186,7 +187,42 @@ def mal(kind, name, data, payload, **kw):
 
 
 def benign(kind, name, data, **kw):
-    add('benign', kind, name, data, oracle_data=kw.pop('oracle_data', None), **kw)
+    add('benign', kind, name, data, oracle_result=oracle_for(data), **kw)
+
+
+def oracle_for(data):
+    """
+    What the recorder sees where a loader would unpickle: zip .pkl members, NPY object data,
+    zlib/gzip content, else the bytes. joblib files stop at their first inline array (a
+    KeyError or bad opcode): the plain recorder does not read joblib's raw array data.
+    """
+    if data[:4] == b'PK\x03\x04':
+        z = zipfile.ZipFile(io.BytesIO(data))
+        seen, streams, errors = [], 0, []
+        for info in z.infolist():
+            member = z.read(info.filename)
+            if info.filename.endswith('.pkl'):
+                r = oracle(member)
+            elif member[:6] == b'\x93NUMPY':
+                r = oracle_for(member)
+            else:
+                continue
+            seen += r['imports']
+            streams += r['streams']
+            if 'error' in r:
+                errors.append('%s: %s' % (info.filename, r['error']))
+        return {'imports': seen, 'streams': streams, **({'error': '; '.join(errors)} if errors else {})}
+    if data[:6] == b'\x93NUMPY':
+        f = io.BytesIO(data)
+        version = np.lib.format.read_magic(f)
+        shape, fortran, dtype = np.lib.format._read_array_header(f, version)
+        return oracle(data[f.tell():], 1) if dtype.hasobject else {'imports': [], 'streams': 0}
+    if data[:2] == b'\x1f\x8b':
+        return oracle(gzip.decompress(data))
+    if data[:1] == b'\x78':
+        return oracle(zlib.decompress(data))
+    legacy = data[:2] == b'\x80\x02' and data[2:4] == b'\x8a\x0a'
+    return oracle(data, 5 if legacy else 64)
 
 
 # --- malicious -------------------------------------------------------------------------------

@@ -72,3 +72,21 @@ test('no error on the benign set, and each benign pickle-based file is recognise
   }
   assert.deepEqual(wrong, []);
 });
+
+test('the scanner resolves every import the oracle resolved (same module and name, after _compat_pickle and dotted names)', async () => {
+  const disagree: string[] = [];
+  let compared = 0;
+  for (const e of expected.files) {
+    if (!e.oracle || e.oracle.error !== undefined || e.oracle.imports.length === 0) continue;
+    // Extension codes resolve through copyreg's registry (filled for the oracle only); bz2/xz/lzma are not decompressed.
+    if (e.kind === 'copyreg-extension') continue;
+    const r = await scanArtifact(path.join(DIR, e.file));
+    if (r.findings.some((f) => f.data?.compression !== undefined && f.rule === 'unverified-artifact')) continue;
+    const seen = new Set(r.imports.map((i) => `${i.module}.${i.name}`));
+    const missing = [...new Set(e.oracle.imports)].filter((name) => !seen.has(name));
+    compared++;
+    if (missing.length) disagree.push(`${e.file}: the oracle imported ${missing.join(', ')}; the scanner saw ${[...seen].join(', ')}`);
+  }
+  assert.ok(compared >= 200, `${compared} files compared`);
+  assert.deepEqual(disagree, []);
+});
