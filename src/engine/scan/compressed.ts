@@ -2,8 +2,10 @@
  * Compressed pickles, as joblib writes them (compress=...: zlib, gzip, bz2, lzma, xz, lz4;
  * and joblib < 0.10's "ZF" zlib files) and as gzip/zlib wrap any pickle. Node inflates
  * zlib and gzip itself, counting bytes and stopping at the cap whatever the stream
- * claims. bz2, xz, lzma and lz4 need decompressors Node lacks; rather than add four
- * dependencies for rare formats, a file in them is reported as not verifiable (fail closed).
+ * claims. bz2, xz, lzma and lz4 need decompressors Node lacks (npm has them: seek-bzip,
+ * lzma, xz-decompress, one a wasm build); rather than add three dependencies for rare
+ * formats, a file in them is reported as not verifiable (fail closed): still an error,
+ * only without the callable's name.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 export type Compression = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz' | 'lzma' | 'lz4';
 
 export function compressionOf(head: Uint8Array): Compression | undefined {
-  const [a, b, c] = head;
+  const [a, b] = head;
   if (head.length < 3) return undefined;
   if (a === 0x1f && b === 0x8b) return 'gzip';
   if ((a & 0x0f) === 8 && a >> 4 <= 7 && ((a << 8) | b) % 31 === 0) return 'zlib';
