@@ -351,6 +351,44 @@ describe('Model Privacy extension', () => {
     }
   });
 
+  it('audits a model without a manifest, with population data beside it: preliminary findings first, then high risk from the reference-model attacks', async function () {
+    this.timeout(300_000);
+    const folder = vscode.Uri.joinPath(root, 'fourth');
+    await vscode.workspace.fs.copy(vscode.Uri.joinPath(root, 'model'), vscode.Uri.joinPath(folder, 'model'));
+    for (const name of ['members.npz', 'nonmembers.npz', 'population.npz']) {
+      await vscode.workspace.fs.copy(vscode.Uri.joinPath(root, 'data', name), vscode.Uri.joinPath(folder, 'data', name));
+    }
+    const fourthModel = vscode.Uri.joinPath(folder, 'model', 'model.json');
+    // Five files copied at once: the watcher's events may come in bursts on a loaded machine.
+    await waitFor('the copied model to be detected', async () => (await api().detection()).models.some((m) => m.path === fourthModel.fsPath), 45_000);
+    let first: vscode.Diagnostic[] | undefined;
+    const subscription = vscode.languages.onDidChangeDiagnostics((event) => {
+      if (first || !event.uris.some((u) => u.fsPath === fourthModel.fsPath)) return;
+      const found = ourDiagnostics(fourthModel);
+      if (found.length) first = found;
+    });
+    let outcome: AuditOutcome | undefined;
+    try {
+      // What "Audit Membership Risk" on the file in the Explorer passes.
+      outcome = await vscode.commands.executeCommand<AuditOutcome | undefined>('modelPrivacy.audit', fourthModel);
+    } finally {
+      subscription.dispose();
+    }
+    assert.ok(outcome);
+    assert.deepEqual(outcome.errors, []);
+    const [summary] = outcome.summaries;
+    assert.equal(summary?.model, fourthModel.fsPath, 'this model, audited under a proposed manifest');
+    assert.equal(summary?.manifest, undefined);
+    assert.equal(summary?.severity, 'high');
+    assert.equal(summary?.preliminary, undefined);
+    assert.ok(first?.some((d) => codeOf(d) === 'threshold-only-audit' && d.message.startsWith('Preliminary: ')), `first findings: ${first?.map((d) => d.message).join('\n')}`);
+    const final = ourDiagnostics(fourthModel);
+    const high = final.filter((d) => codeOf(d) === 'membership-risk' && d.severity === vscode.DiagnosticSeverity.Error);
+    assert.ok(high.length > 0 && high.every((d) => /^(rmia|lira-(offline|online)(-fixed)?): /.test(d.message)), final.map((d) => d.message).join('\n'));
+    assert.ok(!final.some((d) => d.message.startsWith(PRELIMINARY_PREFIX) || codeOf(d) === 'threshold-only-audit'), 'the final result replaced the preliminary one');
+    await vscode.workspace.fs.delete(folder, { recursive: true });
+  });
+
   it('writes the engine\'s log lines to the "Model Privacy" log once prefixed, at their level', async function () {
     this.timeout(20_000);
     const file = vscode.Uri.joinPath(api().logFolder(), 'Model Privacy.log');
