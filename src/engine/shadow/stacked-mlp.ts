@@ -19,6 +19,7 @@ import type { Activation, DenseStack } from './architecture';
 import type { OptimizerSpec } from './optimizer';
 import type { RecordStore } from './record-store';
 import { SimdKernels, type MatrixRef } from './simd-kernels';
+import { activate, multiplyBySlope, transposeInto } from './float-ops';
 
 /** One shadow's weights per layer, in tfjs-layers layout (kernel [in, out]). */
 export interface LayerWeights {
@@ -248,53 +249,5 @@ export class StackedMlp {
   }
 }
 
-/** out = act(out) in place over `count` values; 'softmax' normalises each row of `cols` (max-shifted). */
-function activate(f: Float32Array, out: number, count: number, cols: number, activation: Activation): void {
-  switch (activation) {
-    case 'relu':
-      for (let i = out; i < out + count; i++) if (!(f[i] > 0)) f[i] = 0;
-      return;
-    case 'sigmoid':
-      for (let i = out; i < out + count; i++) f[i] = 1 / (1 + Math.exp(-f[i]));
-      return;
-    case 'tanh':
-      for (let i = out; i < out + count; i++) f[i] = Math.tanh(f[i]);
-      return;
-    case 'linear':
-      return;
-    case 'softmax':
-      for (let row = out; row < out + count; row += cols) {
-        let max = -Infinity;
-        for (let j = 0; j < cols; j++) max = Math.max(max, f[row + j]);
-        let sum = 0;
-        for (let j = 0; j < cols; j++) sum += f[row + j] = Math.exp(f[row + j] - max);
-        for (let j = 0; j < cols; j++) f[row + j] /= sum;
-      }
-  }
-}
 
-/** delta *= d act / d z, expressed through the activation's output a. */
-function multiplyBySlope(f: Float32Array, delta: number, output: number, n: number, activation: Activation): void {
-  switch (activation) {
-    case 'relu':
-      for (let i = 0; i < n; i++) if (!(f[output + i] > 0)) f[delta + i] = 0;
-      return;
-    case 'sigmoid':
-      for (let i = 0; i < n; i++) f[delta + i] *= f[output + i] * (1 - f[output + i]);
-      return;
-    case 'tanh':
-      for (let i = 0; i < n; i++) f[delta + i] *= 1 - f[output + i] * f[output + i];
-      return;
-    case 'linear':
-      return;
-    case 'softmax':
-      throw new Error('softmax is only valid on the output layer');
-  }
-}
 
-/** dst (cols x rows) = transpose of src (rows x cols), offsets in floats. */
-function transposeInto(f: Float32Array, src: number, rows: number, cols: number, dst: number): void {
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) f[dst + c * rows + r] = f[src + r * cols + c];
-  }
-}
