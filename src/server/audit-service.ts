@@ -173,10 +173,11 @@ export class AuditService {
     if (entry) {
       const shown = this.deps.view.show(entry, staleAudits(entry, keys.known()));
       outcome.summaries = shown.filter((s) => resolved.selected.includes(s.audit));
-      // An audit stopped by a bad model or dataset: its invalid-input finding is already a diagnostic.
+      // An audit stopped by a bad model or dataset, or by inputs that cannot be what the model
+      // was trained on (a plausibility check that stops): its finding is already a diagnostic.
       for (const part of entry.audits) {
         if (part.result || !toRun.includes(part.name)) continue;
-        outcome.errors.push(...part.findings.filter((f) => f.rule === 'invalid-input' && !f.attack).map((f) => f.message));
+        outcome.errors.push(...part.findings.filter((f) => (f.rule === 'invalid-input' || f.data?.['stopsAudit'] === true) && !f.attack).map((f) => f.message));
       }
     }
     if (toRun.length > 0) {

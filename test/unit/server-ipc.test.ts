@@ -186,6 +186,26 @@ test('a bad dataset becomes a diagnostic on the manifest and an outcome error, n
   });
 });
 
+test('inputs the model cannot have been trained on stop the audit: an outcome error and diagnostics on the manifest key, no attack numbers', TIMEOUT, async () => {
+  // The scikit-learn-standardised MLP fed raw features: members at chance, one class predicted (issue 11).
+  const fixtures = path.join(__dirname, '..', 'fixtures', 'plausibility');
+  const dir = track(fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-implausible-')));
+  for (const f of ['mlp-standardised.onnx', 'tabular-members.csv', 'tabular-nonmembers.csv']) fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
+  const manifest = path.join(dir, 'privacy-audit.json');
+  fs.writeFileSync(manifest, JSON.stringify({ version: 1, audits: [{
+    name: 'tabular-raw', model: 'mlp-standardised.onnx', members: 'tabular-members.csv', nonMembers: 'tabular-nonmembers.csv', label: 'label', attacks: ['loss-threshold'],
+  }] }, null, 2));
+  await withServer(dir, storage(), async (server) => {
+    const outcome = await server.connection.sendRequest(AuditRequest, { target: manifest });
+    assert.ok(outcome.errors.some((e) => /no better than/.test(e) && /audit stops/.test(e)), JSON.stringify(outcome.errors));
+    assert.deepEqual(outcome.summaries.flatMap((s) => (s.auc === undefined ? [] : [s.auc])), [], 'no attack numbers');
+    const ds = await server.waitForDiagnostics(manifest, (d) => d.some((x) => x.code === 'accuracy-at-chance'));
+    const stop = ds.find((d) => d.code === 'accuracy-at-chance')!;
+    const line = fs.readFileSync(manifest, 'utf8').split('\n')[stop.range.start.line]!;
+    assert.equal(line.slice(stop.range.start.character, stop.range.end.character), '"tabular-members.csv"');
+  });
+});
+
 test('CancelAll during an audit answers cancelled within a second and keeps the audit already finished', TIMEOUT, async () => {
   const ws = await workspace({ largeRecords: 100_000 });
   await withServer(ws.dir, storage(), async (server) => {
