@@ -1,15 +1,18 @@
 /**
  * Compressed pickles, as joblib writes them (compress=...: zlib, gzip, bz2, lzma, xz, lz4;
  * and joblib < 0.10's "ZF" zlib files) and as gzip/zlib wrap any pickle. Node inflates
- * zlib and gzip itself, counting bytes and stopping at the cap whatever the stream
- * claims. bz2, xz, lzma and lz4 need decompressors Node lacks (npm has them: seek-bzip,
- * lzma, xz-decompress, one a wasm build); rather than add three dependencies for rare
- * formats, a file in them is reported as not verifiable (fail closed): still an error,
- * only without the callable's name.
+ * zlib and gzip itself; bz2 and xz are decoded by stream-decoders.ts. Either way bytes
+ * are counted and output stops at the cap whatever the stream claims.
+ * lzma (the .lzma "alone" format joblib's compress='lzma' writes) and lz4 are not decoded:
+ * npm's pure-JavaScript LZMA1 decoders either gather the whole output with no way to stop
+ * it at a cap (lzma, LZMA-JS) or are AMD modules unchanged since 2013 that a bundler cannot
+ * follow (lzma-purejs); the rest are native addons. A file in them is reported as not
+ * verifiable (fail closed): still an error, only without the callable's name.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip, createInflate } from 'node:zlib';
+import { bunzipFile, unxzFile } from './stream-decoders';
 
 export type Compression = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz' | 'lzma' | 'lz4';
 
@@ -27,8 +30,10 @@ export function compressionOf(head: Uint8Array): Compression | undefined {
   return undefined;
 }
 
-export function canInflate(kind: Compression): kind is 'gzip' | 'zlib' | 'zfile' {
-  return kind === 'gzip' || kind === 'zlib' || kind === 'zfile';
+export type Decodable = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz';
+
+export function canInflate(kind: Compression): kind is Decodable {
+  return kind === 'gzip' || kind === 'zlib' || kind === 'zfile' || kind === 'bz2' || kind === 'xz';
 }
 
 export interface Inflated {
@@ -37,6 +42,11 @@ export interface Inflated {
   capped: boolean;
   /** The stream is corrupt or cut short after `bytes`. */
   error?: string;
+  /**
+   * bz2/xz only: nothing could be decoded, or the data uses a feature the decoder lacks
+   * (Python's bz2/lzma may read it): what a loader unpickles is unknown, whatever came out.
+   */
+  undecoded?: string;
 }
 
 /** joblib < 0.10: "ZF", the length as 19 characters of hex, then zlib data. */
@@ -50,7 +60,7 @@ const ZFILE_HEADER = 2 + 19;
  * zlib data may hold several streams back to back: joblib's reader starts a new one where
  * the last ended, and so does this (Node's gunzip joins gzip members itself).
  */
-export async function inflateFile(file: string, kind: 'gzip' | 'zlib' | 'zfile', cap: number, peekBytes: number, keepGoing: (head: Uint8Array, ended: boolean) => boolean): Promise<Inflated & { stopped: boolean }> {
+export async function inflateFile(file: string, kind: Decodable, cap: number, peekBytes: number, keepGoing: (head: Uint8Array, ended: boolean) => boolean): Promise<Inflated & { stopped: boolean }> {
   const size = (await stat(file)).size;
   const chunks: Buffer[] = [];
   let total = 0;
@@ -65,14 +75,22 @@ export async function inflateFile(file: string, kind: 'gzip' | 'zlib' | 'zfile',
     const all = Buffer.concat(chunks, Math.min(total, cap));
     return { bytes: new Uint8Array(all.buffer, all.byteOffset, all.byteLength), capped, stopped, ...(error ? { error } : {}) };
   };
+  const onData = (chunk: Buffer): 'go' | 'stop' | 'cap' => {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total >= peekBytes && !peek(false)) return 'stop';
+    return total > cap ? 'cap' : 'go';
+  };
+  if (kind === 'bz2' || kind === 'xz') {
+    const decoded = await (kind === 'bz2' ? bunzipFile : unxzFile)(file, onData);
+    if (decoded.halted === 'stop') return result(false, true);
+    if (decoded.halted === 'cap') return result(true, false);
+    if (decoded.unsupported || (decoded.error !== undefined && total === 0)) return { ...result(false, false, decoded.error), undecoded: decoded.error ?? kind };
+    return result(false, !peek(true), decoded.error);
+  }
   let start = kind === 'zfile' ? ZFILE_HEADER : 0;
   for (;;) {
-    const segment = await inflateSegment(file, start, kind === 'gzip', (chunk) => {
-      chunks.push(chunk);
-      total += chunk.length;
-      if (total >= peekBytes && !peek(false)) return 'stop';
-      return total > cap ? 'cap' : 'go';
-    });
+    const segment = await inflateSegment(file, start, kind === 'gzip', onData);
     if (segment.halted === 'stop') return result(false, true);
     if (segment.halted === 'cap') return result(true, false);
     if (segment.error !== undefined) return result(false, !peek(true), segment.error);

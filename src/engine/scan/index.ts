@@ -218,20 +218,22 @@ function addStreams(result: ScanResult, ext: string, scan: StreamsScan, wrapped:
 }
 
 /**
- * zlib/gzip content is inflated (up to the scan cap) and sniffed for pickles; bz2, xz, lzma
- * and lz4 cannot be, so under a name a loader may unpickle they are not verifiable.
+ * zlib/gzip/bz2/xz content is decompressed (up to the scan cap) and sniffed for pickles;
+ * lzma and lz4 cannot be, nor bz2/xz the decoder refuses, so under a name a loader may
+ * unpickle they are not verifiable.
  * Undefined when the content is not a pickle (a gzipped IDX dataset): scanning goes on.
  */
 async function scanCompressedFile(file: string, ext: string, kind: Compression, result: ScanResult): Promise<ScanResult | undefined> {
-  if (!canInflate(kind)) {
+  const mustBePickle = PICKLE_ONLY_EXTENSIONS.has(ext);
+  const inflated = canInflate(kind) ? await inflateFile(file, kind, MAX_PICKLE_SCAN_BYTES, SNIFF_BYTES, (head, ended) => mustBePickle || mayHoldPickle(head, !ended)) : undefined;
+  if (!inflated || inflated.undecoded !== undefined) {
     result.pickleBased = true;
+    const why = inflated ? `the scanner could not decode it (${inflated.undecoded})` : `the scanner does not decompress ${kind}`;
     result.findings.push(finding(file, 'unverified-artifact', 'high',
-      `the file is ${kind}-compressed (as joblib.dump(compress='${kind}') writes); the scanner does not decompress ${kind}, so what a loader would unpickle from it could not be verified. Do not load it unless you trust its source.`,
+      `the file is ${kind}-compressed (as joblib.dump(compress='${kind}') writes); ${why}, so what a loader would unpickle from it could not be verified. Do not load it unless you trust its source.`,
       { compression: kind }));
     return result;
   }
-  const mustBePickle = PICKLE_ONLY_EXTENSIONS.has(ext);
-  const inflated = await inflateFile(file, kind, MAX_PICKLE_SCAN_BYTES, SNIFF_BYTES, (head, ended) => mustBePickle || mayHoldPickle(head, !ended));
   if (inflated.stopped) return undefined;
   const mode = mustBePickle || hasProtocolHeader(inflated.bytes) ? 'pickle' : 'sniff';
   const scan = scanPickleStreams(file, inflated.bytes, { fileCapped: inflated.capped || inflated.error !== undefined, mode });
