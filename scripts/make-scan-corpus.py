@@ -2,6 +2,7 @@
 """Writes test/fixtures/scan-corpus: malicious and benign pickle-based files, and expected.json.
 
 Run with Debian's python3 (torch, scikit-learn, joblib, numpy):  /usr/bin/python3 scripts/make-scan-corpus.py
+(with --add-compressed it writes only the bz2/xz/lzma cases and merges them into expected.json).
 
 Malicious files cover what issue 12 lists: every opcode that can start a stream, streams
 after the first STOP, compressed joblib (zlib, gzip, bz2, xz, lzma), tar-format and
@@ -193,7 +194,7 @@ def benign(kind, name, data, **kw):
 def oracle_for(data):
     """
     What the recorder sees where a loader would unpickle: zip .pkl members, NPY object data,
-    zlib/gzip content, else the bytes. joblib files stop at their first inline array (a
+    zlib/gzip/bz2/xz/lzma content, else the bytes. joblib files stop at their first inline array (a
     KeyError or bad opcode): the plain recorder does not read joblib's raw array data.
     """
     if data[:4] == b'PK\x03\x04':
@@ -221,6 +222,13 @@ def oracle_for(data):
         return oracle(gzip.decompress(data))
     if data[:1] == b'\x78':
         return oracle(zlib.decompress(data))
+    # joblib's own prefixes for bz2, xz and lzma.
+    if data[:2] == b'BZ':
+        return oracle(bz2.decompress(data))
+    if data[:6] == b'\xfd7zXZ\x00':
+        return oracle(lzma.decompress(data, lzma.FORMAT_XZ))
+    if data[:2] == b']\x00':
+        return oracle(lzma.decompress(data, lzma.FORMAT_ALONE))
     legacy = data[:2] == b'\x80\x02' and data[2:4] == b'\x8a\x0a'
     return oracle(data, 5 if legacy else 64)
 
@@ -372,6 +380,54 @@ def compressed():
     mal('compressed', 'joblib-zlib-two-streams.joblib', zlib.compress(raw[:7]) + zlib.compress(raw[7:]), 'builtins.eval', oracle_data=raw)
     old = b'ZF' + ('0x%x' % len(raw)).ljust(19).encode() + zlib.compress(raw)
     mal('compressed', 'joblib-zfile-old.pkl', old, 'builtins.eval', oracle_data=raw)
+    shutil.rmtree(tmp)
+
+
+def more_compressed():
+    """bz2 and xz as joblib's readers (BZ2File, LZMAFile) take them: streams back to back, other levels and checks."""
+    import joblib
+    raw = pickle.dumps(Reduce(eval, ('1+1',)), protocol=4)
+    # One pickle split over two streams: BZ2File and LZMAFile start a new stream where one ends.
+    mal('compressed', 'joblib-bz2-two-streams.joblib', bz2.compress(raw[:7]) + bz2.compress(raw[7:]), 'builtins.eval', oracle_data=raw)
+    mal('compressed', 'joblib-xz-two-streams.joblib', lzma.compress(raw[:7]) + lzma.compress(raw[7:]), 'builtins.eval', oracle_data=raw)
+    mal('compressed', 'joblib-bz2-level1.joblib', bz2.compress(raw, 1), 'builtins.eval', oracle_data=raw)
+    mal('compressed', 'joblib-xz-crc32.joblib', lzma.compress(raw, check=lzma.CHECK_CRC32), 'builtins.eval', oracle_data=raw)
+    mal('compressed', 'joblib-xz-no-check.joblib', lzma.compress(raw, check=lzma.CHECK_NONE), 'builtins.eval', oracle_data=raw)
+    # Under names pickle/joblib loaders take but that say nothing of compression.
+    mal('compressed', 'bz2-pickle.dat', bz2.compress(raw), 'builtins.eval', oracle_data=raw)
+    mal('compressed', 'xz-pickle.model', lzma.compress(raw), 'builtins.eval', oracle_data=raw)
+    tmp = os.path.join(ROOT, '.tmp')
+    os.makedirs(tmp, exist_ok=True)
+    evil = {'model': 'fine', 'hook': Reduce(os.system, (CMD,))}
+    # The largest preset: a 64 MiB dictionary.
+    path = os.path.join(tmp, 'x9.joblib')
+    joblib.dump(evil, path, compress=('xz', 9))
+    data = open(path, 'rb').read()
+    mal('compressed', 'joblib-xz-level9.joblib', data, 'posix.system', oracle_data=lzma.decompress(data))
+    shutil.rmtree(tmp)
+
+
+def benign_compressed_models():
+    """scikit-learn models as joblib.dump(compress=('bz2'|'xz'|'lzma', 3)) writes them."""
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_iris(return_X_y=True)
+    estimators = {'logreg': LogisticRegression(max_iter=200), 'forest': RandomForestClassifier(n_estimators=3, max_depth=3, random_state=0),
+                  'pipeline': make_pipeline(StandardScaler(), LogisticRegression(max_iter=200))}
+    tmp = os.path.join(ROOT, '.tmp')
+    os.makedirs(tmp, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for name, est in estimators.items():
+            est.fit(X, y)
+            for method in ('bz2', 'xz', 'lzma'):
+                path = os.path.join(tmp, name)
+                joblib.dump(est, path, compress=(method, 3))
+                benign('sklearn-joblib', 'sklearn-%s-%s.joblib' % (name, method), open(path, 'rb').read())
     shutil.rmtree(tmp)
 
 
@@ -681,6 +737,8 @@ def benign_files():
 
 
 def main():
+    if '--add-compressed' in sys.argv:
+        return add_compressed()
     for label in ('malicious', 'benign'):
         shutil.rmtree(os.path.join(ROOT, label), ignore_errors=True)
         os.makedirs(os.path.join(ROOT, label))
@@ -690,12 +748,18 @@ def main():
     stream_starts()
     second_streams()
     compressed()
+    more_compressed()
     archives()
     safetensors_lookalikes()
     memo_and_stack()
     npy_tricks()
     published_bypasses()
     benign_files()
+    benign_compressed_models()
+    write_expected()
+
+
+def write_expected():
     counts = {label: sum(1 for e in entries if e['label'] == label) for label in ('malicious', 'benign')}
     kinds = sorted({e['kind'] for e in entries if e['label'] == 'malicious'})
     with open(os.path.join(ROOT, 'expected.json'), 'w') as f:
@@ -703,6 +767,20 @@ def main():
                    'kinds': kinds, 'files': entries}, f, indent=1)
     size = sum(os.path.getsize(os.path.join(ROOT, e['file'])) for e in entries)
     print('malicious %(malicious)d, benign %(benign)d' % counts, '- %d bytes' % size)
+
+
+def add_compressed():
+    """
+    Writes only the bz2/xz/lzma cases and merges them into expected.json: a full run rewrites
+    every file, and legacy torch files do not come out byte for byte the same.
+    """
+    with open(os.path.join(ROOT, 'expected.json')) as f:
+        old = json.load(f)['files']
+    more_compressed()
+    benign_compressed_models()
+    new = {e['file'] for e in entries}
+    entries[:0] = [e for e in old if e['file'] not in new]
+    write_expected()
 
 
 if __name__ == '__main__':

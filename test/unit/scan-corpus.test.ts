@@ -43,6 +43,7 @@ test('100% recall: every malicious file gives an error naming the callable the o
   const missed: string[] = [];
   const unnamed: string[] = [];
   let unnamedByDesign = 0;
+  let bz2xz = 0;
   for (const e of expected.files.filter((x) => x.label === 'malicious')) {
     const r = await scanArtifact(path.join(DIR, e.file));
     const errs = errors(r);
@@ -50,27 +51,64 @@ test('100% recall: every malicious file gives an error naming the callable the o
       missed.push(`${e.file}: ${r.findings.map((f) => `${f.severity}:${f.rule}`).join(', ') || 'no findings'}`);
       continue;
     }
-    // bz2/xz/lzma are not decompressed (README): such a file is an error that names the compression, not the callable.
-    const undecompressed = errs.some((f) => f.rule === 'unverified-artifact' && ['bz2', 'xz', 'lzma'].includes(String(f.data?.compression)));
+    // lzma ("alone", joblib's compress='lzma') is not decompressed (README): an error that names the compression, not the callable.
+    const undecompressed = errs.some((f) => f.rule === 'unverified-artifact' && f.data?.compression === 'lzma');
     if (undecompressed) unnamedByDesign++;
+    else if (isBz2OrXz(e.file)) bz2xz++;
     else if (e.payload && !errs.some((f) => f.data?.callable === e.payload)) {
       unnamed.push(`${e.file}: wanted ${e.payload}, errors name ${errs.map((f) => f.data?.callable ?? f.message.slice(0, 60)).join(' | ')}`);
     }
   }
   assert.deepEqual(missed, [], `missed ${missed.length}`);
   assert.deepEqual(unnamed, [], `not named ${unnamed.length}`);
-  assert.equal(unnamedByDesign, expected.files.filter((e) => /\.(bz2|xz|lzma)$|joblib-(bz2|xz|lzma)/.test(e.file)).length, 'only bz2/xz/lzma files go unnamed');
+  assert.equal(unnamedByDesign, expected.files.filter((e) => e.label === 'malicious' && isLzma(e.file)).length, 'only lzma files go unnamed');
+  // Every bz2/xz file was decoded and its callable named (the loop above requires the name for them).
+  assert.equal(bz2xz, expected.files.filter((e) => e.label === 'malicious' && isBz2OrXz(e.file)).length);
+  assert.ok(bz2xz >= 12, `${bz2xz} bz2/xz malicious files`);
 });
+
+/** By content, as joblib picks its decompressor: BZ, the xz magic, ]\0. */
+function head(file: string): Buffer {
+  const fd = fs.openSync(path.join(DIR, file), 'r');
+  try {
+    const buf = Buffer.alloc(6);
+    fs.readSync(fd, buf, 0, 6, 0);
+    return buf;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+function isBz2OrXz(file: string): boolean {
+  const h = head(file);
+  return h.subarray(0, 2).toString('latin1') === 'BZ' || h.equals(Buffer.from('fd377a585a00', 'hex'));
+}
+function isLzma(file: string): boolean {
+  const h = head(file);
+  return h[0] === 0x5d && h[1] === 0;
+}
 
 test('no error on the benign set, and each benign pickle-based file is recognised as one', async () => {
   const wrong: string[] = [];
+  let lzmaUnverified = 0;
+  let bz2xz = 0;
   for (const e of expected.files.filter((x) => x.label === 'benign')) {
     const r = await scanArtifact(path.join(DIR, e.file));
     const bad = r.findings.filter((f) => f.severity === 'high' || f.severity === 'medium');
+    // The one known gap (README): lzma-compressed joblib models are not decoded, so they are unverified (fail closed).
+    if (isLzma(e.file) && bad.length === 1 && bad[0].rule === 'unverified-artifact' && bad[0].data?.compression === 'lzma') {
+      lzmaUnverified++;
+      continue;
+    }
+    if (isBz2OrXz(e.file)) {
+      bz2xz++;
+      if (r.format !== 'joblib' || r.imports.length === 0) wrong.push(`${e.file}: decoded as ${r.format} with ${r.imports.length} imports`);
+    }
     if (bad.length) wrong.push(`${e.file}: ${bad.map((f) => `${f.severity}:${f.rule}: ${f.message.slice(0, 160)}`).join(' | ')}`);
     if (e.kind !== 'raw' && !r.pickleBased && !/numpy-(float32|int64|uint8|structured|arrays|compressed)/.test(e.file)) wrong.push(`${e.file}: not recognised as pickle-based (${r.format})`);
   }
   assert.deepEqual(wrong, []);
+  assert.equal(lzmaUnverified, expected.files.filter((e) => e.label === 'benign' && isLzma(e.file)).length, 'every benign lzma model, and nothing else, is the known gap');
+  assert.ok(bz2xz >= 6, `${bz2xz} benign bz2/xz models decoded without an error`);
 });
 
 test('the scanner resolves every import the oracle resolved (same module and name, after _compat_pickle and dotted names)', async () => {
@@ -78,7 +116,7 @@ test('the scanner resolves every import the oracle resolved (same module and nam
   let compared = 0;
   for (const e of expected.files) {
     if (!e.oracle || e.oracle.error !== undefined || e.oracle.imports.length === 0) continue;
-    // Extension codes resolve through copyreg's registry (filled for the oracle only); bz2/xz/lzma are not decompressed.
+    // Extension codes resolve through copyreg's registry (filled for the oracle only); lzma is not decompressed.
     if (e.kind === 'copyreg-extension') continue;
     const r = await scanArtifact(path.join(DIR, e.file));
     if (r.findings.some((f) => f.data?.compression !== undefined && f.rule === 'unverified-artifact')) continue;

@@ -18,6 +18,7 @@ import { scanPickle } from '../../src/engine/scan/pickle-scanner';
 import { scanPickleStreams } from '../../src/engine/scan/pickle-streams';
 import { scanArchive } from '../../src/engine/scan/archive-scan';
 import { mayHoldPickle } from '../../src/engine/scan/sniff';
+import { inflateFile } from '../../src/engine/scan/compressed';
 import { scanArtifact } from '../../src/engine/scan';
 
 const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -155,7 +156,7 @@ test('content sniffing: pickles, zips and compressed data under any name; raw da
   const csv = await scanArtifact(write('class.csv', b('class\nsystem\n1\n')));
   assert.equal(csv.pickleBased, false, 'a CSV is never sniffed as a pickle');
   const xz = await scanArtifact(write('m.joblib', b('\xfd7zXZ\x00\x00\x04')));
-  assert.ok(xz.findings.some((f) => f.rule === 'unverified-artifact' && f.data?.compression === 'xz'), 'xz is not decompressed: unverified');
+  assert.ok(xz.findings.some((f) => f.rule === 'unverified-artifact' && f.data?.compression === 'xz'), 'an xz header cut short decodes to nothing: unverified');
 });
 
 test('VS Code detection lists .bin/.dat/.sav/.p/.model and common extension-less names only when their content may be a pickle', async () => {
@@ -252,4 +253,67 @@ test('a compressed pickle is inflated whatever words its name holds; only x.csv.
   const csv = path.join(dir, 'train.csv.gz');
   fs.writeFileSync(csv, gzipSync(Buffer.from('class\nsystem\n1\n')));
   assert.equal((await scanArtifact(csv)).pickleBased, false);
+});
+
+/** Made with Python 3.11's bz2/lzma modules; PAYLOAD is the pickle each holds. */
+const PAYLOAD = '80048c026f738c0673797374656d938c017885522e';
+const HEX = {
+  bz2: '425a68393141592653590bc2c2d8000007d3e035000001100002028c6042040800200031434d30004103468f4d214967221cc09eb034715f1772453850900bc2c2d8',
+  // lzma.compress(PAYLOAD, check=lzma.CHECK_SHA256): Python reads it; xz-embedded has no SHA-256.
+  xzSha256: 'fd377a585a00000ae1fb0ca10200210116000000742fe5a301001480048c026f738c0673797374656d938c017885522e000000002b6b6c2c0461f9cd2b3e0ba2676a741696c8ad08f786faa919ee1cc6c19066eb0001451580ea55c0189b4b9a01000000000a595a',
+  xz: 'fd377a585a000004e6d6b4460200210116000000742fe5a301001480048c026f738c0673797374656d938c017885522e0000000018490fc62948b59200012d152f0b716d1fb6f37d010000000004595a',
+  // HEX.xz with its stream footer's third-last byte flipped.
+  xzBadFooter: 'fd377a585a000004e6d6b4460200210116000000742fe5a301001480048c026f738c0673797374656d938c017885522e0000000018490fc62948b59200012d152f0b716d1fb6f37d0100000000fb595a',
+  // bz2.compress / lzma.compress of 1 MiB of zeros.
+  bz2Zeros: '425a683931415926535938571ce50008084000c0040008200030cc0529a60806c4201e2ee48a70a12070ae39ca',
+  xzZeros: 'fd377a585a000004e6d6b4460200210116000000742fe5a3efffff00d95d00006ffdffffa3b7ff473e481572396151b89228e6a38607f9eee41e82d32fc53a3c014bb17ec98a8a4d2fa30dd97fa6e38c231153e05918c5758ae277f8b6947f0c6ac0de744964e2e95c53b204d8f7440cab5f0d6d46e9e5c37688b79657acb64de1691d6ffb4b88106c42cb883f5c008fd04eaf262894711f3d8f24e1709ea7235fec28cb85d195988a7e2a91f22775f719c006984d98fdd8afd5900fc42553f8f591363105a5b0ee6fc1704d470cd19111aaad601dbaceb127185c5986e9665258bee976ac59e4e55b0508f9c7daadfcfb522af7e495250000000000c2f6ba3ea2706b600001f5018080400079977f47b1c467fb020000000004595a',
+};
+
+test('bz2 and xz are decompressed: the callable is named, a pickle may span streams, cut-short or unsupported data is unverified', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-bz2xz-'));
+  const write = (name: string, hex: string) => { const f = path.join(dir, name); fs.writeFileSync(f, Buffer.from(hex, 'hex')); return f; };
+  const named = async (f: string) => (await scanArtifact(f)).findings.some((x) => x.severity === 'high' && x.data?.callable === 'os.system');
+  assert.ok(await named(write('clf.joblib', HEX.bz2)), 'bz2 joblib');
+  assert.ok(await named(write('weights.dat', HEX.bz2)), 'bz2 under a sniffed name');
+  // bzip2 streams back to back, as BZ2File reads them: the second stream alone holds the payload.
+  const two = Buffer.concat([Buffer.from(HEX.bz2, 'hex'), Buffer.from(HEX.bz2, 'hex')]);
+  fs.writeFileSync(path.join(dir, 'two.joblib'), two);
+  const twoScan = await scanArtifact(path.join(dir, 'two.joblib'));
+  assert.equal(twoScan.pickles, 2, 'both streams decoded and scanned');
+  assert.ok(await named(write('clf-xz.joblib', HEX.xz)), 'xz joblib');
+  assert.ok(await named(write('x.model', HEX.xz)), 'xz under a sniffed name');
+  // xz-decompress drops the output it holds when it meets the damage: nothing came out, so nothing is verified.
+  const badFooter = await scanArtifact(write('bad-footer.joblib', HEX.xzBadFooter));
+  assert.ok(badFooter.findings.some((x) => x.rule === 'unverified-artifact' && x.severity === 'high' && /corrupt xz data/.test(x.message)), JSON.stringify(badFooter.findings));
+
+  const sha = await scanArtifact(write('sha.joblib', HEX.xzSha256));
+  const shaErr = sha.findings.find((x) => x.rule === 'unverified-artifact' && x.data?.compression === 'xz');
+  assert.ok(shaErr && shaErr.severity === 'high' && /SHA-256/.test(shaErr.message), JSON.stringify(sha.findings));
+
+  const cut = await scanArtifact(write('cut.joblib', HEX.bz2.slice(0, -12)));
+  assert.ok(cut.findings.some((x) => x.severity === 'high' && x.data?.callable === 'os.system'), 'the whole pickle sits before the cut: named');
+  const cutEarly = await scanArtifact(write('cut-early.joblib', HEX.bz2.slice(0, 40)));
+  assert.ok(cutEarly.findings.some((x) => x.rule === 'unverified-artifact' && x.severity === 'high' && /ends before/.test(x.message)), JSON.stringify(cutEarly.findings));
+});
+
+test('bz2 and xz output stops at the cap whatever the data holds (1 MiB of zeros, 100 kB cap)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-bomb-'));
+  for (const [kind, hex] of [['bz2', HEX.bz2Zeros], ['xz', HEX.xzZeros]] as const) {
+    const f = path.join(dir, `zeros.${kind}`);
+    fs.writeFileSync(f, Buffer.from(hex, 'hex'));
+    const capped = await inflateFile(f, kind, 100_000, 10, () => true);
+    assert.equal(capped.capped, true, kind);
+    assert.equal(capped.bytes.length, 100_000, kind);
+    const whole = await inflateFile(f, kind, 2 << 20, 10, () => true);
+    assert.equal(whole.capped, false, kind);
+    assert.equal(whole.bytes.length, 1 << 20, `${kind}: all of it under a larger cap`);
+    assert.ok(whole.bytes.every((x) => x === 0), kind);
+    // keepGoing saying no after the first bytes ends decoding there (a dataset that is no pickle).
+    const stopped = await inflateFile(f, kind, 2 << 20, 10, () => false);
+    assert.equal(stopped.stopped, true, kind);
+  }
+  // xz-decompress decodes one stream at a time: a capped or stopped stream must have freed the decoder.
+  const again = path.join(dir, 'again.joblib');
+  fs.writeFileSync(again, Buffer.from(HEX.xz, 'hex'));
+  assert.ok((await scanArtifact(again)).findings.some((x) => x.data?.callable === 'os.system'));
 });
