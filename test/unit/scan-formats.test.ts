@@ -312,8 +312,15 @@ test('bz2 and xz output stops at the cap whatever the data holds (1 MiB of zeros
     const stopped = await inflateFile(f, kind, 2 << 20, 10, () => false);
     assert.equal(stopped.stopped, true, kind);
   }
-  // xz-decompress decodes one stream at a time: a capped or stopped stream must have freed the decoder.
+  // xz-decompress decodes one stream at a time: a capped, stopped or failed stream must have freed the decoder.
   const again = path.join(dir, 'again.joblib');
   fs.writeFileSync(again, Buffer.from(HEX.xz, 'hex'));
-  assert.ok((await scanArtifact(again)).findings.some((x) => x.data?.callable === 'os.system'));
+  const bad = path.join(dir, 'bad.joblib');
+  fs.writeFileSync(bad, Buffer.from(HEX.xzBadFooter, 'hex'));
+  const zeros = path.join(dir, 'zeros.xz');
+  const all = await Promise.all([scanArtifact(again), inflateFile(zeros, 'xz', 1000, 10, () => true), scanArtifact(bad), scanArtifact(again)]);
+  assert.ok(all[0].findings.some((x) => x.data?.callable === 'os.system'));
+  assert.equal(all[1].bytes.length, 1000);
+  assert.ok(all[2].findings.some((x) => x.rule === 'unverified-artifact'));
+  assert.ok(all[3].findings.some((x) => x.data?.callable === 'os.system'), 'the last of four scans at once still gets the decoder');
 });

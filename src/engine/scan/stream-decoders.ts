@@ -152,25 +152,32 @@ const XZ_ERRORS: Record<string, string> = {
 };
 
 export async function unxzFile(file: string, onData: (chunk: Buffer) => Verdict): Promise<Decoded> {
-  const source = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+  const fileStream = createReadStream(file);
+  const source = Readable.toWeb(fileStream) as ReadableStream<Uint8Array>;
   // xz-decompress types its argument as the DOM's ReadableStream, which Node's is at run time.
   const reader = new XzReadableStream(source as unknown as ConstructorParameters<typeof XzReadableStream>[0]).getReader();
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return {};
+      if (done) {
+        ended = true;
+        return {};
+      }
       if (value.byteLength === 0) continue;
       const verdict = onData(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-      if (verdict !== 'go') {
-        // Cancelling frees the decoder: xz-decompress runs one at a time and would wait forever.
-        await reader.cancel();
-        return { halted: verdict };
-      }
+      if (verdict !== 'go') return { halted: verdict };
     }
   } catch (e) {
+    ended = true;
     const message = e instanceof Error ? e.message : String(e);
     const code = /error code (\d+)/.exec(message)?.[1];
     if (!code || !XZ_ERRORS[code]) return { error: message };
     return { error: `${XZ_ERRORS[code]} (xz-embedded code ${code})`, ...(XZ_UNSUPPORTED.has(code) ? { unsupported: true } : {}) };
+  } finally {
+    // Cancelling frees the decoder: xz-decompress runs one at a time, and the next would wait forever.
+    if (!ended) await reader.cancel().catch(() => undefined);
+    // An errored decoder leaves its source unread: close the file.
+    fileStream.destroy();
   }
 }
