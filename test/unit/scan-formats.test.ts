@@ -262,6 +262,8 @@ const HEX = {
   // lzma.compress(PAYLOAD, check=lzma.CHECK_SHA256): Python reads it; xz-embedded has no SHA-256.
   xzSha256: 'fd377a585a00000ae1fb0ca10200210116000000742fe5a301001480048c026f738c0673797374656d938c017885522e000000002b6b6c2c0461f9cd2b3e0ba2676a741696c8ad08f786faa919ee1cc6c19066eb0001451580ea55c0189b4b9a01000000000a595a',
   xz: 'fd377a585a000004e6d6b4460200210116000000742fe5a301001480048c026f738c0673797374656d938c017885522e0000000018490fc62948b59200012d152f0b716d1fb6f37d010000000004595a',
+  // HEX.xz with its block header claiming a 128 MiB dictionary (CRC fixed): liblzma reads it, xz-embedded stops at 64 MiB (joblib's largest preset).
+  xzDict128M: 'fd377a585a000004e6d6b446020021011e0000009b07516601001480048c026f738c0673797374656d938c017885522e0000000018490fc62948b59200012d152f0b716d1fb6f37d010000000004595a',
   // HEX.xz with its stream footer's third-last byte flipped.
   xzBadFooter: 'fd377a585a000004e6d6b4460200210116000000742fe5a301001480048c026f738c0673797374656d938c017885522e0000000018490fc62948b59200012d152f0b716d1fb6f37d0100000000fb595a',
   // bz2.compress / lzma.compress of 1 MiB of zeros.
@@ -289,6 +291,9 @@ test('bz2 and xz are decompressed: the callable is named, a pickle may span stre
   const sha = await scanArtifact(write('sha.joblib', HEX.xzSha256));
   const shaErr = sha.findings.find((x) => x.rule === 'unverified-artifact' && x.data?.compression === 'xz');
   assert.ok(shaErr && shaErr.severity === 'high' && /SHA-256/.test(shaErr.message), JSON.stringify(sha.findings));
+
+  const dict = await scanArtifact(write('dict.joblib', HEX.xzDict128M));
+  assert.ok(dict.findings.some((x) => x.rule === 'unverified-artifact' && x.severity === 'high' && /dictionary larger/.test(x.message)), JSON.stringify(dict.findings));
 
   const cut = await scanArtifact(write('cut.joblib', HEX.bz2.slice(0, -12)));
   assert.ok(cut.findings.some((x) => x.severity === 'high' && x.data?.callable === 'os.system'), 'the whole pickle sits before the cut: named');
