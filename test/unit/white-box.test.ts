@@ -66,9 +66,9 @@ function bruteForceNorms(model: tfl.LayersModel, records: Dataset, kind: OutputK
   return out;
 }
 
-async function assertMatchesBruteForce(model: tfl.LayersModel, records: Dataset, kind: OutputKind): Promise<WhiteBoxModel> {
+async function assertMatchesBruteForce(model: tfl.LayersModel, records: Dataset, kind: OutputKind, batchSize = 3): Promise<WhiteBoxModel> {
   const whiteBox = whiteBoxFromLayersModel(model);
-  const fast = await whiteBox.perExampleGradientNorms(records.features, records.featureShape, records.labels, records.count, { batchSize: 3 });
+  const fast = await whiteBox.perExampleGradientNorms(records.features, records.featureShape, records.labels, records.count, { batchSize });
   const slow = bruteForceNorms(model, records, kind);
   assert.equal(fast.length, slow.size, 'one result per layer with weights');
   for (const layer of fast) {
@@ -128,7 +128,7 @@ describe('per-record gradient norms equal a brute-force per-record loop', () => 
     whiteBox.dispose();
   });
 
-  test('CNN: Conv2D by the per-record loop, Dense factorised', async () => {
+  test('CNN: Conv2D batched (im2col patches x output gradients), Dense factorised', async () => {
     const model = tfl.sequential({
       layers: [
         tfl.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, activation: 'relu' }),
@@ -137,7 +137,61 @@ describe('per-record gradient norms equal a brute-force per-record loop', () => 
       ],
     });
     const whiteBox = await assertMatchesBruteForce(model, randomRecords(5, [6, 6, 1], 3, 5), 'probabilities');
-    assert.deepEqual(whiteBox.layers.map((l) => l.method), ['per-example', 'dense-factorised']);
+    assert.deepEqual(whiteBox.layers.map((l) => l.method), ['conv2d-batched', 'dense-factorised']);
+    whiteBox.dispose();
+  });
+
+  test('CNN geometries: same padding, strides, no bias, pooling between, both im2col paths', async () => {
+    // 3x3x3 patches (27 wide) take the identity-convolution im2col, 3x3x8 and 2x2x16 (72, 64+) the sliced one.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [12, 10, 3], filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+        tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false, activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+        tfl.layers.conv2d({ filters: 5, kernelSize: [2, 3], padding: 'valid', activation: 'elu' }), // 3x3 -> 2x1
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 4 }),
+      ],
+    });
+    const whiteBox = await assertMatchesBruteForce(model, randomRecords(7, [12, 10, 3], 4, 11), 'logits');
+    assert.deepEqual(whiteBox.layers.map((l) => l.method), ['conv2d-batched', 'conv2d-batched', 'conv2d-batched', 'dense-factorised']);
+    whiteBox.dispose();
+    const strided = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [10, 10, 2], filters: 4, kernelSize: 3, strides: [1, 2], padding: 'same', activation: 'relu' }),
+        tfl.layers.conv2d({ filters: 3, kernelSize: 2, strides: [2, 1], padding: 'valid', activation: 'sigmoid' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    });
+    const second = await assertMatchesBruteForce(strided, randomRecords(6, [10, 10, 2], 2, 12), 'sigmoid');
+    assert.deepEqual(second.layers.map((l) => l.method), ['conv2d-batched', 'conv2d-batched', 'dense-factorised']);
+    second.dispose();
+  });
+
+  test('CNN: a batch whose patches exceed one matmul is split by records', async () => {
+    // 38x38 positions x 72-wide patches: 104k values a record, so 161 records per matmul of the 170-record batch.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [40, 40, 8], filters: 2, kernelSize: 3, activation: 'relu' }),
+        tfl.layers.globalAveragePooling2d({}),
+        tfl.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    (await assertMatchesBruteForce(model, randomRecords(170, [40, 40, 8], 3, 13), 'probabilities', 170)).dispose();
+  });
+
+  test('BatchNormalization stays on the per-record loop beside batched layers', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, activation: 'relu' }),
+        tfl.layers.batchNormalization({}),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const whiteBox = await assertMatchesBruteForce(model, randomRecords(5, [5, 5, 2], 3, 14), 'probabilities');
+    assert.deepEqual(whiteBox.layers.map((l) => l.method), ['conv2d-batched', 'per-example', 'dense-factorised']);
     whiteBox.dispose();
   });
 
@@ -204,10 +258,11 @@ describe('white-box attack', () => {
     assert.ok(Math.abs(value - 0.5) < 0.1, `white-box AUC ${value.toFixed(3)} should be near 0.5 (150 vs 300 records)`);
   });
 
-  test('per-record layers beyond the record limit are left out, with a note', async () => {
+  test('per-record layers beyond the record limit are left out, with a note; Conv2D is batched and never left out', async () => {
     const cnn = tfl.sequential({
       layers: [
         tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3 }),
+        tfl.layers.batchNormalization({}),
         tfl.layers.flatten(),
         tfl.layers.dense({ units: 2, activation: 'softmax' }),
       ],
@@ -215,10 +270,10 @@ describe('white-box attack', () => {
     const whiteBox = whiteBoxFromLayersModel(cnn);
     const records = randomRecords(6, [4, 4, 1], 2, 7);
     const limited = await whiteBoxGradientAttack({ model: whiteBox, members: records, nonMembers: records }, { maxPerExampleRecords: 10 });
-    assert.deepEqual(limited.memberLayers.map((l) => l.className), ['Dense']);
-    assert.match(limited.notes[1], /conv2d.*\(Conv2D\).*were left out: 12 records exceed the limit of 10/);
+    assert.deepEqual(limited.memberLayers.map((l) => l.className), ['Conv2D', 'Dense']);
+    assert.match(limited.notes[1], /batch_normalization.*\(BatchNormalization\).*were left out: 12 records exceed the limit of 10/);
     const full = await whiteBoxGradientAttack({ model: whiteBox, members: records, nonMembers: records });
-    assert.deepEqual(full.memberLayers.map((l) => l.className), ['Conv2D', 'Dense']);
+    assert.deepEqual(full.memberLayers.map((l) => l.className), ['Conv2D', 'BatchNormalization', 'Dense']);
     assert.ok(full.memberScores.every((s, i) => s <= limited.memberScores[i]), 'adding layers can only grow the norm');
     whiteBox.dispose();
   });

@@ -10,7 +10,14 @@
  *   backward pass give delta for the whole batch: zero "probe" tensors are added to every
  *   Dense pre-activation and the summed loss is differentiated with respect to them (records
  *   do not interact at inference, so the gradient of the sum at row i is delta_i);
- * - every other layer with weights (Conv2D, BatchNormalization, ...) is differentiated one
+ * - a Conv2D layer (channels last, rank-4 input, no dilation) computes z_ip = patch_ip W + b at every
+ *   output position p, so record i's weight gradient is sum_p patch_ip^T delta_ip =
+ *   P_i^T D_i with P_i the record's im2col patches [positions, kh*kw*cin] and D_i its
+ *   output gradients [positions, filters]: probes give D for the whole batch as for Dense,
+ *   the patches are strided slices of the (padded) input, and one batched matmul gives
+ *   every record's gradient [kh*kw*cin, filters], whose squared sum is the norm (the bias
+ *   gradient is sum_p delta_ip). No factorisation here: the positions couple the terms;
+ * - every other layer with weights (BatchNormalization, Conv1D, ...) is differentiated one
  *   record at a time (tf.variableGrads), which the caller may skip for large datasets;
  * - models that are not a single chain of layers use the per-record loop for every layer.
  *
@@ -29,7 +36,7 @@ import { loadOnnxLayersModel } from './onnx-layers-model';
 type Layer = tfl.LayersModel['layers'][number];
 
 /** How a layer's per-record gradient norms are computed. */
-export type GradientMethod = 'dense-factorised' | 'per-example';
+export type GradientMethod = 'dense-factorised' | 'conv2d-batched' | 'per-example';
 
 export interface GradientLayerInfo {
   name: string;
@@ -45,7 +52,7 @@ export interface LayerGradientNorms extends GradientLayerInfo {
 }
 
 export interface GradientNormOptions {
-  /** Records per forward/backward pass for Dense layers. */
+  /** Records per forward/backward pass for Dense and Conv2D layers (fewer when activations are large). */
   batchSize?: number;
   /** Leave out layers that need the one-record-at-a-time loop. */
   skipPerExampleLayers?: boolean;
@@ -102,15 +109,35 @@ type LossKind = 'softmax-logits' | 'sigmoid-logit' | 'softmax-probabilities' | '
 /** Below this, a probability is clamped before its log (float32 softmax underflows to 0). */
 const MIN_PROBABILITY = 1e-7;
 
+/** Where a Conv2D layer reads its input: what the im2col patches need. */
+interface ConvGeometry {
+  kernel: [number, number];
+  strides: [number, number];
+  dilation: [number, number];
+  padding: 'valid' | 'same';
+}
+
+/** A layer whose per-record gradients come from one batched pass: its probe's shape (batch left out) and how. */
+type BatchedStep =
+  | { kind: 'dense'; outShape: number[] }
+  | { kind: 'conv2d'; outShape: number[]; geometry: ConvGeometry };
+
 interface ChainPlan {
   /** Layers applied in order; a trailing softmax/sigmoid layer is left out (folded into the loss). */
   steps: Layer[];
-  /** Per step: the Dense layer's output units if it is factorised, else undefined. */
-  denseUnits: (number | undefined)[];
+  /** Per step: how a batched layer is handled, else undefined (run as the model defines it). */
+  batched: (BatchedStep | undefined)[];
   /** Last step is a Dense layer whose softmax/sigmoid activation is folded into the loss. */
   foldLastActivation: boolean;
   loss: LossKind;
+  /** Activation values one record produces along the chain, to size batches. */
+  valuesPerRecord: number;
 }
+
+/** Activation values a batched pass may hold (the tape keeps each layer's output): 2^24 floats, 64 MiB. */
+const BATCH_VALUES = 1 << 24;
+/** im2col patch values one matmul may read: 2^24 floats, 64 MiB. */
+const PATCH_VALUES = 1 << 24;
 
 class LayersWhiteBox implements WhiteBoxModel {
   readonly numClasses: number;
@@ -134,7 +161,7 @@ class LayersWhiteBox implements WhiteBoxModel {
     this.layers = withWeights(model.layers).map((layer) => ({
       name: layer.name,
       className: layer.getClassName(),
-      method: this.plan?.denseUnits[this.plan.steps.indexOf(layer)] !== undefined ? 'dense-factorised' : 'per-example',
+      method: methodOf(this.plan?.batched[this.plan.steps.indexOf(layer)]),
     }));
   }
 
@@ -161,12 +188,14 @@ class LayersWhiteBox implements WhiteBoxModel {
         outputNorms: info.method === 'dense-factorised' ? new Float64Array(count) : undefined,
       });
     }
-    const batchSize = options.batchSize ?? 256;
-    if (this.plan && this.layers.some((l) => l.method === 'dense-factorised')) {
+    if (this.plan && this.layers.some((l) => l.method !== 'per-example')) {
+      const batchSize = Math.max(1, Math.min(options.batchSize ?? 256, Math.floor(BATCH_VALUES / this.plan.valuesPerRecord)));
       for (let start = 0; start < count; start += batchSize) {
         throwIfAborted(options.signal);
         const n = Math.min(batchSize, count - start);
-        await this.denseBatch(this.plan, features.subarray(start * per, (start + n) * per), [n, ...shape], labels.subarray(start, start + n), start, results);
+        await this.batchedPass(this.plan, features.subarray(start * per, (start + n) * per), [n, ...shape], labels.subarray(start, start + n), start, results);
+        // Let other work (progress, cancellation) run between batches.
+        await new Promise((r) => setImmediate(r));
       }
     }
     const looped = this.layers.filter((l) => l.method === 'per-example' && results.has(l.name));
@@ -190,8 +219,8 @@ class LayersWhiteBox implements WhiteBoxModel {
     this.model.dispose();
   }
 
-  /** Dense layers of one batch: delta from the probes, then the factorised norms. */
-  private async denseBatch(
+  /** Dense and Conv2D layers of one batch: delta from the probes, then each layer's norms. */
+  private async batchedPass(
     plan: ChainPlan,
     features: Float32Array,
     shape: number[],
@@ -200,13 +229,13 @@ class LayersWhiteBox implements WhiteBoxModel {
     results: Map<string, LayerGradientNorms>,
   ): Promise<void> {
     const n = shape[0];
-    const denseSteps = plan.steps.map((_, i) => i).filter((i) => plan.denseUnits[i] !== undefined);
+    const batchedSteps = plan.steps.map((_, i) => i).filter((i) => plan.batched[i] !== undefined);
     const kept: tf.Tensor[] = [];
     const x = tf.tensor(features, shape, 'float32');
     const target = tf.tensor1d(labels, 'int32');
     let deltas: tf.Tensor[] = [];
     try {
-      const probes = denseSteps.map((i) => tf.zeros([n, plan.denseUnits[i]!]));
+      const probes = batchedSteps.map((i) => tf.zeros([n, ...plan.batched[i]!.outShape]));
       try {
         deltas = tf.grads((...p: tf.Tensor[]) => {
           const inputs: tf.Tensor[] = [];
@@ -217,10 +246,16 @@ class LayersWhiteBox implements WhiteBoxModel {
       } finally {
         tf.dispose(probes);
       }
-      for (let k = 0; k < denseSteps.length; k++) {
-        const layer = plan.steps[denseSteps[k]];
+      for (let k = 0; k < batchedSteps.length; k++) {
+        const layer = plan.steps[batchedSteps[k]];
         const out = results.get(layer.name);
         if (!out) continue;
+        const step = plan.batched[batchedSteps[k]]!;
+        if (step.kind === 'conv2d') {
+          const squares = await convWeightSquares(kept[k] as tf.Tensor4D, deltas[k] as tf.Tensor4D, step.geometry, hasBias(layer));
+          for (let i = 0; i < n; i++) out.weightNorms[offset + i] = Math.sqrt(squares[i]);
+          continue;
+        }
         const inputSquares = await rowSquares(kept[k]);
         const deltaSquares = await rowSquares(deltas[k]);
         const bias = hasBias(layer);
@@ -254,15 +289,17 @@ class LayersWhiteBox implements WhiteBoxModel {
   }
 
   /**
-   * Runs the chain. With probes, Dense layers are computed here (z = aW + b + probe) and
-   * their inputs a are collected; without, every layer runs as the model defines it.
+   * Runs the chain. With probes, Dense and Conv2D layers are computed here (z = aW + b +
+   * probe, z = conv(a, W) + b + probe) and their inputs a are collected; without, every
+   * layer runs as the model defines it.
    */
   private forward(plan: ChainPlan, x: tf.Tensor, probes: tf.Tensor[] | undefined, denseInputs: tf.Tensor[] | undefined): tf.Tensor {
     let h = x;
     let probe = 0;
     plan.steps.forEach((layer, i) => {
       const last = i === plan.steps.length - 1;
-      if (plan.denseUnits[i] === undefined || probes === undefined) {
+      const step = plan.batched[i];
+      if (step === undefined || probes === undefined) {
         if (last && plan.foldLastActivation) {
           h = this.denseLogits(layer, h);
         } else {
@@ -271,7 +308,8 @@ class LayersWhiteBox implements WhiteBoxModel {
         return;
       }
       denseInputs?.push(h);
-      const z = tf.add(this.denseLogits(layer, h), probes[probe++]);
+      const pre = step.kind === 'conv2d' ? convPreActivation(layer, h as tf.Tensor4D, step.geometry) : this.denseLogits(layer, h);
+      const z = tf.add(pre, probes[probe++]);
       h = last && plan.foldLastActivation ? z : this.activate(layer, z);
     });
     return h;
@@ -340,12 +378,13 @@ function chainPlan(model: tfl.LayersModel, units: number): ChainPlan | undefined
   const activation = last.getClassName() === 'Softmax' ? 'softmax' : activationOf(last);
   const foldable = activation === 'softmax' || (activation === 'sigmoid' && units === 1);
   const steps = foldable && last.getClassName() !== 'Dense' && layers.length > 1 ? layers.slice(0, -1) : layers;
-  const denseUnits = steps.map((layer) => factorisableUnits(layer));
-  const foldLastActivation = foldable && steps === layers && denseUnits[steps.length - 1] !== undefined;
+  const batched = steps.map((layer) => batchedStep(layer));
+  const foldLastActivation = foldable && steps === layers && batched[steps.length - 1]?.kind === 'dense';
   let loss: LossKind = 'softmax-logits';
   if (foldable && steps === layers && !foldLastActivation) loss = activation === 'softmax' ? 'softmax-probabilities' : 'sigmoid-probability';
   else if (activation === 'sigmoid' && units === 1) loss = 'sigmoid-logit';
-  return { steps, denseUnits, foldLastActivation, loss };
+  const valuesPerRecord = Math.max(1, steps.reduce((sum, layer) => sum + valuesOf(layer.outputShape), 0));
+  return { steps, batched, foldLastActivation, loss, valuesPerRecord };
 }
 
 /** The loss of the model's own output, for models that are not run as a chain. */
@@ -357,13 +396,124 @@ function outputLoss(model: tfl.LayersModel, units: number): LossKind {
   return 'softmax-logits';
 }
 
-/** Output units of a Dense layer fed rank-2 input (the factorisable case), else undefined. */
-function factorisableUnits(layer: Layer): number | undefined {
-  if (layer.getClassName() !== 'Dense' || layer.trainableWeights.length === 0) return undefined;
+/**
+ * How a layer's per-record gradients are batched: a Dense layer fed rank-2 input, or a
+ * channels-last Conv2D with valid or same padding; undefined for anything else.
+ */
+function batchedStep(layer: Layer): BatchedStep | undefined {
+  if (layer.trainableWeights.length === 0) return undefined;
   const input = layer.inboundNodes[0]?.inputShapes;
-  const shape = Array.isArray(input) && Array.isArray(input[0]) ? input[0] : input;
-  if (!Array.isArray(shape) || shape.length !== 2) return undefined;
-  return (layer.getConfig() as { units: number }).units;
+  const inShape = Array.isArray(input) && Array.isArray(input[0]) ? input[0] : input;
+  const outShape = Array.isArray(layer.outputShape) ? (layer.outputShape as (number | null)[]).slice(1) : [];
+  if (!Array.isArray(inShape) || !outShape.every((d): d is number => typeof d === 'number')) return undefined;
+  if (layer.getClassName() === 'Dense') return inShape.length === 2 ? { kind: 'dense', outShape } : undefined;
+  if (layer.getClassName() !== 'Conv2D' || inShape.length !== 4 || outShape.length !== 3) return undefined;
+  const config = layer.getConfig() as { kernelSize?: unknown; strides?: unknown; dilationRate?: unknown; padding?: unknown; dataFormat?: unknown };
+  if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return undefined;
+  if (config.padding !== 'valid' && config.padding !== 'same') return undefined;
+  const kernel = pair(config.kernelSize);
+  const strides = pair(config.strides ?? 1);
+  const dilation = pair(config.dilationRate ?? 1);
+  if (!kernel || !strides || !dilation) return undefined;
+  // TF.js has no gradient through a dilated conv2d, so neither path can differentiate past one.
+  if (dilation[0] !== 1 || dilation[1] !== 1) return undefined;
+  return { kind: 'conv2d', outShape, geometry: { kernel, strides, dilation, padding: config.padding } };
+}
+
+function methodOf(step: BatchedStep | undefined): GradientMethod {
+  if (step === undefined) return 'per-example';
+  return step.kind === 'dense' ? 'dense-factorised' : 'conv2d-batched';
+}
+
+/** A Keras size setting (n or [a, b]) as two positive integers, else undefined. */
+function pair(value: unknown): [number, number] | undefined {
+  const v = typeof value === 'number' ? [value, value] : value;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x > 0)) return undefined;
+  return [v[0] as number, v[1] as number];
+}
+
+function valuesOf(shape: unknown): number {
+  const dims = Array.isArray(shape) && Array.isArray(shape[0]) ? shape[0] : shape;
+  if (!Array.isArray(dims)) return 0;
+  return dims.slice(1).reduce((p: number, d: unknown) => p * (typeof d === 'number' ? d : 1), 1);
+}
+
+/** conv(a, W) + b of a Conv2D layer, before its activation. */
+function convPreActivation(layer: Layer, a: tf.Tensor4D, g: ConvGeometry): tf.Tensor {
+  const kernel = layer.weights.find((w) => w.shape.length === 4)!.read() as tf.Tensor4D;
+  const bias = layer.weights.find((w) => w.shape.length === 1)?.read();
+  const z = tf.conv2d(a, kernel, g.strides, g.padding, 'NHWC', g.dilation);
+  return bias ? tf.add(z, bias) : z;
+}
+
+/**
+ * Per record, the squared norm of a Conv2D layer's weight (and bias) gradient from its
+ * input a [n, H, W, cin] and output gradient delta [n, H', W', filters]: sum over the
+ * kernel and filters of (P_i^T D_i)^2, plus sum over filters of (sum_p delta_ip)^2.
+ * Records are taken a few at a time so the patches stay within PATCH_VALUES.
+ */
+async function convWeightSquares(a: tf.Tensor4D, delta: tf.Tensor4D, g: ConvGeometry, bias: boolean): Promise<Float64Array> {
+  const [n, , , cin] = a.shape;
+  const [, outH, outW, filters] = delta.shape;
+  const positions = outH * outW;
+  const patchWidth = g.kernel[0] * g.kernel[1] * cin;
+  const rows = Math.max(1, Math.floor(PATCH_VALUES / (positions * patchWidth)));
+  const out = new Float64Array(n);
+  for (let start = 0; start < n; start += rows) {
+    const m = Math.min(rows, n - start);
+    const squares = tf.tidy(() => {
+      const part = m === n ? a : tf.slice(a, [start, 0, 0, 0], [m, -1, -1, -1]);
+      const d = tf.reshape(m === n ? delta : tf.slice(delta, [start, 0, 0, 0], [m, -1, -1, -1]), [m, positions, filters]);
+      const patches = tf.reshape(im2col(part, g, outH, outW), [m, positions, patchWidth]);
+      const gradient = tf.matMul(patches, d, true, false); // [m, kh*kw*cin, filters]
+      const weight = tf.sum(tf.square(gradient), [1, 2]);
+      return bias ? tf.add(weight, tf.sum(tf.square(tf.sum(d, 1)), 1)) : weight;
+    });
+    try {
+      out.set(await squares.data(), start);
+    } finally {
+      squares.dispose();
+    }
+  }
+  return out;
+}
+
+/** Up to this patch width im2col is a convolution with an identity kernel (see im2col). */
+const IDENTITY_IM2COL_WIDTH = 64;
+
+/**
+ * The im2col patches of a convolution's input, [n, H', W', kh*kw*cin] in the kernel's
+ * own (kh, kw, cin) order. Narrow patches: a convolution with the identity kernel
+ * (kh*kw*cin filters, same padding, strides and dilation; its cost grows with the width
+ * squared). Wide ones: one strided slice of the padded input per kernel tap, concatenated
+ * ('same' pads as TensorFlow does, the odd pixel at the bottom/right). Measured on wasm,
+ * batch 256: 28x28x1 input, 3x3 kernel: 13 ms by identity vs 211 ms by slices (a
+ * concatenation of one-channel slices is slow); 13x13x16: 86 vs 58-69 ms.
+ */
+function im2col(a: tf.Tensor4D, g: ConvGeometry, outH: number, outW: number): tf.Tensor4D {
+  const [n, height, width, cin] = a.shape;
+  const [kh, kw] = g.kernel;
+  const patchWidth = kh * kw * cin;
+  if (patchWidth <= IDENTITY_IM2COL_WIDTH) {
+    const identity = new Float32Array(patchWidth * patchWidth);
+    for (let k = 0; k < patchWidth; k++) identity[k * patchWidth + k] = 1;
+    return tf.conv2d(a, tf.tensor4d(identity, [kh, kw, cin, patchWidth]), g.strides, g.padding, 'NHWC', g.dilation);
+  }
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilation;
+  let x = a;
+  if (g.padding === 'same') {
+    const padH = Math.max((outH - 1) * sh + (kh - 1) * dh + 1 - height, 0);
+    const padW = Math.max((outW - 1) * sw + (kw - 1) * dw + 1 - width, 0);
+    x = tf.pad(a, [[0, 0], [Math.floor(padH / 2), padH - Math.floor(padH / 2)], [Math.floor(padW / 2), padW - Math.floor(padW / 2)], [0, 0]]);
+  }
+  const taps: tf.Tensor4D[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      taps.push(tf.stridedSlice(x, [0, i * dh, j * dw, 0], [n, i * dh + (outH - 1) * sh + 1, j * dw + (outW - 1) * sw + 1, cin], [1, sh, sw, 1]) as tf.Tensor4D);
+    }
+  }
+  return taps.length === 1 ? taps[0] : tf.concat4d(taps, 3);
 }
 
 function hasBias(layer: Layer): boolean {
