@@ -53,7 +53,8 @@ export interface Inflated {
 const ZFILE_HEADER = 2 + 19;
 
 /**
- * Inflates a file as a stream, up to `cap` bytes of output; never throws on bad data (the
+ * Inflates a file as a stream (bz2 and xz through stream-decoders.ts), up to `cap` bytes of
+ * output; never throws on bad data (the
  * error is reported with what came out before it). `keepGoing` sees the output once its
  * first `peekBytes` are in (or the stream ended): returning false stops there, so a
  * gzipped dataset that is no pickle costs one small inflate, not the whole file.

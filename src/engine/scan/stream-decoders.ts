@@ -31,8 +31,8 @@ class Halt {
 }
 
 /**
- * seek-bzip decodes synchronously; input is read from the file 64 KiB at a time (never whole)
- * and output leaves in 64 KiB chunks, so a bomb costs at most the caller's cap.
+ * Input is read from the file 64 KiB at a time (never whole) and output leaves in 64 KiB
+ * chunks, so a bomb costs at most the caller's cap; the event loop turns between blocks.
  */
 export async function bunzipFile(file: string, onData: (chunk: Buffer) => Verdict): Promise<Decoded> {
   const fd = openSync(file, 'r');
