@@ -128,3 +128,88 @@ function logUpperGammaHalf(x: number): number {
   }
   return logPrefactor + Math.log(h);
 }
+
+/**
+ * What the reference-model attacks read from one shadow, without its class vectors (an
+ * audit holds one of these per shadow instead of records x queries x classes floats):
+ *   trueClass      records x queries, the stored float32 probability of the label;
+ *   otherMass      records x queries, the other classes' clamped probabilities summed in
+ *                  float64 in class order, exactly as computeSignals (signals.ts) sums them;
+ *   identityCorrect  records, 1 when the identity query's top class (first maximum) is the label;
+ *   populationTrueClass  population records, the label's probability (identity query).
+ * 12 bytes per (record, query) instead of 4 x classes, and the signals computed from it are
+ * bit for bit those computed from the full vectors (test/unit/shadow-scale.test.ts).
+ */
+export interface ShadowSummary {
+  trueClass: Float32Array;
+  otherMass: Float64Array;
+  identityCorrect: Uint8Array;
+  populationTrueClass?: Float32Array;
+}
+
+/** Signals a ShadowSummary can give; entropy and modified entropy need every class. */
+export const SUMMARY_SIGNALS = ['loss', 'confidence', 'lira-statistic'] as const;
+export type SummarySignal = (typeof SUMMARY_SIGNALS)[number];
+
+/** The clamp and floor of signals.ts: float32 softmax outputs underflow to 0. */
+const MIN_PROBABILITY = 1e-30;
+
+function clampProbability(p: number): number {
+  return Number.isFinite(p) ? Math.min(1, Math.max(MIN_PROBABILITY, p)) : NaN;
+}
+
+/**
+ * Summarises one shadow's outputs: audit probabilities laid out records x queries x classes,
+ * population probabilities records x classes (identity query).
+ */
+export function summariseShadow(
+  audit: Float32Array,
+  population: Float32Array | undefined,
+  queries: number,
+  numClasses: number,
+  labels: Int32Array,
+  populationLabels: Int32Array | undefined,
+): ShadowSummary {
+  const records = labels.length;
+  if (audit.length !== records * queries * numClasses) {
+    throw new Error(`shadow outputs: expected ${records} records x ${queries} queries x ${numClasses} classes = ${records * queries * numClasses} audit probabilities, got ${audit.length}`);
+  }
+  const trueClass = new Float32Array(records * queries);
+  const otherMass = new Float64Array(records * queries);
+  const identityCorrect = new Uint8Array(records);
+  for (let r = 0; r < records; r++) {
+    const y = labels[r];
+    for (let q = 0; q < queries; q++) {
+      const row = (r * queries + q) * numClasses;
+      let others = 0;
+      for (let c = 0; c < numClasses; c++) if (c !== y) others += clampProbability(audit[row + c]);
+      trueClass[r * queries + q] = audit[row + y];
+      otherMass[r * queries + q] = others;
+    }
+    const row = r * queries * numClasses;
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (audit[row + c] > audit[row + best]) best = c;
+    identityCorrect[r] = best === y ? 1 : 0;
+  }
+  if (population === undefined) return { trueClass, otherMass, identityCorrect };
+  if (populationLabels === undefined || population.length !== populationLabels.length * numClasses) {
+    throw new Error(`shadow outputs: expected ${(populationLabels?.length ?? 0) * numClasses} population probabilities (records x ${numClasses} classes), got ${population.length}`);
+  }
+  const populationTrueClass = new Float32Array(populationLabels.length);
+  for (let z = 0; z < populationLabels.length; z++) populationTrueClass[z] = population[z * numClasses + populationLabels[z]];
+  return { trueClass, otherMass, identityCorrect, populationTrueClass };
+}
+
+/**
+ * A signal from a record's stored true-class probability and the other classes' mass:
+ * the same operations, in the same order, as computeSignals (signals.ts), so the value is
+ * identical to the one computed from the full class vector.
+ */
+export function summarySignal(trueClass: number, otherMass: number, signal: SummarySignal): number {
+  const stored = clampProbability(trueClass);
+  const py = stored > 0.5 ? Math.max(MIN_PROBABILITY, 1 - otherMass) : stored;
+  if (signal === 'confidence') return py;
+  const logPy = stored > 0.5 ? Math.log1p(-Math.min(otherMass, 1 - MIN_PROBABILITY)) : Math.log(py);
+  if (signal === 'loss') return logPy;
+  return logPy - Math.log(Math.max(otherMass, MIN_PROBABILITY));
+}

@@ -5,7 +5,7 @@
  */
 import type { SignalName } from '../attacks/catalog';
 import type { RmiaInput } from '../attacks/rmia';
-import type { ShadowSignals } from '../attacks/shadow-statistics';
+import { SUMMARY_SIGNALS, summarySignal, type ShadowSignals, type ShadowSummary, type SummarySignal } from '../attacks/shadow-statistics';
 import { computeSignals } from '../attacks/signals';
 
 export interface ShadowProbabilities {
@@ -18,6 +18,31 @@ export interface ShadowProbabilities {
   auditProbabilities: Float32Array[];
   /** Per shadow: population records x classes (identity query). */
   populationProbabilities?: Float32Array[];
+}
+
+/**
+ * The lean form of ShadowProbabilities (trainShadowSummaries): per shadow only what the
+ * attacks read (ShadowSummary), giving the same statistics bit for bit.
+ */
+export interface ShadowSummaries {
+  shadows: number;
+  queries: number;
+  numClasses: number;
+  keep: Uint8Array;
+  summaries: ShadowSummary[];
+}
+
+export type ShadowEvidence = ShadowProbabilities | ShadowSummaries;
+
+function isSummaries(e: ShadowEvidence): e is ShadowSummaries {
+  return 'summaries' in e;
+}
+
+function summarySignalName(signal: SignalName): SummarySignal {
+  if (!(SUMMARY_SIGNALS as readonly string[]).includes(signal)) {
+    throw new Error(`shadow summaries hold the true-class probability and the other classes' mass only; signal "${signal}" needs every class (train with trainShadowModels instead)`);
+  }
+  return signal as SummarySignal;
 }
 
 /** The target's probabilities on the audit records for every query: records x queries x classes. */
@@ -36,7 +61,7 @@ function signalPerQuery(probabilities: Float32Array, records: number, queries: n
 }
 
 export function shadowSignals(
-  shadowOutputs: ShadowProbabilities,
+  shadowOutputs: ShadowEvidence,
   target: TargetQueryProbabilities,
   labels: Int32Array,
   signal: SignalName,
@@ -46,6 +71,15 @@ export function shadowSignals(
   if (target.queries !== queries) throw new Error(`target has ${target.queries} queries per record, shadows ${queries}`);
   const targetSignal = signalPerQuery(target.probabilities, records, queries, numClasses, labels, signal);
   const shadow = new Float64Array(records * shadows * queries);
+  if (isSummaries(shadowOutputs)) {
+    const name = summarySignalName(signal);
+    shadowOutputs.summaries.forEach(({ trueClass, otherMass }, s) => {
+      for (let r = 0; r < records; r++) {
+        for (let q = 0; q < queries; q++) shadow[(r * shadows + s) * queries + q] = summarySignal(trueClass[r * queries + q], otherMass[r * queries + q], name);
+      }
+    });
+    return { records, shadows, queries, target: targetSignal, shadow, keep };
+  }
   shadowOutputs.auditProbabilities.forEach((probs, s) => {
     const values = signalPerQuery(probs, records, queries, numClasses, labels, signal);
     for (let r = 0; r < records; r++) {
@@ -63,21 +97,32 @@ function trueClassProbability(probabilities: Float32Array, rows: number, stride:
 }
 
 export function rmiaInput(
-  shadowOutputs: ShadowProbabilities,
+  shadowOutputs: ShadowEvidence,
   target: TargetQueryProbabilities,
   labels: Int32Array,
   population: { probabilities: Float32Array; labels: Int32Array },
 ): RmiaInput {
   const { shadows, queries, numClasses, keep } = shadowOutputs;
-  if (!shadowOutputs.populationProbabilities) throw new Error('RMIA needs the shadow models\' outputs on population records');
+  const summaries = isSummaries(shadowOutputs) ? shadowOutputs.summaries : undefined;
+  if (summaries ? summaries.some((x) => x.populationTrueClass === undefined) : !(shadowOutputs as ShadowProbabilities).populationProbabilities) {
+    throw new Error('RMIA needs the shadow models\' outputs on population records');
+  }
   const records = target.records;
   const populationCount = population.labels.length;
   const referenceProb = new Float64Array(records * shadows);
   const populationReferenceProb = new Float64Array(populationCount * shadows);
   for (let s = 0; s < shadows; s++) {
-    const audit = trueClassProbability(shadowOutputs.auditProbabilities[s], records, queries, numClasses, labels);
+    if (summaries) {
+      // The identity query's stored value, widened to float64 as trueClassProbability does.
+      const { trueClass, populationTrueClass } = summaries[s];
+      for (let r = 0; r < records; r++) referenceProb[r * shadows + s] = trueClass[r * queries];
+      for (let z = 0; z < populationCount; z++) populationReferenceProb[z * shadows + s] = populationTrueClass![z];
+      continue;
+    }
+    const full = shadowOutputs as ShadowProbabilities;
+    const audit = trueClassProbability(full.auditProbabilities[s], records, queries, numClasses, labels);
     for (let r = 0; r < records; r++) referenceProb[r * shadows + s] = audit[r];
-    const pop = trueClassProbability(shadowOutputs.populationProbabilities[s], populationCount, 1, numClasses, population.labels);
+    const pop = trueClassProbability(full.populationProbabilities![s], populationCount, 1, numClasses, population.labels);
     for (let z = 0; z < populationCount; z++) populationReferenceProb[z * shadows + s] = pop[z];
   }
   return {

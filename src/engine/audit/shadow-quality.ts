@@ -17,7 +17,10 @@ export const SHADOW_GAP_RELATIVE = 0.5;
 export const SHADOW_TEST_TOLERANCE = 0.1;
 
 export function shadowAccuracies(
-  shadows: { shadows: number; queries: number; numClasses: number; keep: Uint8Array; auditProbabilities: Float32Array[] },
+  shadows: { shadows: number; queries: number; numClasses: number; keep: Uint8Array } & (
+    | { auditProbabilities: Float32Array[] }
+    // The lean form (trainShadowSummaries): whether each record's identity prediction is right.
+    | { summaries: { identityCorrect: Uint8Array }[] }),
   labels: Int32Array,
 ): { train: number; test: number } {
   const { queries, numClasses, keep } = shadows;
@@ -25,14 +28,19 @@ export function shadowAccuracies(
   let train = 0;
   let test = 0;
   let counted = 0;
-  shadows.auditProbabilities.forEach((probs, s) => {
+  const perShadow: (Float32Array | Uint8Array)[] = 'summaries' in shadows ? shadows.summaries.map((x) => x.identityCorrect) : shadows.auditProbabilities;
+  perShadow.forEach((probs, s) => {
     let inRight = 0, inCount = 0, outRight = 0, outCount = 0;
     for (let r = 0; r < records; r++) {
-      // Identity query (the first): the prediction the target is judged by.
-      const row = (r * queries) * numClasses;
-      let best = 0;
-      for (let c = 1; c < numClasses; c++) if (probs[row + c] > probs[row + best]) best = c;
-      const right = best === labels[r] ? 1 : 0;
+      let right: number;
+      if (probs instanceof Uint8Array) right = probs[r];
+      else {
+        // Identity query (the first): the prediction the target is judged by.
+        const row = (r * queries) * numClasses;
+        let best = 0;
+        for (let c = 1; c < numClasses; c++) if (probs[row + c] > probs[row + best]) best = c;
+        right = best === labels[r] ? 1 : 0;
+      }
       if (keep[r * shadows.shadows + s] === 1) (inRight += right), inCount++;
       else (outRight += right), outCount++;
     }

@@ -13,6 +13,7 @@
  * shadows that are missing.
  */
 import type { Dataset } from '../artifacts/dataset';
+import { summariseShadow, type ShadowSummary } from '../attacks/shadow-statistics';
 import { currentBackend } from '../backend';
 import { readArchitecture, type DenseStack } from './architecture';
 import { defaultArchitectureNote } from './default-architecture';
@@ -98,7 +99,54 @@ const JOBS_PER_WORKER = 8;
 /** Kernel memory a stack's parameters, gradients and Adam moments may take (4 floats each). */
 const STACK_PARAMETER_BYTES = 256 * 1024 * 1024;
 
+/** Everything of ShadowOutputs but the per-shadow outputs themselves. */
+export type ShadowRunInfo = Omit<ShadowOutputs, 'auditProbabilities' | 'populationProbabilities'>;
+
+/** ShadowOutputs in their lean form: per shadow a ShadowSummary instead of class vectors. */
+export interface ShadowSummaryOutputs extends ShadowRunInfo {
+  summaries: ShadowSummary[];
+}
+
 export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks = {}): Promise<ShadowOutputs> {
+  const auditProbabilities: Float32Array[] = new Array(req.settings.count);
+  const populationProbabilities: Float32Array[] = new Array(req.settings.count);
+  const info = await runShadows(req, hooks, (s, audit, population) => {
+    auditProbabilities[s] = audit;
+    if (population !== undefined) populationProbabilities[s] = population;
+  });
+  return {
+    ...info,
+    auditProbabilities,
+    populationProbabilities: req.population !== undefined ? populationProbabilities : undefined,
+  };
+}
+
+/**
+ * trainShadowModels for audits of any size: each shadow's outputs, as they arrive from a
+ * worker or the cache, are reduced to what LiRA, difficulty calibration, RMIA and the
+ * shadow-quality check read (ShadowSummary) and dropped, so the audit holds 12 bytes per
+ * (record, shadow, query) instead of 4 x classes. Shokri's attack and output defenses
+ * need the class vectors: they use trainShadowModels (same cache, same shadows).
+ */
+export async function trainShadowSummaries(req: ShadowRequest, hooks: ShadowHooks = {}): Promise<ShadowSummaryOutputs> {
+  const summaries: ShadowSummary[] = new Array(req.settings.count);
+  const queries = checkSettings(req.settings, req.settingsSource).length;
+  const info = await runShadows(req, hooks, (s, audit, population) => {
+    summaries[s] = summariseShadow(audit, population, queries, req.numClasses, req.auditRecords.labels.subarray(0, req.auditRecords.count),
+      req.population?.labels.subarray(0, req.population.count));
+  });
+  return { ...info, summaries };
+}
+
+/**
+ * Trains the shadows the cache lacks and hands every shadow's outputs to `receive`
+ * (cached ones first, then trained ones as they finish), holding none of them itself.
+ */
+async function runShadows(
+  req: ShadowRequest,
+  hooks: ShadowHooks,
+  receive: (shadow: number, audit: Float32Array, population: Float32Array | undefined) => void,
+): Promise<ShadowRunInfo> {
   const { settings, auditRecords, population, numClasses } = req;
   const variants = checkSettings(settings, req.settingsSource);
   checkRecords(auditRecords, population, numClasses, variants, req.settingsSource);
@@ -129,16 +177,11 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
   }));
 
   removeStaleTemporaries(req.cacheDir);
-  const auditProbabilities: (Float32Array | undefined)[] = new Array(S);
-  const populationProbabilities: (Float32Array | undefined)[] = new Array(S);
   const missing: number[] = [];
   for (let s = 0; s < S; s++) {
     const cached = readCachedShadow(req.cacheDir, headers[s]);
     if (cached === undefined) missing.push(s);
-    else {
-      auditProbabilities[s] = cached.auditProbabilities;
-      populationProbabilities[s] = cached.populationProbabilities;
-    }
+    else receive(s, cached.auditProbabilities, cached.populationProbabilities);
   }
   const fromCache = S - missing.length;
 
@@ -159,8 +202,7 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
       onSamples: (n) => progress.addSamples(n),
       onShadow: (r) => {
         writeCachedShadow(req.cacheDir, headers[r.shadow], r);
-        auditProbabilities[r.shadow] = r.auditProbabilities;
-        populationProbabilities[r.shadow] = r.populationProbabilities;
+        receive(r.shadow, r.auditProbabilities, r.populationProbabilities);
         progress.modelDone();
       },
     });
@@ -172,8 +214,6 @@ export async function trainShadowModels(req: ShadowRequest, hooks: ShadowHooks =
     numClasses,
     keep,
     populationKeep: population !== undefined ? sets.populationKeep : undefined,
-    auditProbabilities: auditProbabilities as Float32Array[],
-    populationProbabilities: population !== undefined ? (populationProbabilities as Float32Array[]) : undefined,
     trained: missing.length,
     fromCache,
     samplesPerSecond: missing.length > 0 ? progress.rate() : 0,
