@@ -22,6 +22,8 @@ import { trainDefendedShadows, type DefendedShadowRequest } from '../defenses/de
 import { paretoOptimal } from '../defenses/pareto';
 import { recommendDefense } from '../defenses/recommend';
 import type { TrainDefendedModel } from '../defenses/training/types';
+import { queuedDefendExecutor } from '../queue/defended-executor';
+import { parseQueueUrl } from '../queue/queue-url';
 
 /** The trade-off is read at TPR at 0.1% FPR, the number that matters for membership privacy. */
 export const FRONT_FPR: ReportedFpr = '0.001';
@@ -178,6 +180,7 @@ function defendedShadowRequest(
     cacheDir: defenseCacheDir(where.root, options.cacheDir),
     // The audit's 0 means "one per core"; the trainer's 0 means "in this thread".
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.queueUrl ? { executorFor: queuedDefendExecutor(parseQueueUrl(options.queueUrl), context.auditRecords.source) } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ import { checkRecords, checkSettings, settingError, type SettingsSource, type Sh
 import { shadowRefusal } from '../manifest/shadowless-defenses';
 import { NEEDS_REFERENCE } from './training/params';
 import { spareCores } from './training';
+import type { DefendExecutor, DefendedShadowSource } from './training/defend-pool';
+import { recordsDigest } from '../shadow/cache-key';
 import type { DefendedTrainingRequest, TrainDefendedModel, TrainingDefenseSpec } from './training/types';
 
 export interface DefendedShadowRequest {
@@ -47,6 +49,8 @@ export interface DefendedShadowRequest {
   /** As the trainer's: 0 trains one shadow at a time in this thread; n trains n shadows at once, each on a worker thread. Default: one per core but one. */
   workers?: number;
   manifestFile?: string;
+  /** Where each shadow trains when not cached (the queue's executor, docs/distributed.md); default: local threads. */
+  executorFor?: (source: DefendedShadowSource) => DefendExecutor;
 }
 
 export async function trainDefendedShadows(req: DefendedShadowRequest, hooks: ShadowHooks = {}): Promise<ShadowOutputs> {
@@ -61,6 +65,7 @@ export async function trainDefendedShadows(req: DefendedShadowRequest, hooks: Sh
   const S = settings.count;
   const { keep, sets } = shadowSplit(req);
   const store = buildRecordStore(auditRecords, population);
+  const digest = req.executorFor ? recordsDigest(store, numClasses) : '';
   const needsReference = NEEDS_REFERENCE.has(defense.name);
   // Checked for every shadow before the first is trained; each reference is built when its shadow trains.
   if (needsReference) for (let s = 0; s < S; s++) referenceIndices(store, sets.populationKeep, S, s, req);
@@ -73,21 +78,24 @@ export async function trainDefendedShadows(req: DefendedShadowRequest, hooks: Sh
   let samples = 0;
   const started = performance.now();
 
-  const concurrency = req.workers === 0 ? 1 : Math.max(1, Math.min(S, req.workers ?? spareCores()));
+  // On a queue every shadow is enqueued at once (the workers set the parallelism); locally, one thread per shadow.
+  const concurrency = req.executorFor ? S : req.workers === 0 ? 1 : Math.max(1, Math.min(S, req.workers ?? spareCores()));
   // Every shadow settles before this returns, so no training outlives a failure.
   await forEachBounded(Array.from({ length: S }, (_, s) => s), concurrency, () => false, async (s) => {
     throwIfCancelled(hooks.signal);
+    const reference = needsReference ? referenceIndices(store, sets.populationKeep, S, s, req) : undefined;
     const request: DefendedTrainingRequest = {
       architectureFile: req.architectureFile,
       targetModelFile: req.targetModelFile,
       members: datasetOf(store, sets.members[s], `${auditRecords.source} (shadow ${s})`),
-      ...(needsReference ? { reference: datasetOf(store, referenceIndices(store, sets.populationKeep, S, s, req), `${population?.source ?? 'population'} (reference of shadow ${s})`) } : {}),
+      ...(reference ? { reference: datasetOf(store, reference, `${population?.source ?? 'population'} (reference of shadow ${s})`) } : {}),
       numClasses,
       defense: { ...defense, params: { ...defense.params }, train: { ...defense.train, seed: deriveSeed(defense.train.seed, 'defended-shadow', s) } },
       cacheDir: req.cacheDir,
       // Parallelism is across shadows here: each shadow's training gets one thread at most.
       workers: req.workers === 0 ? 0 : 1,
       ...(req.manifestFile ? { manifestFile: req.manifestFile } : {}),
+      ...(req.executorFor ? { executor: req.executorFor({ shadow: s, store, recordsDigest: digest, members: sets.members[s]!, ...(reference ? { reference } : {}) }) } : {}),
     };
     let reported = 0;
     const model = await req.train(request, {

@@ -138,11 +138,11 @@ export function decodeResult(raw: unknown, expected: ResultShape): { backend: st
   return { backend: string(r.backend, 'result backend'), results };
 }
 
-function toBase64(values: Int32Array | Float32Array): string {
+export function toBase64(values: Int32Array | Float32Array): string {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 }
 
-function fromBase64<T extends Int32Array | Float32Array>(text: string, kind: { new (n: number): T }, field: string): T {
+export function fromBase64<T extends Int32Array | Float32Array>(text: string, kind: { new (n: number): T }, field: string): T {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 4 !== 0) throw new Error(`${field}: ${bytes.length} bytes is not a whole number of 4-byte values`);
   const out = new kind(bytes.length / 4);
@@ -150,7 +150,7 @@ function fromBase64<T extends Int32Array | Float32Array>(text: string, kind: { n
   return out;
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -158,27 +158,27 @@ function parseJson(text: string): unknown {
   }
 }
 
-function object(v: unknown, field: string): Record<string, unknown> {
+export function object(v: unknown, field: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${field}: expected an object`);
   return v as Record<string, unknown>;
 }
 
-function array(v: unknown, field: string): unknown[] {
+export function array(v: unknown, field: string): unknown[] {
   if (!Array.isArray(v)) throw new Error(`${field}: expected an array`);
   return v;
 }
 
-function string(v: unknown, field: string): string {
+export function string(v: unknown, field: string): string {
   if (typeof v !== 'string') throw new Error(`${field}: expected a string`);
   return v;
 }
 
-function wholeNumber(v: unknown, field: string): number {
+export function wholeNumber(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${field}: expected a whole number >= 0`);
   return v;
 }
 
-function digest(v: unknown, field: string): string {
+export function digest(v: unknown, field: string): string {
   const s = string(v, field);
   if (!/^[0-9a-f]{64}$/.test(s)) throw new Error(`${field}: expected a SHA-256 in hex`);
   return s;

@@ -16,7 +16,13 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { StoppedError } from '../shadow/step-hooks';
 import type { ShadowResult } from '../shadow/train-group';
 import type { RecordStore } from '../shadow/record-store';
-import { decodeJob, encodeResult, type ShadowJobResult } from './job-payload';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Dataset } from '../artifacts/dataset';
+import { gatherFeatures } from '../shadow/record-store';
+import { architectureOf, decodeDefendedJob, DEFENDED_JOB_NAME, encodeDefendedResult, type DefendedJobResultData } from './defended-payload';
+import { decodeJob, encodeResult } from './job-payload';
 import { cancelKey, SHADOW_QUEUE } from './queue-keys';
 import { connectionOf, type QueueTarget } from './queue-url';
 import { fetchRecords, RecordsMismatchError, type KeyValueClient } from './record-blob';
@@ -67,14 +73,31 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     return entry;
   };
 
-  const process_ = async (job: Job, token?: string): Promise<ShadowJobResult> => {
-    let decoded: ReturnType<typeof decodeJob>;
+  /** Decodes a job of either kind: what it trains on and how it trains. */
+  const decode = (job: Job): { runId: string; recordsDigest: string; numClasses: number; what: string; train: (store: RecordStore, stop: Int32Array, onSamples: (count: number) => void) => Promise<unknown> } => {
+    if (job.name === DEFENDED_JOB_NAME) {
+      const data = decodeDefendedJob(job.data);
+      return { ...data, what: `defended shadow ${data.shadow} (model ${data.modelIndex})`, train: (store, stop, onSamples) => trainDefended(threads, data, store, stop, onSamples) };
+    }
+    const { data, setup, job: group } = decodeJob(job.data);
+    return {
+      ...data, what: `shadows ${data.shadows.join(',')}`,
+      train: async (store, stop, onSamples) => {
+        const results: ShadowResult[] = [];
+        const backend = await threads.run({ setup: { ...setup, store }, job: group, stop, onSamples, onShadow: (r) => results.push(r) });
+        return encodeResult(backend, results);
+      },
+    };
+  };
+
+  const process_ = async (job: Job, token?: string): Promise<unknown> => {
+    let decoded: ReturnType<typeof decode>;
     try {
-      decoded = decodeJob(job.data);
+      decoded = decode(job);
     } catch (e) {
       throw new UnrecoverableError(`refused job ${job.id}: ${(e as Error).message}`);
     }
-    const { data, setup, job: group } = decoded;
+    const data = decoded;
     const redis = await client();
     if ((await redis.get(cancelKey(data.runId))) !== null) throw new UnrecoverableError('the audit was cancelled');
     let store: RecordStore;
@@ -85,7 +108,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
       }
       store = fetched.store;
     } catch (e) {
-      if (e instanceof RecordsMismatchError) throw new UnrecoverableError(`refused shadows ${data.shadows.join(',')}: ${e.message}`);
+      if (e instanceof RecordsMismatchError) throw new UnrecoverableError(`refused ${data.what}: ${e.message}`);
       throw e;
     }
 
@@ -103,22 +126,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     }, POLL_CANCEL_MS);
     let samples = 0;
     let lastProgress = 0;
-    const results: ShadowResult[] = [];
     try {
-      const backend = await threads.run({
-        setup: { ...setup, store },
-        job: group,
-        stop,
-        onSamples: (count) => {
-          samples += count;
-          if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
-            lastProgress = Date.now();
-            job.updateProgress({ samples }).catch(() => undefined);
-          }
-        },
-        onShadow: (r) => results.push(r),
+      return await decoded.train(store, stop, (count) => {
+        samples += count;
+        if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+          lastProgress = Date.now();
+          job.updateProgress({ samples }).catch(() => undefined);
+        }
       });
-      return encodeResult(backend, results);
     } catch (e) {
       if (!(e instanceof StoppedError)) throw e;
       if (cancelled) throw new UnrecoverableError('the audit was cancelled');
@@ -142,7 +157,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
   });
   const w = worker;
   w.on('error', (e) => log(`privacy-lint worker: ${e.message}`));
-  w.on('active', (job) => log(`privacy-lint worker: job ${job.id} started (shadows ${(job.data as { shadows?: number[] }).shadows?.join(',') ?? '?'})`));
+  w.on('active', (job) => {
+    const data = job.data as { shadows?: number[]; shadow?: number; modelIndex?: number };
+    const what = job.name === DEFENDED_JOB_NAME ? `defended shadow ${data.shadow ?? '?'}, model ${data.modelIndex ?? '?'}` : `shadows ${data.shadows?.join(',') ?? '?'}`;
+    log(`privacy-lint worker: job ${job.id} started (${what})`);
+  });
   w.on('completed', (job) => log(`privacy-lint worker: job ${job.id} done`));
   w.on('failed', (job, e) => log(`privacy-lint worker: job ${job?.id ?? '?'} failed: ${e.message}`));
   await w.waitUntilReady();
@@ -162,4 +181,44 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
       }
     },
   };
+}
+
+/**
+ * One defended model, trained by the code a local run uses (runDefendJob on a training
+ * thread) on the shadow's rows of the shipped records, into a temporary folder whose
+ * files are returned and then deleted.
+ */
+async function trainDefended(threads: TrainingThreads, data: ReturnType<typeof decodeDefendedJob>, store: RecordStore, stop: Int32Array, onSamples: (count: number) => void): Promise<DefendedJobResultData> {
+  const outOfRange = (rows: Int32Array) => rows.findIndex((r) => r < 0 || r >= store.auditCount + store.populationCount);
+  for (const [field, rows] of [['members', data.memberRows], ['reference', data.referenceRows]] as const) {
+    if (rows && outOfRange(rows) >= 0) throw new UnrecoverableError(`refused defended shadow ${data.shadow}: ${field}[${outOfRange(rows)}] is not a record of the shipped records`);
+  }
+  const dataset = (rows: Int32Array, source: string): Dataset => {
+    const features = gatherFeatures(store, rows, new Float32Array(new SharedArrayBuffer(rows.length * store.size * 4)));
+    const labels = new Int32Array(new SharedArrayBuffer(rows.length * 4));
+    rows.forEach((r, i) => (labels[i] = store.labels[r]!));
+    return { source, count: rows.length, featureShape: [...store.featureShape], features, labels };
+  };
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'privacy-lint-defended-'));
+  try {
+    const result = await threads.runDefend({
+      architecture: architectureOf(data),
+      // Only kl-pruning reads the target's file, and it is refused on the queue.
+      targetModelFile: '',
+      members: dataset(data.memberRows, data.membersSource),
+      share: data.shareRows,
+      ...(data.referenceRows ? { reference: dataset(data.referenceRows, data.referenceSource ?? 'reference') } : {}),
+      numClasses: data.numClasses,
+      defense: data.defense,
+      optimizer: data.optimizer,
+      modelIndex: data.modelIndex,
+      outDir,
+      backend: data.backend,
+    }, stop, onSamples);
+    const files: Record<string, Buffer> = {};
+    for (const name of fs.readdirSync(outDir)) files[name] = fs.readFileSync(path.join(outDir, name));
+    return encodeDefendedResult(result, files);
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
 }

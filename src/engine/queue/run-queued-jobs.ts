@@ -23,6 +23,7 @@ import { CancelledError } from '../cancellation';
 import { recordsDigest } from '../shadow/cache-key';
 import type { GroupJob, ShadowResult } from '../shadow/train-group';
 import type { PoolRun } from '../shadow/worker-pool';
+import type { RecordStore } from '../shadow/record-store';
 import { decodeResult, encodeJob, type JobSetup } from './job-payload';
 import { cancelKey, SHADOW_QUEUE } from './queue-keys';
 import { connectionOf, type QueueTarget } from './queue-url';
@@ -54,6 +55,42 @@ export function queueExecutor(options: QueueRunOptions): (run: PoolRun) => Promi
 }
 
 export async function runQueuedJobs(run: PoolRun, options: QueueRunOptions): Promise<{ backend: string }> {
+  const { store, numClasses } = run.setup;
+  const work = new ShadowWork(run);
+  await runQueue(work, { store, numClasses, digest: run.recordsDigest ?? recordsDigest(store, numClasses), signal: run.signal, onSamples: run.onSamples }, options);
+  return { backend: work.backend };
+}
+
+/**
+ * One kind of queued job (plain shadows here; defended shadows in defended-executor.ts):
+ * how its jobs are named, encoded and delivered. The collector does the rest (progress,
+ * retries, lost jobs, cancel) the same way for every kind.
+ */
+export interface QueuedWork<J> {
+  /** BullMQ job name; the worker dispatches on it. */
+  readonly name: string;
+  /** Job id suffix -> job; ids are `${runId}-${suffix}`. */
+  readonly jobs: Map<string, J>;
+  encode(runId: string, digest: string, job: J): object;
+  /** Takes a finished job's return value; throws when it is not what the job asked for. Called once per job. */
+  deliver(job: J, returnvalue: unknown): void;
+  /** Names the job in errors ("shadows 1, 2"). */
+  describe(job: J): string;
+  /** How many results were delivered, for the unreachable message. */
+  delivered(): number;
+}
+
+export interface QueuedRecords {
+  store: RecordStore;
+  numClasses: number;
+  digest: string;
+  signal?: AbortSignal;
+  onSamples: (count: number) => void;
+}
+
+/** Ships the records, enqueues the work's jobs and collects them; see the file comment. */
+export async function runQueue<J>(work: QueuedWork<J>, records: QueuedRecords, options: QueueRunOptions): Promise<void> {
+  const run = records;
   if (run.signal?.aborted) throw new CancelledError();
   const { target } = options;
   let closing = false;
@@ -68,11 +105,8 @@ export async function runQueuedJobs(run: PoolRun, options: QueueRunOptions): Pro
     await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), CONNECT_TIMEOUT_MS,
       `cannot reach Redis at ${target.url} within ${CONNECT_TIMEOUT_MS / 1000} s (is redis-server running there?)`, RedisUnreachableError);
     const client = (await queue.getBackend().client) as unknown as KeyValueClient;
-    const { store, numClasses } = run.setup;
-    const digest = run.recordsDigest ?? recordsDigest(store, numClasses);
-    await shipRecords(client, store, numClasses, options.source, digest);
-    const collector = new Collector(run, queue, events, client, digest, options);
-    return await collector.run();
+    await shipRecords(client, records.store, records.numClasses, options.source, records.digest);
+    await new Collector(work, records, queue, events, client, options).run();
   } catch (e) {
     unreachable = e instanceof RedisUnreachableError;
     throw e;
@@ -105,37 +139,27 @@ async function closeWithin(resource: Queue | QueueEvents, waitMs: number): Promi
   }
 }
 
-class Collector {
+class Collector<J> {
   private readonly runId = randomUUID();
-  private readonly setup: JobSetup;
-  /** Job id -> the job, until its shadows are delivered. */
-  private readonly outstanding = new Map<string, GroupJob>();
-  private readonly delivered = new Set<number>();
+  /** Job id -> the job, until its result is delivered. */
+  private readonly outstanding = new Map<string, J>();
   /** Cumulative samples each job last reported (a retried job starts again from 0). */
   private readonly samplesSeen = new Map<string, number>();
-  private backend = '';
   private wake: (() => void) | undefined;
   private unreachableSince: number | undefined;
-  private readonly auditValues: number;
-  private readonly populationValues: number;
 
   constructor(
-    private readonly pool: PoolRun,
+    private readonly work: QueuedWork<J>,
+    private readonly pool: QueuedRecords,
     private readonly queue: Queue,
     private readonly events: QueueEvents,
     private readonly client: KeyValueClient,
-    private readonly digest: string,
     private readonly options: QueueRunOptions,
-  ) {
-    const { store, ...rest } = pool.setup;
-    this.setup = rest;
-    this.auditValues = store.auditCount * queryVariants(rest.queries).length * rest.numClasses;
-    this.populationValues = store.populationCount * rest.numClasses;
-  }
+  ) {}
 
-  async run(): Promise<{ backend: string }> {
-    const jobIds = this.pool.jobs.map((job) => {
-      const id = `${this.runId}-s${job.shadows[0]}`;
+  async run(): Promise<void> {
+    const jobIds = [...this.work.jobs].map(([suffix, job]) => {
+      const id = `${this.runId}-${suffix}`;
       this.outstanding.set(id, job);
       return id;
     });
@@ -170,7 +194,6 @@ class Collector {
         }
         await this.sweep();
       }
-      return { backend: this.backend };
     } catch (e) {
       // Unreachable: nothing to clean up there (a restarted Redis is empty anyway).
       if (!(e instanceof CancelledError) && !(e instanceof RedisUnreachableError)) await this.abandon();
@@ -190,8 +213,8 @@ class Collector {
       removeOnFail: false,
     };
     await this.queue.addBulk(ids.map((jobId) => ({
-      name: 'shadow',
-      data: encodeJob(this.runId, this.digest, this.setup, this.outstanding.get(jobId) as GroupJob),
+      name: this.work.name,
+      data: this.work.encode(this.runId, this.pool.digest, this.outstanding.get(jobId) as J),
       opts: { ...opts, jobId },
     })));
   }
@@ -209,7 +232,7 @@ class Collector {
       const limit = this.options.unreachableMs ?? 60_000;
       if (Date.now() - this.unreachableSince > limit) {
         throw new RedisUnreachableError(`lost the connection to Redis at ${this.options.target.url} for ${Math.round(limit / 1000)} s (${(e as Error).message}); `
-          + `the ${this.delivered.size} shadow model(s) finished so far are cached: run the audit again to resume from them`);
+          + `the ${this.work.delivered()} shadow model(s) finished so far are cached: run the audit again to resume from them`);
       }
     }
   }
@@ -232,14 +255,13 @@ class Collector {
         this.deliver(id, job.returnvalue);
         await job.remove().catch(() => undefined);
       } else if (state === 'failed') {
-        const shadows = group.shadows.join(', ');
-        throw new Error(`shadow job for shadow${group.shadows.length > 1 ? 's' : ''} ${shadows} failed on a worker after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
+        throw new Error(`${this.work.name} job for ${this.work.describe(group)} failed on a worker after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
       }
     }
     if (lost.length > 0) {
       // Redis lost the jobs (restarted without persistence, flushed): ship the records
       // again (they went too) and put the lost jobs back; finished shadows are cached.
-      await shipRecords(this.client, this.pool.setup.store, this.pool.setup.numClasses, this.options.source, this.digest);
+      await shipRecords(this.client, this.pool.store, this.pool.numClasses, this.options.source, this.pool.digest);
       await this.enqueue(lost.filter((id) => this.outstanding.has(id)));
       for (const id of lost) this.samplesSeen.delete(id);
     }
@@ -248,18 +270,8 @@ class Collector {
   private deliver(id: string, returnvalue: unknown): void {
     const job = this.outstanding.get(id);
     if (job === undefined) return; // delivered by an earlier sweep that outlived its timeout
-    const { backend, results } = decodeResult(returnvalue, { shadows: job.shadows, auditValues: this.auditValues, populationValues: this.populationValues });
-    this.backend = backend;
-    for (const r of results) this.deliverShadow(r);
-    const missing = job.shadows.filter((s) => !this.delivered.has(s));
-    if (missing.length > 0) throw new Error(`a worker finished the job of shadows ${job.shadows.join(', ')} without returning shadows ${missing.join(', ')}`);
+    this.work.deliver(job, returnvalue);
     this.outstanding.delete(id);
-  }
-
-  private deliverShadow(result: ShadowResult): void {
-    if (this.delivered.has(result.shadow)) return; // a retried job's duplicate
-    this.pool.onShadow(result);
-    this.delivered.add(result.shadow);
   }
 
   /** Stops the run: raise the cancel flag, remove queued jobs, keep what finishes within the grace period. */
@@ -308,6 +320,51 @@ class Collector {
       }
     };
     await withTimeout(removeAll(), COMMAND_TIMEOUT_MS, 'abandon').catch(() => undefined);
+  }
+}
+
+/** Plain shadow jobs: each job trains a group of shadows; a shadow is delivered once even if a retried job returns it again. */
+class ShadowWork implements QueuedWork<GroupJob> {
+  readonly name = 'shadow';
+  readonly jobs: Map<string, GroupJob>;
+  backend = '';
+  private readonly setup: JobSetup;
+  private readonly shipped = new Set<number>();
+  private readonly auditValues: number;
+  private readonly populationValues: number;
+
+  constructor(private readonly pool: PoolRun) {
+    const { store, ...rest } = pool.setup;
+    this.setup = rest;
+    this.jobs = new Map(pool.jobs.map((job) => [`s${job.shadows[0]}`, job]));
+    this.auditValues = store.auditCount * queryVariants(rest.queries).length * rest.numClasses;
+    this.populationValues = store.populationCount * rest.numClasses;
+  }
+
+  encode(runId: string, digest: string, job: GroupJob): object {
+    return encodeJob(runId, digest, this.setup, job);
+  }
+
+  deliver(job: GroupJob, returnvalue: unknown): void {
+    const { backend, results } = decodeResult(returnvalue, { shadows: job.shadows, auditValues: this.auditValues, populationValues: this.populationValues });
+    this.backend = backend;
+    for (const r of results) this.deliverShadow(r);
+    const missing = job.shadows.filter((s) => !this.shipped.has(s));
+    if (missing.length > 0) throw new Error(`a worker finished the job of shadows ${job.shadows.join(', ')} without returning shadows ${missing.join(', ')}`);
+  }
+
+  describe(job: GroupJob): string {
+    return `shadow${job.shadows.length > 1 ? 's' : ''} ${job.shadows.join(', ')}`;
+  }
+
+  delivered(): number {
+    return this.shipped.size;
+  }
+
+  private deliverShadow(result: ShadowResult): void {
+    if (this.shipped.has(result.shadow)) return; // a retried job's duplicate
+    this.pool.onShadow(result);
+    this.shipped.add(result.shadow);
   }
 }
 

@@ -6,6 +6,8 @@
  * dropped, never reused.
  */
 import type { Worker } from 'node:worker_threads';
+import type { DefendedMessage, DefendMessage } from '../defenses/training/defend-pool';
+import type { DefendJob, DefendJobResult } from '../defenses/training/job';
 import { StoppedError } from '../shadow/step-hooks';
 import type { GroupJob, ShadowResult } from '../shadow/train-group';
 import { deserializeWorkerError } from '../shadow/worker-pool';
@@ -69,6 +71,36 @@ export class TrainingThreads {
       thread.on('exit', onExit);
       thread.on('error', onError);
       post({ type: 'setup', setup: { ...work.setup, stop: work.stop } });
+    });
+  }
+
+  /** Trains one defended model on a thread (the message a local defended run sends); rejects with StoppedError when stopped. */
+  async runDefend(job: DefendJob, stop: Int32Array, onSamples: (count: number) => void): Promise<DefendJobResult> {
+    const thread = this.idle.pop() ?? this.start();
+    return new Promise<DefendJobResult>((resolve, reject) => {
+      const finish = (error: Error | undefined, result?: DefendJobResult): void => {
+        thread.off('message', onMessage);
+        thread.off('exit', onExit);
+        thread.off('error', onError);
+        if (error === undefined || error instanceof StoppedError) this.idle.push(thread);
+        else this.drop(thread);
+        if (error === undefined) resolve(result as DefendJobResult);
+        else reject(error);
+      };
+      const onMessage = (m: FromWorker | DefendedMessage): void => {
+        if (m.type === 'progress') onSamples(m.samples);
+        else if (m.type === 'defended') finish(undefined, m.result);
+        else if (m.type === 'stopped') finish(new StoppedError());
+        else if (m.type === 'error') finish(deserializeWorkerError(m.error));
+        else finish(new Error(`unexpected message "${m.type}" from a training thread`));
+      };
+      const onExit = (code: number): void => finish(new Error(`a training thread exited (code ${code}) during a job`));
+      const onError = (e: Error): void => finish(e);
+      thread.on('message', onMessage);
+      thread.on('exit', onExit);
+      thread.on('error', onError);
+      const message: DefendMessage = { type: 'defend', job, stop };
+      thread.postMessage(message);
     });
   }
 

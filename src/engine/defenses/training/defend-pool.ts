@@ -3,8 +3,30 @@
  * workers/training-worker.ts, runs both kinds), one job per message and no setup;
  * cancellation and failures work as in the shadow pool.
  */
+import type { RecordStore } from '../../shadow/record-store';
 import { runPool } from '../../shadow/worker-pool';
 import type { DefendJob, DefendJobResult } from './job';
+
+/**
+ * Trains a defended model's jobs somewhere (runDefendJobs: local threads; the queue's,
+ * queue/defended-executor.ts) and writes each job's model into its outDir. Resolves with
+ * every job's result in job order.
+ */
+export type DefendExecutor = (run: DefendPoolRun) => Promise<DefendJobResult[]>;
+
+/**
+ * Where a defended shadow's training records come from: the audit's record store and the
+ * shadow's indices into it, so a remote executor ships the store once for every shadow
+ * and sends indices (the jobs' members and reference are these rows, gathered).
+ */
+export interface DefendedShadowSource {
+  shadow: number;
+  store: RecordStore;
+  /** recordsDigest of the store. */
+  recordsDigest: string;
+  members: Int32Array;
+  reference?: Int32Array;
+}
 
 /** To the worker: a defended model to train; `stop` is the pool's shared stop flag. */
 export interface DefendMessage {
@@ -28,7 +50,7 @@ export interface DefendPoolRun {
 }
 
 /** Resolves with every job's result, in job order. */
-export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
+export const runDefendJobs: DefendExecutor = (run) => {
   const results: DefendJobResult[] = [];
   return runPool<DefendJob, DefendedMessage>({
     jobs: run.jobs,
@@ -46,4 +68,4 @@ export function runDefendJobs(run: DefendPoolRun): Promise<DefendJobResult[]> {
     if (results.length !== run.jobs.length) throw new Error(`only ${results.length} of ${run.jobs.length} defended models were trained`);
     return results.sort((a, b) => a.modelIndex - b.modelIndex);
   });
-}
+};

@@ -68,7 +68,8 @@ export const trainDefendedModel: TrainDefendedModel = async (req, hooks = {}) =>
     };
     const started = performance.now();
     const workers = req.workers ?? Math.min(jobs.length, spareCores());
-    const results = workers === 0 ? await runInThisThread(jobs, hooks, onSamples) : await runDefendJobs({ jobs, workers, signal: hooks.signal, onSamples });
+    const results = req.executor ? await req.executor({ jobs, workers, signal: hooks.signal, onSamples })
+      : workers === 0 ? await runInThisThread(jobs, hooks, onSamples) : await runDefendJobs({ jobs, workers, signal: hooks.signal, onSamples });
     const seconds = (performance.now() - started) / 1000;
     hooks.onProgress?.(total, total);
     const notes = collectNotes(results, models, req.members.count);

@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../../artifacts/dataset';
 import type { Classifier } from '../../artifacts/models';
+import type { DefendExecutor } from './defend-pool';
 
 /** Training-time defenses, by manifest name. */
 export type TrainingDefenseName =
@@ -52,6 +53,8 @@ export interface DefendedTrainingRequest {
   workers?: number;
   /** The manifest the defense came from, named in InputErrors about its params (else the architecture file). */
   manifestFile?: string;
+  /** Trains the models elsewhere (a queue's workers, docs/distributed.md); default: `workers` local threads. */
+  executor?: DefendExecutor;
 }
 
 export interface DefendedModel {
