@@ -2,7 +2,9 @@
  * `privacy-lint worker`: takes shadow jobs from the queue and trains them. Per job it
  * fetches (once per digest) and verifies the records the job names, trains the job's
  * shadows on a training thread (trainGroup, the code a local run uses), and returns
- * their probabilities as the job's return value. Failure semantics:
+ * their probabilities as the job's return value. A 'defended-shadow' job (one model of a
+ * shadow retrained with a training-time defense) trains with runDefendJob on the same
+ * threads and returns the model's files. Failure semantics, for both kinds:
  * - records missing or different, a job from another version: the job fails at once
  *   (UnrecoverableError, no retry) with a message saying why; nothing is trained.
  * - the audit was cancelled: checked before the job and every POLL_CANCEL_MS during it;

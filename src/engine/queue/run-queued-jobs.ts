@@ -4,7 +4,8 @@
  * train them. The records are shipped once (record-blob.ts); each finished job's shadows
  * are delivered through onShadow (which writes them to the content-addressed cache)
  * exactly once per shadow: a shadow already delivered is ignored if a retried job
- * returns it again.
+ * returns it again. The collector below serves every job kind (QueuedWork): plain
+ * shadows here, defended shadows in defended-executor.ts.
  *
  * Progress: QueueEvents ('progress', 'completed', 'failed') wake the collector, and a
  * sweep every SWEEP_MS checks every outstanding job anyway, so a missed event (say,
