@@ -31,8 +31,11 @@ async function main(): Promise<void> {
       seconds: Math.round((a.durationMs ?? 0) / 1000),
       accuracy: a.accuracy,
       errors: a.errors,
+      shadowQuality: a.shadowQuality,
+      notes: [...new Set(a.attacks.flatMap((x) => x.notes ?? []))],
       attacks: Object.fromEntries(a.attacks.map((x) => [x.id, {
         auc: Number(x.metrics.auc.toFixed(4)),
+        tprAt1: x.metrics.tprAtFpr['0.01'].tpr,
         tprAt01: x.metrics.tprAtFpr['0.001'].tpr,
         tprAt01Interval: x.metrics.tprAtFpr['0.001'].tprInterval,
         architectureFallback: x.architectureFallback,
