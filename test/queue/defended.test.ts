@@ -2,8 +2,11 @@
  * Defended shadows (the adaptive attacker's shadows, retrained with a training-time
  * defense) on the queue, against a real redis-server and real `privacy-lint worker`
  * processes: the queued run's outputs equal the local run's bit for bit and it commits
- * the same defended-model cache entries (same keys, same file digests); a worker killed
- * mid-job has its job retried on another worker; a cancel stops the running job.
+ * the same defended-model cache entries (same keys, same file digests); the plain
+ * shadows' faults end with the same result: a worker killed mid-job (retried on another
+ * worker), redis-server restarted empty (re-shipped, re-enqueued), SIGTERM with a short
+ * grace (the job handed back); a cancel stops the running job and commits nothing; a
+ * tampered job is refused naming the field.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +18,8 @@ import { trainDefendedShadows, type DefendedShadowRequest } from '../../src/engi
 import { trainDefendedModel } from '../../src/engine/defenses/training';
 import { parseQueueUrl } from '../../src/engine/queue';
 import { queuedDefendExecutor } from '../../src/engine/queue/defended-executor';
+import { decodeDefendedJob, encodeDefendedJob } from '../../src/engine/queue/defended-payload';
+import type { DefendJob } from '../../src/engine/defenses/training/job';
 import type { ShadowOutputs } from '../../src/engine/shadow';
 import { dataset, spawnWorker, stopWorkers, writeMlp, type WorkerProcess } from './fixture';
 import { startTestRedis, type TestRedis } from '../../scripts/redis-test-server';
@@ -111,6 +116,75 @@ test('kill -9 a worker mid-job: the defended job is retried on another worker, r
   assert.deepEqual(entries(cacheDir), entries(path.join(dir, 'kill-reference')), 'the same cache entries as the fault-free local run');
   const survivor = workers.find((w) => w !== victim)!;
   assert.match(survivor.log(), new RegExp(`job ${killedJob} done`), 'the survivor finished the killed job');
+});
+
+/** The slow request of the fault tests (2 or 3 shadows of a 12-256-3 MLP, 300 epochs: about a second each). */
+function slow(cacheDir: string, queued: boolean, count: number): DefendedShadowRequest {
+  const req = request(cacheDir, 300, queued, 256);
+  return { ...req, settings: { ...req.settings, count } };
+}
+
+test('redis-server killed and restarted empty mid-run: the defended run resumes and ends equal to the local run', async (t) => {
+  const local = await trainDefendedShadows(slow(path.join(dir, 'restart-reference'), false, 3));
+  const only = worker();
+  t.after(() => stopWorkers([only]));
+  await only.waitFor('ready on');
+  const cacheDir = path.join(dir, 'restart');
+  let restarting: Promise<void> | undefined;
+  let cachedAtRestart = -1;
+  const out = await trainDefendedShadows(slow(cacheDir, true, 3), {
+    onProgress: (p) => {
+      if (p.done >= 1 && restarting === undefined) {
+        cachedAtRestart = Object.keys(entries(cacheDir)).length;
+        restarting = redis.kill().then(() => new Promise((r) => setTimeout(r, 500))).then(() => redis.start());
+      }
+    },
+  });
+  await restarting;
+  assert.ok(cachedAtRestart >= 1 && cachedAtRestart < 3, `Redis restarted after some but not all shadows (${cachedAtRestart} cached)`);
+  sameOutputs(local, out);
+  assert.deepEqual(entries(cacheDir), entries(path.join(dir, 'restart-reference')), 'every model committed, the same bytes as locally');
+});
+
+test('SIGTERM with a short grace: the running defended job is handed back and finished by another worker', async (t) => {
+  const longer = (cacheDir: string, queued: boolean) => request(cacheDir, 1500, queued, 256);
+  const local = await trainDefendedShadows({ ...longer(path.join(dir, 'release-reference'), false), settings: { ...longer(dir, false).settings, count: 2 } });
+  const leaving = spawnWorker(redis.url, ['--grace', '1']);
+  spawned.push(leaving);
+  t.after(() => stopWorkers(spawned));
+  await leaving.waitFor('ready on');
+  const cacheDir = path.join(dir, 'release');
+  const run = trainDefendedShadows({ ...longer(cacheDir, true), settings: { ...longer(dir, false).settings, count: 2 } });
+  await leaving.waitFor(/job \S+ started \(defended shadow/);
+  const job = /job (\S+) started/.exec(leaving.log())![1]!;
+  leaving.child.kill('SIGTERM');
+  assert.equal(await leaving.exited, 0, 'the worker exits cleanly after the grace period');
+  assert.doesNotMatch(leaving.log(), new RegExp(`job ${job} done`), 'it did not finish the job (the grace was shorter than the job)');
+  const staying = worker();
+  const out = await run;
+  sameOutputs(local, out);
+  assert.match(staying.log(), new RegExp(`job ${job} done`), 'the released job was trained by the other worker');
+  assert.deepEqual(entries(cacheDir), entries(path.join(dir, 'release-reference')), 'the same committed model');
+});
+
+test('a defended job is checked field by field: bad rows and kl-pruning are refused with the field named', () => {
+  const members = Int32Array.from([3, 7, 9]);
+  const job = {
+    architecture: { file: 'm.json', topology: { class_name: 'Sequential', config: {} } },
+    targetModelFile: '', members: { source: 'a.csv', count: 3, featureShape: [2], features: new Float32Array(6), labels: new Int32Array(3) },
+    share: Int32Array.from([0, 2]), numClasses: 3,
+    defense: { name: 'l2', params: { weight: 0.1 }, train: { epochs: 1, batchSize: 2, learningRate: 0.01, optimizer: 'adam', seed: 4 } },
+    optimizer: { kind: 'adam', learningRate: 0.01 }, modelIndex: 0, outDir: '', backend: 'auto',
+  } as unknown as DefendJob;
+  const data = encodeDefendedJob({ runId: 'r', recordsDigest: 'a'.repeat(64), shadow: 2, members }, job);
+  const back = decodeDefendedJob(JSON.parse(JSON.stringify(data)));
+  assert.deepEqual([...back.memberRows], [3, 7, 9]);
+  assert.deepEqual([...back.shareRows], [0, 2]);
+  assert.deepEqual(back.defense, job.defense);
+  assert.throws(() => decodeDefendedJob({ ...data, share: Buffer.from(Int32Array.from([5]).buffer).toString('base64') }), /share\[0\]: 5 is not a member index \(0\.\.2\)/);
+  assert.throws(() => decodeDefendedJob({ ...data, defense: { ...data.defense, train: { ...data.defense.train, seed: -1 } } }), /defense\.train\.seed: expected a whole number/);
+  assert.throws(() => decodeDefendedJob({ ...data, format: 99 }), /format 99, this worker reads format 1/);
+  assert.throws(() => encodeDefendedJob({ runId: 'r', recordsDigest: 'a'.repeat(64), shadow: 0, members }, { ...job, defense: { ...job.defense, name: 'kl-pruning' } }), /kl-pruning/);
 });
 
 test('cancel: the running defended job stops, the audit ends as cancelled, nothing half-written is cached', async (t) => {
