@@ -181,17 +181,29 @@ describe('per-record gradient norms equal a brute-force per-record loop', () => 
     (await assertMatchesBruteForce(model, randomRecords(170, [40, 40, 8], 3, 13), 'probabilities', 170)).dispose();
   });
 
-  test('BatchNormalization stays on the per-record loop beside batched layers', async () => {
+  test('BatchNormalization batched (gamma: sum of delta x xhat, beta: sum of delta), after Conv2D and after Dense; PReLU on the loop', async () => {
     const model = tfl.sequential({
       layers: [
         tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, activation: 'relu' }),
         tfl.layers.batchNormalization({}),
         tfl.layers.flatten(),
+        tfl.layers.dense({ units: 6 }),
+        tfl.layers.batchNormalization({ epsilon: 0.01 }),
+        tfl.layers.prelu({}),
         tfl.layers.dense({ units: 3, activation: 'softmax' }),
       ],
     });
-    const whiteBox = await assertMatchesBruteForce(model, randomRecords(5, [5, 5, 2], 3, 14), 'probabilities');
-    assert.deepEqual(whiteBox.layers.map((l) => l.method), ['conv2d-batched', 'per-example', 'dense-factorised']);
+    // Trained-looking statistics and scales, so xhat is not x.
+    const rand = uniformRandom(15);
+    for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
+      layer.setWeights(layer.weights.map((w) => {
+        const shape = w.shape as number[];
+        const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (/variance/.test(w.name) ? 0.2 + rand() : rand() * 2 - 1));
+        return tf.tensor(values, shape);
+      }));
+    }
+    const whiteBox = await assertMatchesBruteForce(model, randomRecords(6, [5, 5, 2], 3, 14), 'probabilities');
+    assert.deepEqual(whiteBox.layers.map((l) => l.method), ['conv2d-batched', 'batchnorm-batched', 'dense-factorised', 'batchnorm-batched', 'per-example', 'dense-factorised']);
     whiteBox.dispose();
   });
 
@@ -258,11 +270,12 @@ describe('white-box attack', () => {
     assert.ok(Math.abs(value - 0.5) < 0.1, `white-box AUC ${value.toFixed(3)} should be near 0.5 (150 vs 300 records)`);
   });
 
-  test('per-record layers beyond the record limit are left out, with a note; Conv2D is batched and never left out', async () => {
+  test('per-record layers beyond the record limit are left out, with a note; Conv2D and BatchNormalization are batched and never left out', async () => {
     const cnn = tfl.sequential({
       layers: [
         tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3 }),
         tfl.layers.batchNormalization({}),
+        tfl.layers.prelu({}),
         tfl.layers.flatten(),
         tfl.layers.dense({ units: 2, activation: 'softmax' }),
       ],
@@ -270,10 +283,10 @@ describe('white-box attack', () => {
     const whiteBox = whiteBoxFromLayersModel(cnn);
     const records = randomRecords(6, [4, 4, 1], 2, 7);
     const limited = await whiteBoxGradientAttack({ model: whiteBox, members: records, nonMembers: records }, { maxPerExampleRecords: 10 });
-    assert.deepEqual(limited.memberLayers.map((l) => l.className), ['Conv2D', 'Dense']);
-    assert.match(limited.notes[1], /batch_normalization.*\(BatchNormalization\).*were left out: 12 records exceed the limit of 10/);
+    assert.deepEqual(limited.memberLayers.map((l) => l.className), ['Conv2D', 'BatchNormalization', 'Dense']);
+    assert.match(limited.notes[1], /p_re_lu.*\(PReLU\).*were left out: 12 records exceed the limit of 10/);
     const full = await whiteBoxGradientAttack({ model: whiteBox, members: records, nonMembers: records });
-    assert.deepEqual(full.memberLayers.map((l) => l.className), ['Conv2D', 'BatchNormalization', 'Dense']);
+    assert.deepEqual(full.memberLayers.map((l) => l.className), ['Conv2D', 'BatchNormalization', 'PReLU', 'Dense']);
     assert.ok(full.memberScores.every((s, i) => s <= limited.memberScores[i]), 'adding layers can only grow the norm');
     whiteBox.dispose();
   });

@@ -23,10 +23,10 @@ export interface WhiteBoxInput {
 export interface WhiteBoxOptions {
   batchSize?: number;
   /**
-   * Layers without a batched per-record gradient (anything but Dense and undilated Conv2D
-   * in a chain, e.g. BatchNormalization, Conv1D, or every layer of a branching model) are
-   * differentiated one record at a time; above this many audited records they are left out
-   * of the score. Dense and Conv2D layers are never left out.
+   * Layers without a batched per-record gradient (anything but Dense, undilated Conv2D and
+   * channels-last BatchNormalization in a chain, e.g. PReLU, Conv1D, or every layer of a
+   * branching model) are differentiated one record at a time; above this many audited
+   * records they are left out of the score. Batched layers are never left out.
    */
   maxPerExampleRecords?: number;
 }

@@ -17,7 +17,10 @@
  *   the patches are strided slices of the (padded) input, and one batched matmul gives
  *   every record's gradient [kh*kw*cin, filters], whose squared sum is the norm (the bias
  *   gradient is sum_p delta_ip). No factorisation here: the positions couple the terms;
- * - every other layer with weights (BatchNormalization, Conv1D, ...) is differentiated one
+ * - a BatchNormalization layer over the last axis is, at inference, y = gamma xhat + beta per
+ *   channel with fixed statistics: with a probe on its output, record i's gradients are
+ *   sum over positions of delta_i xhat_i (gamma) and of delta_i (beta);
+ * - every other layer with weights (Conv1D, DepthwiseConv2D, ...) is differentiated one
  *   record at a time (tf.variableGrads), which the caller may skip for large datasets;
  * - models that are not a single chain of layers use the per-record loop for every layer.
  *
@@ -36,7 +39,7 @@ import { loadOnnxLayersModel } from './onnx-layers-model';
 type Layer = tfl.LayersModel['layers'][number];
 
 /** How a layer's per-record gradient norms are computed. */
-export type GradientMethod = 'dense-factorised' | 'conv2d-batched' | 'per-example';
+export type GradientMethod = 'dense-factorised' | 'conv2d-batched' | 'batchnorm-batched' | 'per-example';
 
 export interface GradientLayerInfo {
   name: string;
@@ -120,7 +123,8 @@ interface ConvGeometry {
 /** A layer whose per-record gradients come from one batched pass: its probe's shape (batch left out) and how. */
 type BatchedStep =
   | { kind: 'dense'; outShape: number[] }
-  | { kind: 'conv2d'; outShape: number[]; geometry: ConvGeometry };
+  | { kind: 'conv2d'; outShape: number[]; geometry: ConvGeometry }
+  | { kind: 'batchnorm'; outShape: number[]; epsilon: number };
 
 interface ChainPlan {
   /** Layers applied in order; a trailing softmax/sigmoid layer is left out (folded into the loss). */
@@ -251,8 +255,10 @@ class LayersWhiteBox implements WhiteBoxModel {
         const out = results.get(layer.name);
         if (!out) continue;
         const step = plan.batched[batchedSteps[k]]!;
-        if (step.kind === 'conv2d') {
-          const squares = await convWeightSquares(kept[k] as tf.Tensor4D, deltas[k] as tf.Tensor4D, step.geometry, hasBias(layer));
+        if (step.kind !== 'dense') {
+          const squares = step.kind === 'conv2d'
+            ? await convWeightSquares(kept[k] as tf.Tensor4D, deltas[k] as tf.Tensor4D, step.geometry, hasBias(layer))
+            : await batchNormSquares(layer, kept[k], deltas[k], step.epsilon);
           for (let i = 0; i < n; i++) out.weightNorms[offset + i] = Math.sqrt(squares[i]);
           continue;
         }
@@ -308,7 +314,9 @@ class LayersWhiteBox implements WhiteBoxModel {
         return;
       }
       denseInputs?.push(h);
-      const pre = step.kind === 'conv2d' ? convPreActivation(layer, h as tf.Tensor4D, step.geometry) : this.denseLogits(layer, h);
+      const pre = step.kind === 'conv2d' ? convPreActivation(layer, h as tf.Tensor4D, step.geometry)
+        : step.kind === 'batchnorm' ? layer.apply(h, { training: false }) as tf.Tensor
+          : this.denseLogits(layer, h);
       const z = tf.add(pre, probes[probe++]);
       h = last && plan.foldLastActivation ? z : this.activate(layer, z);
     });
@@ -407,6 +415,14 @@ function batchedStep(layer: Layer): BatchedStep | undefined {
   const outShape = Array.isArray(layer.outputShape) ? (layer.outputShape as (number | null)[]).slice(1) : [];
   if (!Array.isArray(inShape) || !outShape.every((d): d is number => typeof d === 'number')) return undefined;
   if (layer.getClassName() === 'Dense') return inShape.length === 2 ? { kind: 'dense', outShape } : undefined;
+  if (layer.getClassName() === 'BatchNormalization') {
+    // Normalised over the last axis (channels last), with its moving statistics.
+    const config = layer.getConfig() as { axis?: unknown; epsilon?: unknown };
+    const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;
+    if ((axis !== -1 && axis !== inShape.length - 1) || typeof config.epsilon !== 'number') return undefined;
+    if (!weightNamed(layer, 'moving_mean') || !weightNamed(layer, 'moving_variance')) return undefined;
+    return { kind: 'batchnorm', outShape, epsilon: config.epsilon };
+  }
   if (layer.getClassName() !== 'Conv2D' || inShape.length !== 4 || outShape.length !== 3) return undefined;
   const config = layer.getConfig() as { kernelSize?: unknown; strides?: unknown; dilationRate?: unknown; padding?: unknown; dataFormat?: unknown };
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') return undefined;
@@ -422,7 +438,40 @@ function batchedStep(layer: Layer): BatchedStep | undefined {
 
 function methodOf(step: BatchedStep | undefined): GradientMethod {
   if (step === undefined) return 'per-example';
-  return step.kind === 'dense' ? 'dense-factorised' : 'conv2d-batched';
+  return step.kind === 'dense' ? 'dense-factorised' : step.kind === 'conv2d' ? 'conv2d-batched' : 'batchnorm-batched';
+}
+
+/** A layer weight by its Keras name (gamma, beta, moving_mean, moving_variance). */
+function weightNamed(layer: Layer, name: string): tf.Tensor | undefined {
+  const w = layer.weights.find((v) => (v as { originalName?: string }).originalName?.endsWith(`/${name}`) ?? v.name.endsWith(`/${name}`));
+  return w?.read();
+}
+
+/**
+ * Per record, the squared norm of a BatchNormalization layer's gamma and beta gradients at
+ * inference (y = gamma xhat + beta, xhat = (x - moving mean) / sqrt(moving variance + eps)):
+ * dL_i/dgamma = sum over positions of delta_i xhat_i, dL_i/dbeta = sum of delta_i, per channel.
+ */
+async function batchNormSquares(layer: Layer, a: tf.Tensor, delta: tf.Tensor, epsilon: number): Promise<Float64Array> {
+  const trainable = new Set(layer.trainableWeights.map((w) => w.name));
+  const has = (name: string) => layer.weights.some((w) => trainable.has(w.name) && ((w as { originalName?: string }).originalName ?? w.name).endsWith(`/${name}`));
+  const squares = tf.tidy(() => {
+    const n = a.shape[0];
+    const channels = a.shape[a.shape.length - 1];
+    const mean = weightNamed(layer, 'moving_mean')!;
+    const variance = weightNamed(layer, 'moving_variance')!;
+    const d = tf.reshape(delta, [n, -1, channels]);
+    const xhat = tf.reshape(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, epsilon))), [n, -1, channels]);
+    let total: tf.Tensor = tf.zeros([n]);
+    if (has('gamma')) total = tf.add(total, tf.sum(tf.square(tf.sum(tf.mul(d, xhat), 1)), 1));
+    if (has('beta')) total = tf.add(total, tf.sum(tf.square(tf.sum(d, 1)), 1));
+    return total;
+  });
+  try {
+    return Float64Array.from(await squares.data());
+  } finally {
+    squares.dispose();
+  }
 }
 
 /** A Keras size setting (n or [a, b]) as two positive integers, else undefined. */
