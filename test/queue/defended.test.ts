@@ -21,6 +21,8 @@ import { queuedDefendExecutor } from '../../src/engine/queue/defended-executor';
 import { decodeDefendedJob, encodeDefendedJob } from '../../src/engine/queue/defended-payload';
 import type { DefendJob } from '../../src/engine/defenses/training/job';
 import type { ShadowOutputs } from '../../src/engine/shadow';
+import { auditTarget } from '../../src/engine/audit';
+import { overfitWorkspace } from '../helpers/overfit-workspace';
 import { dataset, spawnWorker, stopWorkers, writeMlp, type WorkerProcess } from './fixture';
 import { startTestRedis, type TestRedis } from '../../scripts/redis-test-server';
 
@@ -116,6 +118,31 @@ test('kill -9 a worker mid-job: the defended job is retried on another worker, r
   assert.deepEqual(entries(cacheDir), entries(path.join(dir, 'kill-reference')), 'the same cache entries as the fault-free local run');
   const survivor = workers.find((w) => w !== victim)!;
   assert.match(survivor.log(), new RegExp(`job ${killedJob} done`), 'the survivor finished the killed job');
+});
+
+test('an audit with --queue evaluates a training-time defense with defended shadows trained on the workers, as a local audit does', { timeout: 300_000 }, async (t) => {
+  const workers = [worker(), worker()];
+  t.after(() => stopWorkers(workers));
+  await Promise.all(workers.map((w) => w.waitFor('ready on')));
+  const ws = await overfitWorkspace();
+  const base = JSON.parse(fs.readFileSync(ws.manifest, 'utf8')).audits[0];
+  const file = path.join(ws.dir, 'queued-defenses.json');
+  fs.writeFileSync(file, JSON.stringify({
+    version: 1,
+    audits: [{ ...base, attacks: ['loss-threshold'], shadow: { count: 4, epochs: 10, batchSize: 16, learningRate: 0.02, seed: 3 }, defenses: { attacks: ['lira-offline'], evaluate: [{ name: 'l2', weight: 0.00001 }] } }],
+  }));
+  const evaluation = async (queueUrl?: string) => {
+    const report = await auditTarget(file, { workers: 1, cacheDir: path.join(dir, queueUrl ? 'audit-queued' : 'audit-local'), ...(queueUrl ? { queueUrl } : {}) });
+    assert.equal(report.audits.length, 1, report.findings.map((f) => f.message).join('\n'));
+    const l2 = report.audits[0]!.defenses!.evaluations[0]!;
+    assert.deepEqual(l2.errors, [], 'the l2 evaluation ran its attacks');
+    return l2.attacks.find((a) => a.attack === 'lira-offline')!;
+  };
+  const local = await evaluation();
+  const queued = await evaluation(redis.url);
+  assert.deepEqual(queued, local, 'the adaptive LiRA against l2 is the same, from defended shadows trained on the queue');
+  const logs = workers.map((w) => w.log()).join('');
+  for (let s = 0; s < 4; s++) assert.match(logs, new RegExp(`-d${s}-m0 done`), `defended shadow ${s} was trained by a worker`);
 });
 
 /** The slow request of the fault tests (2 or 3 shadows of a 12-256-3 MLP, 300 epochs: about a second each). */
