@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Dataset } from '../../src/engine/artifacts/dataset';
+import { concatDatasets, type Dataset } from '../../src/engine/artifacts/dataset';
 import { LIRA_VARIANTS, liraScores } from '../../src/engine/attacks/lira';
 import { rmiaScores } from '../../src/engine/attacks/rmia';
 import { summariseShadow } from '../../src/engine/attacks/shadow-statistics';
@@ -21,6 +21,7 @@ import { shadowAccuracies } from '../../src/engine/audit/shadow-quality';
 import { initBackend } from '../../src/engine/backend';
 import { keepMatrix, trainShadowModels, trainShadowSummaries, type ShadowRequest } from '../../src/engine/shadow';
 import { makeRandom } from '../../src/engine/shadow/random';
+import { buildRecordStore, sharedAuditRecords } from '../../src/engine/shadow/record-store';
 
 const CLASSES = 4;
 
@@ -154,4 +155,38 @@ test('trainShadowSummaries (trained in workers, then from the cache) gives the a
   assert.ok(new Set(expected.lira).size > records, 'shadows give varied statistics');
   assertSameBits(attackResults(trained, target, records, trained.queries, auditRecords.labels, population), expected, 'freshly trained lean run');
   assertSameBits(attackResults(cached, target, records, cached.queries, auditRecords.labels, population), expected, 'lean run from the cache');
+
+  // Audit records laid out as the record store (as an audit's attack context makes them):
+  // the same records, so the same cache keys, and the shadows come from the first run's cache.
+  const size = 8 * 8;
+  const part = (from: number, to: number): Dataset => ({ ...auditRecords, count: to - from, features: auditRecords.features.slice(from * size, to * size), labels: auditRecords.labels.slice(from, to) });
+  const shared = sharedAuditRecords(part(0, 40), part(40, 90), populationRecords.count);
+  const again = await trainShadowModels({ ...request(path.join(dir, 'full')), auditRecords: shared });
+  assert.equal(again.fromCache, 4, 'same records, same cache keys');
+  again.auditProbabilities.forEach((p, s) => assert.deepEqual(p, full.auditProbabilities[s], `shadow ${s}`));
+});
+
+test('sharedAuditRecords: the records concatDatasets gives, and a record store that copies only the population', () => {
+  const members = dataset('members', 30, 3);
+  const nonMembers = dataset('non-members', 20, 4);
+  const population = dataset('population', 25, 5);
+  const shared = sharedAuditRecords(members, nonMembers, population.count);
+  const concatenated = concatDatasets(members, nonMembers);
+  assert.equal(shared.count, 50);
+  assert.deepEqual(Array.from(shared.features), Array.from(concatenated.features));
+  assert.deepEqual(Array.from(shared.labels), Array.from(concatenated.labels));
+
+  const store = buildRecordStore(shared, population);
+  const copied = buildRecordStore(concatenated, population);
+  assert.equal(store.features.buffer, shared.features.buffer, 'the store is the audit records\' own memory');
+  assert.deepEqual(Array.from(store.features), Array.from(copied.features), 'same values as a copied store');
+  assert.deepEqual(Array.from(store.labels), Array.from(copied.labels));
+  assert.equal(buildRecordStore(shared, population), store, 'built once per population');
+
+  const other = dataset('other population', 25, 6);
+  const separate = buildRecordStore(shared, other);
+  assert.notEqual(separate.features.buffer, shared.features.buffer, 'another population of the same size gets its own store');
+  assert.deepEqual(Array.from(separate.features.subarray(50 * 64)), Array.from(other.features));
+  assert.deepEqual(Array.from(store.features.subarray(50 * 64)), Array.from(population.features), 'the first store is untouched');
+  assert.equal(buildRecordStore(shared, undefined).populationCount, 0, 'no population: a store without one');
 });

@@ -4,7 +4,7 @@
  * (trained or read from the cache) and the white-box view of the target.
  */
 import * as path from 'node:path';
-import { concatDatasets, type Dataset } from '../artifacts/dataset';
+import type { Dataset } from '../artifacts/dataset';
 import { loadWhiteBoxModel, type WhiteBoxModel } from '../artifacts/models/gradient-access';
 import { augmentRecords, queryVariants, type QueryName } from '../attacks/augmentations';
 import { computeSignals, type SignalScores } from '../attacks/signals';
@@ -12,6 +12,7 @@ import type { AuditSpec } from '../manifest';
 import { queuedShadowExecutor } from '../queue/queue-executor';
 import { parseQueueUrl } from '../queue/queue-url';
 import { trainShadowModels, type ShadowHooks, type ShadowOutputs, type ShadowRequest } from '../shadow';
+import { sharedAuditRecords } from '../shadow/record-store';
 import type { ModelOutputs } from './model-outputs';
 import type { AuditHooks } from './progress';
 import type { TargetQueryProbabilities } from './shadow-attack-inputs';
@@ -77,7 +78,8 @@ export interface AttackContextOptions {
 export function createAttackContext(spec: AuditSpec, outputs: ModelOutputs, root: string, hooks: AuditHooks, options: AttackContextOptions = {}): AttackContext {
   const numClasses = outputs.model.numClasses;
   const signalsOf = (probabilities: Float32Array, ds: Dataset) => computeSignals(probabilities, numClasses, ds.labels);
-  const auditRecords = concatDatasets(outputs.members.dataset, outputs.nonMembers.dataset);
+  // Laid out as the shadows' record store, so shadow training does not copy them again.
+  const auditRecords = sharedAuditRecords(outputs.members.dataset, outputs.nonMembers.dataset, outputs.population?.dataset.count ?? 0);
   let shadows: Promise<ShadowOutputs> | undefined;
   let queries: Promise<TargetQueryProbabilities> | undefined;
   let whiteBox: Promise<WhiteBoxModel> | undefined;
