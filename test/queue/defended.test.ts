@@ -6,7 +6,8 @@
  * shadows' faults end with the same result: a worker killed mid-job (retried on another
  * worker), redis-server restarted empty (re-shipped, re-enqueued), SIGTERM with a short
  * grace (the job handed back); a cancel stops the running job and commits nothing; a
- * tampered job is refused naming the field.
+ * worker given other records refuses the job at once; a tampered job is refused naming
+ * the field; and a whole audit with --queue evaluates a defense as a local one does.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,12 @@ import { decodeDefendedJob, encodeDefendedJob } from '../../src/engine/queue/def
 import type { DefendJob } from '../../src/engine/defenses/training/job';
 import type { ShadowOutputs } from '../../src/engine/shadow';
 import { auditTarget } from '../../src/engine/audit';
+import { Queue } from 'bullmq';
+import { connectionOf } from '../../src/engine/queue/queue-url';
+import { blobChunkKey, blobManifestKey, SHADOW_QUEUE } from '../../src/engine/queue/queue-keys';
+import { encodeBlob, type KeyValueClient } from '../../src/engine/queue/record-blob';
+import { buildRecordStore } from '../../src/engine/shadow/record-store';
+import { recordsDigest } from '../../src/engine/shadow/cache-key';
 import { overfitWorkspace } from '../helpers/overfit-workspace';
 import { dataset, spawnWorker, stopWorkers, writeMlp, type WorkerProcess } from './fixture';
 import { startTestRedis, type TestRedis } from '../../scripts/redis-test-server';
@@ -212,6 +219,35 @@ test('a defended job is checked field by field: bad rows and kl-pruning are refu
   assert.throws(() => decodeDefendedJob({ ...data, defense: { ...data.defense, train: { ...data.defense.train, seed: -1 } } }), /defense\.train\.seed: expected a whole number/);
   assert.throws(() => decodeDefendedJob({ ...data, format: 99 }), /format 99, this worker reads format 1/);
   assert.throws(() => encodeDefendedJob({ runId: 'r', recordsDigest: 'a'.repeat(64), shadow: 0, members }, { ...job, defense: { ...job.defense, name: 'kl-pruning' } }), /kl-pruning/);
+});
+
+test('a worker given other records than the defended job names refuses it, without retries; nothing is committed', async (t) => {
+  const only = worker();
+  const queue = new Queue(SHADOW_QUEUE, { connection: connectionOf(parseQueueUrl(redis.url)) });
+  t.after(async () => {
+    await queue.close();
+    await stopWorkers([only]);
+  });
+  await only.waitFor('ready on');
+  const cacheDir = path.join(dir, 'refuse');
+  const req = request(cacheDir, 2, true);
+  const store = buildRecordStore(req.auditRecords, req.population);
+  const digest = recordsDigest(store, req.numClasses);
+  // Records that differ in one label, planted under the audit's digest: the audit finds "its" blob and ships nothing.
+  const other = { ...store, labels: Int32Array.from(store.labels) };
+  other.labels[0] = (other.labels[0]! + 1) % req.numClasses;
+  const blob = encodeBlob(other, req.numClasses);
+  const client = (await queue.getBackend().client) as unknown as KeyValueClient;
+  await client.set(blobChunkKey(digest, 0), blob.toString('base64'));
+  await client.set(blobManifestKey(digest), JSON.stringify({ digest, bytes: blob.length, chunks: 1 }));
+  await assert.rejects(trainDefendedShadows(req), (e: Error) => {
+    assert.match(e.message, /defended-shadow job for shadow \d \(l2, model 0\) failed on a worker after 1 attempt\(s\)/, 'not retried: the refusal is final');
+    assert.match(e.message, /the data differs, so the worker refuses to train on it/, 'the error says why');
+    return true;
+  });
+  assert.match(only.log(), /refused defended shadow \d \(model 0\)/, 'the worker logs the refusal');
+  assert.deepEqual(entries(cacheDir), {}, 'nothing was committed');
+  await client.del(blobManifestKey(digest));
 });
 
 test('cancel: the running defended job stops, the audit ends as cancelled, nothing half-written is cached', async (t) => {
