@@ -5,6 +5,7 @@
  * default architecture with ONE fallback-architecture finding naming the operator, not a
  * note on every shadow-model attack. The white-box attack reads a converted ONNX model.
  */
+import { uniformRandom } from '../../src/engine/random';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -143,7 +144,7 @@ test('fresh converted weights are seeded per shadow, differ from the model\'s ow
     assert.ok(Math.max(...first(a).map(Math.abs)) <= 1 / 3 + 1e-6);
 
     // 64 random images with random labels of 10 classes: memorising them drives the loss down.
-    const rng = mulberry32(5);
+    const rng = uniformRandom(5);
     const n = 64;
     const x = tf.tensor4d(Float32Array.from({ length: n * 256 }, () => rng() * 2 - 1), [n, 16, 16, 1]);
     const y = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, () => Math.floor(rng() * 10)), 'int32'), 10), 'float32');
@@ -199,7 +200,7 @@ async function workspace(model: string, inputShape: number[]): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpl-onnx-ws-'));
   fs.copyFileSync(path.join(DIR, model), path.join(dir, model));
   const session = await ort.InferenceSession.create(path.join(DIR, model));
-  const rng = mulberry32(11);
+  const rng = uniformRandom(11);
   try {
     for (const [name, count, wrong] of [['members', 60, 0], ['nonmembers', 60, 0.3], ['population', 120, 0.3]] as const) {
       const x = Float32Array.from({ length: count * features }, () => rng() * 4 - 2);
@@ -287,14 +288,3 @@ test('an ONNX graph with an unsupported operator: one fallback-architecture find
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
