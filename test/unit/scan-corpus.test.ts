@@ -42,8 +42,7 @@ test('the corpus is as large as the issue asks and every malicious file was conf
 test('100% recall: every malicious file gives an error naming the callable the oracle saw', async () => {
   const missed: string[] = [];
   const unnamed: string[] = [];
-  let unnamedByDesign = 0;
-  let bz2xz = 0;
+  let compressed = 0;
   for (const e of expected.files.filter((x) => x.label === 'malicious')) {
     const r = await scanArtifact(path.join(DIR, e.file));
     const errs = errors(r);
@@ -51,20 +50,15 @@ test('100% recall: every malicious file gives an error naming the callable the o
       missed.push(`${e.file}: ${r.findings.map((f) => `${f.severity}:${f.rule}`).join(', ') || 'no findings'}`);
       continue;
     }
-    // lzma ("alone", joblib's compress='lzma') is not decompressed (README): an error that names the compression, not the callable.
-    const undecompressed = errs.some((f) => f.rule === 'unverified-artifact' && f.data?.compression === 'lzma');
-    if (undecompressed) unnamedByDesign++;
-    else if (isBz2OrXz(e.file)) bz2xz++;
-    else if (e.payload && !errs.some((f) => f.data?.callable === e.payload)) {
+    if (isBz2XzOrLzma(e.file)) compressed++;
+    if (e.payload && !errs.some((f) => f.data?.callable === e.payload)) {
       unnamed.push(`${e.file}: wanted ${e.payload}, errors name ${errs.map((f) => f.data?.callable ?? f.message.slice(0, 60)).join(' | ')}`);
     }
   }
   assert.deepEqual(missed, [], `missed ${missed.length}`);
   assert.deepEqual(unnamed, [], `not named ${unnamed.length}`);
-  assert.equal(unnamedByDesign, expected.files.filter((e) => e.label === 'malicious' && isLzma(e.file)).length, 'only lzma files go unnamed');
-  // Every bz2/xz file was decoded and its callable named (the loop above requires the name for them).
-  assert.equal(bz2xz, expected.files.filter((e) => e.label === 'malicious' && isBz2OrXz(e.file)).length);
-  assert.ok(bz2xz >= 12, `${bz2xz} bz2/xz malicious files`);
+  // Every bz2/xz/lzma file was decoded and its callable named (the loop above requires the name for them).
+  assert.ok(compressed >= 15, `${compressed} bz2/xz/lzma malicious files`);
 });
 
 /** By content, as joblib picks its decompressor: BZ, the xz magic, ]\0. */
@@ -86,20 +80,17 @@ function isLzma(file: string): boolean {
   const h = head(file);
   return h[0] === 0x5d && h[1] === 0;
 }
+function isBz2XzOrLzma(file: string): boolean {
+  return isBz2OrXz(file) || isLzma(file);
+}
 
 test('no error on the benign set, and each benign pickle-based file is recognised as one', async () => {
   const wrong: string[] = [];
-  let lzmaUnverified = 0;
   let bz2xz = 0;
   for (const e of expected.files.filter((x) => x.label === 'benign')) {
     const r = await scanArtifact(path.join(DIR, e.file));
     const bad = r.findings.filter((f) => f.severity === 'high' || f.severity === 'medium');
-    // The one known gap (README): lzma-compressed joblib models are not decoded, so they are unverified (fail closed).
-    if (isLzma(e.file) && bad.length === 1 && bad[0].rule === 'unverified-artifact' && bad[0].data?.compression === 'lzma') {
-      lzmaUnverified++;
-      continue;
-    }
-    if (isBz2OrXz(e.file)) {
+    if (isBz2XzOrLzma(e.file)) {
       bz2xz++;
       if (r.format !== 'joblib' || r.imports.length === 0) wrong.push(`${e.file}: decoded as ${r.format} with ${r.imports.length} imports`);
     }
@@ -107,8 +98,7 @@ test('no error on the benign set, and each benign pickle-based file is recognise
     if (e.kind !== 'raw' && !r.pickleBased && !/numpy-(float32|int64|uint8|structured|arrays|compressed)/.test(e.file)) wrong.push(`${e.file}: not recognised as pickle-based (${r.format})`);
   }
   assert.deepEqual(wrong, []);
-  assert.equal(lzmaUnverified, expected.files.filter((e) => e.label === 'benign' && isLzma(e.file)).length, 'every benign lzma model, and nothing else, is the known gap');
-  assert.ok(bz2xz >= 6, `${bz2xz} benign bz2/xz models decoded without an error`);
+  assert.ok(bz2xz >= 9, `${bz2xz} benign bz2/xz/lzma models decoded without an error`);
 });
 
 test('the scanner resolves every import the oracle resolved (same module and name, after _compat_pickle and dotted names)', async () => {
@@ -116,7 +106,7 @@ test('the scanner resolves every import the oracle resolved (same module and nam
   let compared = 0;
   for (const e of expected.files) {
     if (!e.oracle || e.oracle.error !== undefined || e.oracle.imports.length === 0) continue;
-    // Extension codes resolve through copyreg's registry (filled for the oracle only); lzma is not decompressed.
+    // Extension codes resolve through copyreg's registry (filled for the oracle only).
     if (e.kind === 'copyreg-extension') continue;
     const r = await scanArtifact(path.join(DIR, e.file));
     if (r.findings.some((f) => f.data?.compression !== undefined && f.rule === 'unverified-artifact')) continue;

@@ -3,16 +3,17 @@
  * and joblib < 0.10's "ZF" zlib files) and as gzip/zlib wrap any pickle. Node inflates
  * zlib and gzip itself; bz2 and xz are decoded by stream-decoders.ts. Either way bytes
  * are counted and output stops at the cap whatever the stream claims.
- * lzma (the .lzma "alone" format joblib's compress='lzma' writes) and lz4 are not decoded:
- * npm's pure-JavaScript LZMA1 decoders either gather the whole output with no way to stop
- * it at a cap (lzma, LZMA-JS) or are AMD modules unchanged since 2013 that a bundler cannot
- * follow (lzma-purejs); the rest are native addons. A file in them is reported as not
+ * lzma (the .lzma "alone" format joblib's compress='lzma' writes) is decoded by our own
+ * lzma-decoder.ts: npm's pure-JavaScript LZMA1 decoders either gather the whole output with
+ * no way to stop it at a cap (lzma, LZMA-JS) or are AMD modules unchanged since 2013 that a
+ * bundler cannot follow (lzma-purejs). lz4 is not decoded: a file in it is reported as not
  * verifiable (fail closed): still an error, only without the callable's name.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip, createInflate } from 'node:zlib';
 import { bunzipFile, unxzFile } from './stream-decoders';
+import { unlzmaFile } from './lzma-decoder';
 
 export type Compression = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz' | 'lzma' | 'lz4';
 
@@ -30,10 +31,10 @@ export function compressionOf(head: Uint8Array): Compression | undefined {
   return undefined;
 }
 
-export type Decodable = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz';
+export type Decodable = 'gzip' | 'zlib' | 'zfile' | 'bz2' | 'xz' | 'lzma';
 
 export function canInflate(kind: Compression): kind is Decodable {
-  return kind === 'gzip' || kind === 'zlib' || kind === 'zfile' || kind === 'bz2' || kind === 'xz';
+  return kind === 'gzip' || kind === 'zlib' || kind === 'zfile' || kind === 'bz2' || kind === 'xz' || kind === 'lzma';
 }
 
 export interface Inflated {
@@ -43,7 +44,7 @@ export interface Inflated {
   /** The stream is corrupt or cut short after `bytes`. */
   error?: string;
   /**
-   * bz2/xz only: nothing could be decoded, or the data uses a feature the decoder lacks
+   * bz2/xz/lzma only: nothing could be decoded, or the data uses a feature the decoder lacks
    * (Python's bz2/lzma may read it): what a loader unpickles is unknown, whatever came out.
    */
   undecoded?: string;
@@ -82,8 +83,8 @@ export async function inflateFile(file: string, kind: Decodable, cap: number, pe
     if (total >= peekBytes && !peek(false)) return 'stop';
     return total > cap ? 'cap' : 'go';
   };
-  if (kind === 'bz2' || kind === 'xz') {
-    const decoded = await (kind === 'bz2' ? bunzipFile : unxzFile)(file, onData);
+  if (kind === 'bz2' || kind === 'xz' || kind === 'lzma') {
+    const decoded = await (kind === 'bz2' ? bunzipFile : kind === 'xz' ? unxzFile : unlzmaFile)(file, onData);
     if (decoded.halted === 'stop') return result(false, true);
     if (decoded.halted === 'cap') return result(true, false);
     if (decoded.unsupported || (decoded.error !== undefined && total === 0)) return { ...result(false, false, decoded.error), undecoded: decoded.error ?? kind };

@@ -218,8 +218,8 @@ function addStreams(result: ScanResult, ext: string, scan: StreamsScan, wrapped:
 }
 
 /**
- * zlib/gzip/bz2/xz content is decompressed (up to the scan cap) and sniffed for pickles;
- * lzma and lz4 cannot be, nor bz2/xz the decoder refuses, so under a name a loader may
+ * zlib/gzip/bz2/xz/lzma content is decompressed (up to the scan cap) and sniffed for
+ * pickles; lz4 cannot be, nor bz2/xz/lzma the decoder refuses, so under a name a loader may
  * unpickle they are not verifiable.
  * Undefined when the content is not a pickle (a gzipped IDX dataset): scanning goes on.
  */
