@@ -7,6 +7,7 @@
 import * as zlib from 'node:zlib';
 import { InputError, type SourceLocation } from '../errors';
 import { formatBytes } from './safe-files';
+import { isZipError, listZip, memberData, type ZipMember } from '../zip-directory';
 
 function isTooLarge(e: unknown): boolean {
   return (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
@@ -22,78 +23,16 @@ export function gunzipCapped(data: Uint8Array, cap: number, where: SourceLocatio
   }
 }
 
-export interface ZipMember {
-  name: string;
-  /** 0 = stored, 8 = deflated. */
-  method: number;
-  compressedSize: number;
-  /** As the central directory declares it: a claim, checked while inflating. */
-  declaredSize: number;
-  /** Offset of the member's local header. */
-  headerOffset: number;
-}
+export type { ZipMember } from '../zip-directory';
 
-const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
-const u32 = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 2 ** 24;
-const u64 = (b: Uint8Array, o: number) => u32(b, o) + u32(b, o + 4) * 2 ** 32;
-
-/** The central directory of a zip archive (zip64 included); nothing is inflated. */
+/** The central directory of a zip archive (zip64 included), as an InputError naming the file when it cannot be read. */
 export function listZipMembers(bytes: Uint8Array, file: string, what = 'zip archive'): ZipMember[] {
-  const corrupt = (why: string) => new InputError(`not a readable ${what}: ${why}`, { file });
-  let eocd = -1;
-  // The end record sits in the last 22 + 65535 (comment) bytes.
-  for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 65535); o--) {
-    if (u32(bytes, o) === 0x06054b50) {
-      eocd = o;
-      break;
-    }
+  try {
+    return listZip(bytes);
+  } catch (e) {
+    if (isZipError(e)) throw new InputError(`not a readable ${what}: ${e.message}`, { file });
+    throw e;
   }
-  if (eocd < 0) throw corrupt('no end-of-central-directory record');
-  let count = u16(bytes, eocd + 10);
-  let offset = u32(bytes, eocd + 16);
-  if (eocd >= 20 && u32(bytes, eocd - 20) === 0x07064b50) {
-    const z = u64(bytes, eocd - 12);
-    if (z + 56 <= bytes.length && u32(bytes, z) === 0x06064b50) {
-      count = u64(bytes, z + 32);
-      offset = u64(bytes, z + 48);
-    }
-  }
-  // Every central entry takes at least 46 bytes: a count beyond that is a lie.
-  if (count * 46 > bytes.length) throw corrupt(`the directory claims ${count} members in ${bytes.length} bytes`);
-  const members: ZipMember[] = [];
-  for (let i = 0; i < count; i++) {
-    if (offset + 46 > bytes.length || u32(bytes, offset) !== 0x02014b50) throw corrupt(`central directory entry ${i} is truncated or missing`);
-    const nameLength = u16(bytes, offset + 28);
-    const extraLength = u16(bytes, offset + 30);
-    const commentLength = u16(bytes, offset + 32);
-    const name = Buffer.from(bytes.buffer, bytes.byteOffset + offset + 46, Math.min(nameLength, bytes.length - offset - 46)).toString('utf8');
-    let compressedSize = u32(bytes, offset + 20);
-    let declaredSize = u32(bytes, offset + 24);
-    let headerOffset = u32(bytes, offset + 42);
-    // zip64 extra field: the 64-bit values of whichever fields are 0xFFFFFFFF, in this order.
-    let e = offset + 46 + nameLength;
-    const extraEnd = Math.min(e + extraLength, bytes.length);
-    while (e + 4 <= extraEnd) {
-      const id = u16(bytes, e);
-      const size = u16(bytes, e + 2);
-      if (id === 0x0001) {
-        let p = e + 4;
-        if (declaredSize === 0xffffffff && p + 8 <= extraEnd) {
-          declaredSize = u64(bytes, p);
-          p += 8;
-        }
-        if (compressedSize === 0xffffffff && p + 8 <= extraEnd) {
-          compressedSize = u64(bytes, p);
-          p += 8;
-        }
-        if (headerOffset === 0xffffffff && p + 8 <= extraEnd) headerOffset = u64(bytes, p);
-      }
-      e += 4 + size;
-    }
-    members.push({ name, method: u16(bytes, offset + 10), compressedSize, declaredSize, headerOffset });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return members;
 }
 
 /**
@@ -106,12 +45,13 @@ export function readZipMember(bytes: Uint8Array, member: ZipMember, cap: number,
   if (member.declaredSize > cap) {
     throw new InputError(`zip member declares ${formatBytes(member.declaredSize)}, over its ${formatBytes(cap)} read cap; not inflated`, where);
   }
-  const h = member.headerOffset;
-  if (h + 30 > bytes.length || u32(bytes, h) !== 0x04034b50) throw new InputError('zip member has no local header where the directory points', where);
-  const start = h + 30 + u16(bytes, h + 26) + u16(bytes, h + 28);
-  const end = start + member.compressedSize;
-  if (end > bytes.length) throw new InputError(`zip member is truncated: ${member.compressedSize} compressed bytes declared, ${Math.max(0, bytes.length - start)} present`, where);
-  const data = bytes.subarray(start, end);
+  let data: Uint8Array;
+  try {
+    data = memberData(bytes, member);
+  } catch (e) {
+    if (isZipError(e)) throw new InputError(`zip member ${e.message}`, where);
+    throw e;
+  }
   let out: Uint8Array;
   if (member.method === 0) {
     out = data;

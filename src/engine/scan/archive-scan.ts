@@ -56,9 +56,9 @@ export function scanArchive(file: string, bytes: Uint8Array, kind: ArchiveKind, 
         : finding(file, 'unverified-artifact', 'high', `member "${m.name}" was not scanned: ${data.reason}${data.overCap ? ' (it may be a zip bomb)' : ''}; it could not be verified, do not load the file.`, { member: m.name }));
       continue;
     }
-    if (data.data.length !== m.originalSize) {
+    if (data.data.length !== m.declaredSize) {
       // Readers disagree on such a member (miniz trusts the declared size, zlib the stream).
-      out.findings.push(finding(file, 'unverified-artifact', 'high', `member "${m.name}" declares ${m.originalSize} bytes uncompressed but holds ${data.data.length}; loaders may read it differently, so it could not be verified.`, { member: m.name }));
+      out.findings.push(finding(file, 'unverified-artifact', 'high', `member "${m.name}" declares ${m.declaredSize} bytes uncompressed but holds ${data.data.length}; loaders may read it differently, so it could not be verified.`, { member: m.name }));
     }
     if (m.method !== 0) {
       inflated += data.data.length;
