@@ -13,7 +13,7 @@
  */
 import { uniformRandom } from '../random';
 import { clopperPearson } from './clopper-pearson';
-import { empiricalEpsilonLowerBound } from './epsilon';
+import { empiricalEpsilonLowerBound, logRatio } from './epsilon';
 import { computeRoc } from './roc';
 
 export interface SplitEpsilonLowerBound {
@@ -40,13 +40,6 @@ function halves(scores: Float64Array, seed: number): [Float64Array, Float64Array
   }
   const cut = Math.floor(order.length / 2);
   return [Float64Array.from(order.slice(0, cut), (i) => scores[i]!), Float64Array.from(order.slice(cut), (i) => scores[i]!)];
-}
-
-/** ln((1 - delta - u) / v), or -Infinity when the numerator leaves nothing to bound. */
-function logRatio(oneMinusDelta: number, u: number, v: number): number {
-  const numerator = oneMinusDelta - u;
-  if (numerator <= 0) return -Infinity;
-  return v === 0 ? Infinity : Math.log(numerator / v);
 }
 
 export function splitHalfEpsilonLowerBound(

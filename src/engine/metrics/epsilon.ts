@@ -25,7 +25,7 @@ export interface EpsilonLowerBound {
 }
 
 /** ln((1 - delta - u) / v), or -Infinity when the numerator leaves nothing to bound. */
-function logRatio(oneMinusDelta: number, u: number, v: number): number {
+export function logRatio(oneMinusDelta: number, u: number, v: number): number {
   const numerator = oneMinusDelta - u;
   if (numerator <= 0) return -Infinity;
   return v === 0 ? Infinity : Math.log(numerator / v);
