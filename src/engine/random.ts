@@ -32,3 +32,14 @@ export function gaussianRandom(seed: number): () => number {
     return radius * Math.cos(angle);
   };
 }
+
+/** Fisher-Yates shuffle of `values` in place. */
+export function shuffleInPlace(values: Int32Array, random: () => number): Int32Array {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = values[i];
+    values[i] = values[j];
+    values[j] = t;
+  }
+  return values;
+}

@@ -11,7 +11,7 @@
  * everything else (as in a randomised experiment) and bounds the epsilon of this one
  * training run on these records, not of the training algorithm in general.
  */
-import { uniformRandom } from '../random';
+import { shuffleInPlace, uniformRandom } from '../random';
 import { clopperPearson } from './clopper-pearson';
 import { empiricalEpsilonLowerBound, logRatio } from './epsilon';
 import { computeRoc } from './roc';
@@ -32,14 +32,9 @@ export interface SplitEpsilonLowerBound {
 
 /** The records of one side, shuffled by a seeded permutation and cut in two. */
 function halves(scores: Float64Array, seed: number): [Float64Array, Float64Array] {
-  const random = uniformRandom(seed);
-  const order = Array.from(scores, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = shuffleInPlace(Int32Array.from(scores, (_, i) => i), uniformRandom(seed));
   const cut = Math.floor(order.length / 2);
-  return [Float64Array.from(order.slice(0, cut), (i) => scores[i]!), Float64Array.from(order.slice(cut), (i) => scores[i]!)];
+  return [Float64Array.from(order.subarray(0, cut), (i) => scores[i]!), Float64Array.from(order.subarray(cut), (i) => scores[i]!)];
 }
 
 export function splitHalfEpsilonLowerBound(

@@ -5,7 +5,7 @@
  * one a fresh run would train.
  */
 
-import { uniformRandom } from '../random';
+import { shuffleInPlace, uniformRandom } from '../random';
 
 /** A uniform [0, 1) generator (mulberry32: fast, 32-bit state, good enough for sampling). */
 export type Random = () => number;
@@ -31,16 +31,7 @@ function mix(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Fisher-Yates shuffle of `values` in place. */
-export function shuffleInPlace(values: Int32Array, random: Random): Int32Array {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = values[i];
-    values[i] = values[j];
-    values[j] = t;
-  }
-  return values;
-}
+export { shuffleInPlace };
 
 /** 0..n-1 in a seeded random order. */
 export function permutation(n: number, random: Random): Int32Array {
