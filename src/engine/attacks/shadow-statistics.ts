@@ -3,6 +3,7 @@
  * record (and per query) on the target model and on every shadow model, plus which shadows
  * trained on which record; and the float64 summaries and normal-distribution terms they use.
  */
+import { identityCorrect as identityCorrectOf } from './signals';
 
 /**
  * Statistics of a target model and of its shadow (reference) models, flattened row-major.
@@ -176,7 +177,6 @@ export function summariseShadow(
   }
   const trueClass = new Float32Array(records * queries);
   const otherMass = new Float64Array(records * queries);
-  const identityCorrect = new Uint8Array(records);
   for (let r = 0; r < records; r++) {
     const y = labels[r];
     for (let q = 0; q < queries; q++) {
@@ -186,11 +186,8 @@ export function summariseShadow(
       trueClass[r * queries + q] = audit[row + y];
       otherMass[r * queries + q] = others;
     }
-    const row = r * queries * numClasses;
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if (audit[row + c] > audit[row + best]) best = c;
-    identityCorrect[r] = best === y ? 1 : 0;
   }
+  const identityCorrect = identityCorrectOf(audit, queries, numClasses, labels);
   if (population === undefined) return { trueClass, otherMass, identityCorrect };
   if (populationLabels === undefined || population.length !== populationLabels.length * numClasses) {
     throw new Error(`shadow outputs: expected ${(populationLabels?.length ?? 0) * numClasses} population probabilities (records x ${numClasses} classes), got ${population.length}`);

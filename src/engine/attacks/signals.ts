@@ -76,10 +76,20 @@ export const SIGNAL_TITLES: Record<SignalName, string> = {
 export function predictedLabels(probabilities: Float32Array, numClasses: number): Int32Array {
   const n = probabilities.length / numClasses;
   const out = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if (probabilities[r * numClasses + c] > probabilities[r * numClasses + best]) best = c;
-    out[r] = best;
-  }
+  for (let r = 0; r < n; r++) out[r] = topClass(probabilities, r * numClasses, numClasses);
+  return out;
+}
+
+/** The class with the highest probability in the row starting at `offset` (the first, on ties). */
+export function topClass(probabilities: Float32Array, offset: number, numClasses: number): number {
+  let best = 0;
+  for (let c = 1; c < numClasses; c++) if (probabilities[offset + c] > probabilities[offset + best]) best = c;
+  return best;
+}
+
+/** Per record of records x queries x classes probabilities: 1 when the identity (first) query's top class is the label. */
+export function identityCorrect(probabilities: Float32Array, queries: number, numClasses: number, labels: Int32Array): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  for (let r = 0; r < labels.length; r++) out[r] = topClass(probabilities, r * queries * numClasses, numClasses) === labels[r] ? 1 : 0;
   return out;
 }

@@ -8,6 +8,7 @@
 import type { ShadowQuality } from '../report/schema';
 import type { AttackContext } from './attack-context';
 import { accuracy } from './record-checks';
+import { identityCorrect } from '../attacks/signals';
 
 /** Gaps (train minus test accuracy) further apart than this, in absolute terms... */
 export const SHADOW_GAP_TOLERANCE = 0.05;
@@ -28,19 +29,14 @@ export function shadowAccuracies(
   let train = 0;
   let test = 0;
   let counted = 0;
-  const perShadow: (Float32Array | Uint8Array)[] = 'summaries' in shadows ? shadows.summaries.map((x) => x.identityCorrect) : shadows.auditProbabilities;
-  perShadow.forEach((probs, s) => {
+  // Identity query (the first): the prediction the target is judged by.
+  const perShadow = 'summaries' in shadows
+    ? shadows.summaries.map((x) => x.identityCorrect)
+    : shadows.auditProbabilities.map((probs) => identityCorrect(probs, queries, numClasses, labels));
+  perShadow.forEach((correct, s) => {
     let inRight = 0, inCount = 0, outRight = 0, outCount = 0;
     for (let r = 0; r < records; r++) {
-      let right: number;
-      if (probs instanceof Uint8Array) right = probs[r];
-      else {
-        // Identity query (the first): the prediction the target is judged by.
-        const row = (r * queries) * numClasses;
-        let best = 0;
-        for (let c = 1; c < numClasses; c++) if (probs[row + c] > probs[row + best]) best = c;
-        right = best === labels[r] ? 1 : 0;
-      }
+      const right = correct[r]!;
       if (keep[r * shadows.shadows + s] === 1) (inRight += right), inCount++;
       else (outRight += right), outCount++;
     }
