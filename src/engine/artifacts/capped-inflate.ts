@@ -1,26 +1,17 @@
 /**
  * Decompression that counts the bytes it produces and stops at a cap, whatever a header
- * claims: gzip streams and the members of zip archives (NPZ, .keras). node:zlib's
+ * claims, for the members of zip archives (NPZ, .keras); gzip datasets inflate as a
+ * counted stream in datasets/read-file.ts. node:zlib's
  * maxOutputLength aborts inflation as soon as the running output passes the cap, so a
  * bomb costs at most `cap` bytes of memory and the CPU time to produce them.
  */
 import * as zlib from 'node:zlib';
-import { InputError, type SourceLocation } from '../errors';
+import { InputError } from '../errors';
 import { formatBytes } from './safe-files';
 import { isZipError, listZip, memberData, type ZipMember } from '../zip-directory';
 
 function isTooLarge(e: unknown): boolean {
   return (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
-}
-
-/** A gzip stream's content, refused once it passes `cap` bytes. */
-export function gunzipCapped(data: Uint8Array, cap: number, where: SourceLocation): Buffer {
-  try {
-    return zlib.gunzipSync(data, { maxOutputLength: Math.max(1, cap) });
-  } catch (e) {
-    if (isTooLarge(e)) throw new InputError(`gzip data expands past ${formatBytes(cap)}; refused (decompressed data must be at most ${formatBytes(cap)})`, where);
-    throw new InputError(`file starts like gzip but does not decompress: ${(e as Error).message}`, where);
-  }
 }
 
 export type { ZipMember } from '../zip-directory';
